@@ -1,0 +1,450 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shopvault/shopvault/export"
+	"github.com/shopvault/shopvault/vault"
+)
+
+func newAliasCmd(env *Env, g *Global) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "alias",
+		Short: "Issue, list and revoke a customer's extra aliases",
+		Long: `Aliases are random pseudonyms (K7QM-4TXR-Z) that stand for a customer on labels
+and in courier lists. Every customer has a primary alias; issue more per
+courier or per shipment, let them expire, revoke them when done.`,
+		Example: `  shopvault alias issue K7QM-4TXR-Z --courier gig --expires 30d --json
+  shopvault alias list K7QM-4TXR-Z
+  shopvault alias revoke M3JD-8QWE-4`,
+	}
+	var courier, expires, note string
+	issue := &cobra.Command{
+		Use:   "issue ALIAS",
+		Short: "Issue an extra alias for a customer",
+		Long:  "Mint a new random alias for the customer of ALIAS, optionally tied to a courier and with an expiry (a length like 30d, or a date).",
+		Example: `  shopvault alias issue K7QM-4TXR-Z --courier gig --expires 30d --json
+  shopvault alias issue K7QM-4TXR-Z --note "order 1042"`,
+		Args:              exactArgs(1, "ALIAS"),
+		ValidArgsFunction: completeAliases(env, g),
+		RunE: func(c *cobra.Command, args []string) error {
+			var exp *time.Time
+			if expires != "" {
+				t, err := vault.ParseDateOrSpan(expires, env.Now().UTC())
+				if err != nil {
+					return usageErr("--expires: %v", err)
+				}
+				exp = &t
+			}
+			v, err := g.openVault(env, false, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			a, err := v.IssueAlias(args[0], courier, note, exp)
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, map[string]string{"alias": a})
+			}
+			fmt.Fprintln(env.Out, a)
+			return nil
+		},
+	}
+	issue.Flags().StringVar(&courier, "courier", "", "courier this alias is for")
+	issue.Flags().StringVar(&expires, "expires", "", "expiry: a length (30d, 2w, 6m) or a date (YYYY-MM-DD)")
+	issue.Flags().StringVar(&note, "note", "", "what the alias is for (metadata; do not put personal data here)")
+	list := &cobra.Command{
+		Use:               "list ALIAS",
+		Short:             "List every alias of a customer",
+		Long:              "List the aliases of the customer of ALIAS with courier, created, expires and revoked dates.",
+		Example:           "  shopvault alias list K7QM-4TXR-Z\n  shopvault alias list K7QM-4TXR-Z --json",
+		Args:              exactArgs(1, "ALIAS"),
+		ValidArgsFunction: completeAliases(env, g),
+		RunE: func(c *cobra.Command, args []string) error {
+			v, err := g.openVault(env, false, true)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			as, err := v.ListAliases(args[0])
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				if as == nil {
+					as = []vault.AliasInfo{}
+				}
+				return printJSON(env.Out, as)
+			}
+			t := newTable(env, "ALIAS", "PRIMARY", "COURIER", "CREATED", "EXPIRES", "REVOKED", "LIVE")
+			for _, a := range as {
+				t.add(a.Alias, yesNo(a.Primary), a.Courier, day(a.Created), dayPtr(a.Expires), dayPtr(a.Revoked), yesNo(a.Live))
+			}
+			return t.flush()
+		},
+	}
+	revoke := &cobra.Command{
+		Use:     "revoke ALIAS",
+		Short:   "Stop an alias from resolving",
+		Long:    "Revoke an extra alias: afterwards it no longer resolves (exit 6, \"revoked\"). The primary alias cannot be revoked.",
+		Example: "  shopvault alias revoke M3JD-8QWE-4",
+		Args:    exactArgs(1, "ALIAS"),
+		RunE: func(c *cobra.Command, args []string) error {
+			v, err := g.openVault(env, false, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			if err := v.RevokeAlias(args[0]); err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, map[string]any{"alias": args[0], "revoked": true})
+			}
+			fmt.Fprintf(env.Out, "revoked %s\n", args[0])
+			return nil
+		},
+	}
+	c.AddCommand(issue, list, revoke)
+	return c
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func newShipCmd(env *Env, g *Global) *cobra.Command {
+	var courier, date, ref string
+	c := &cobra.Command{
+		Use:   "ship ALIAS",
+		Short: "Record a shipment",
+		Long: `Record that a parcel went to the customer of ALIAS: date, courier, order
+reference and the alias on the label (metadata only). --date accepts a past
+date for back-entry; it sets the last-shipment date that retention rules use,
+without making the customer look recently active.`,
+		Example: `  shopvault ship K7QM-4TXR-Z --courier gig --ref ORD-1042
+  shopvault ship K7QM-4TXR-Z --courier dhl --date 2026-01-10`,
+		Args:              exactArgs(1, "ALIAS"),
+		ValidArgsFunction: completeAliases(env, g),
+		RunE: func(c *cobra.Command, args []string) error {
+			var d time.Time
+			if date != "" {
+				t, err := vault.ParseDate(date)
+				if err != nil {
+					return usageErr("--date: %v", err)
+				}
+				d = t
+			}
+			v, err := g.openVault(env, false, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			s, err := v.Ship(args[0], courier, ref, d)
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, s)
+			}
+			fmt.Fprintf(env.Out, "shipped %s on %s\n", s.Alias, day(s.Date))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&courier, "courier", "", "courier name")
+	c.Flags().StringVar(&date, "date", "", "shipment date YYYY-MM-DD (default today)")
+	c.Flags().StringVar(&ref, "ref", "", "order reference")
+	return c
+}
+
+type labelOptions struct {
+	Format   string
+	Out      string
+	Size     string
+	Sheet    string
+	FullName bool
+	Phone    bool
+	Font     string
+	From     string
+	SizeSet  bool
+}
+
+func newLabelCmd(env *Env, g *Global) *cobra.Command {
+	o := &labelOptions{}
+	c := &cobra.Command{
+		Use:   "label ALIAS... | label -",
+		Short: "Print shipping labels (PDF, ZPL or text)",
+		Long: `Print one shipping label per alias: the alias large and as a Code 128 barcode,
+the delivery address, and the recipient's first name (--full-name for the
+whole name, --phone to add the delivery phone). With "-", aliases are read
+from stdin, one per line, optionally followed by a tab and an order ref.
+
+PDF labels are 4x6 in (288x432 pt) by default; --size a6, or --sheet a4 for
+four A6 labels per A4 page. ZPL is for Zebra-style printers at 203 dpi.
+Printing reads personal data: it needs the shipping role and is recorded.
+Names in scripts the built-in font lacks (CJK) need --font FILE.ttf.`,
+		Example: `  shopvault label K7QM-4TXR-Z -o label.pdf
+  printf 'K7QM-4TXR-Z\tORD-1\nM3JD-8QWE-4\tORD-2\n' | shopvault label - --sheet a4 -o week.pdf
+  shopvault label K7QM-4TXR-Z --format zpl -o - | nc printer 9100`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErr("label needs ALIAS... or - to read aliases from stdin")
+			}
+			return nil
+		},
+		ValidArgsFunction: completeAliases(env, g),
+		RunE: func(c *cobra.Command, args []string) error {
+			// --sheet a4 holds four A6 labels unless --size says otherwise.
+			o.SizeSet = c.Flags().Changed("size")
+			return labelRun(env, g, o, args)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.Format, "format", "pdf", "pdf, zpl or text")
+	f.StringVarP(&o.Out, "output", "o", "", "output file, or - for stdout (default labels.pdf / labels.zpl / stdout for text)")
+	f.StringVar(&o.Size, "size", "4x6", "label size for PDF: 4x6 or a6")
+	f.StringVar(&o.Sheet, "sheet", "", "put several labels on each page of this sheet: a4")
+	f.BoolVar(&o.FullName, "full-name", false, "print the whole name, not just the first name")
+	f.BoolVar(&o.Phone, "phone", false, "print the delivery phone")
+	f.StringVar(&o.Font, "font", "", "a TrueType font for scripts the built-in font lacks (e.g. CJK)")
+	f.StringVar(&o.From, "from", "", "sender line (your shop name)")
+	return c
+}
+
+func readLabelRequests(r io.Reader) ([]vault.LabelRequest, error) {
+	var out []vault.LabelRequest
+	sc := bufio.NewScanner(r)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		alias, ref, _ := strings.Cut(line, "\t")
+		out = append(out, vault.LabelRequest{Alias: strings.TrimSpace(alias), Ref: strings.TrimSpace(ref)})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading aliases from stdin: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, usageErr("no aliases on stdin")
+	}
+	return out, nil
+}
+
+func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
+	var size export.PageSize
+	switch strings.ToLower(o.Size) {
+	case "4x6":
+		size = export.Size4x6
+	case "a6":
+		size = export.SizeA6
+	default:
+		return usageErr("--size must be 4x6 or a6")
+	}
+	var sheet *export.PageSize
+	switch strings.ToLower(o.Sheet) {
+	case "":
+	case "a4":
+		sheet = &export.SizeA4
+		if !o.SizeSet {
+			size = export.SizeA6
+		}
+	default:
+		return usageErr("--sheet must be a4")
+	}
+	format := strings.ToLower(o.Format)
+	if format != "pdf" && format != "zpl" && format != "text" {
+		return usageErr("--format must be pdf, zpl or text")
+	}
+	var reqs []vault.LabelRequest
+	if len(args) == 1 && args[0] == "-" {
+		r, err := readLabelRequests(env.In)
+		if err != nil {
+			return err
+		}
+		reqs = r
+	} else {
+		for _, a := range args {
+			reqs = append(reqs, vault.LabelRequest{Alias: a})
+		}
+	}
+	var font []byte
+	if o.Font != "" {
+		b, err := os.ReadFile(o.Font)
+		if err != nil {
+			return usageErr("--font: cannot read %s", o.Font)
+		}
+		font = b
+	}
+	v, err := g.openVault(env, true, false)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	recs, err := v.ForLabels(reqs, o.Phone)
+	if err != nil {
+		return err
+	}
+	labels := make([]export.Label, len(recs))
+	for i, r := range recs {
+		labels[i] = export.LabelFromFields(r.Alias, r.Fields, o.FullName, o.Phone, r.Ref, o.From)
+	}
+	// Render to memory first: a failure leaves no half-written file.
+	var buf bytes.Buffer
+	switch format {
+	case "pdf":
+		err = export.WritePDFLabels(&buf, labels, export.PDFOptions{Size: size, Sheet: sheet, FontTTF: font, Created: env.Now()})
+	case "zpl":
+		err = export.WriteZPL(&buf, labels)
+	case "text":
+		err = export.WriteTextLabels(&buf, labels)
+	}
+	if err != nil {
+		var mg *export.MissingGlyphsError
+		if errors.As(err, &mg) {
+			return &exitError{code: exitOther, msg: mg.Error(), hint: "pass --font with a TrueType font that covers it (e.g. a Noto Sans CJK .ttf), or use --format zpl/text; nothing was written"}
+		}
+		return err
+	}
+	out := o.Out
+	if out == "" {
+		switch format {
+		case "pdf":
+			out = "labels.pdf"
+		case "zpl":
+			out = "labels.zpl"
+		default:
+			out = "-"
+		}
+	}
+	return writeOutput(env, out, buf.Bytes(), 0o600)
+}
+
+// writeOutput writes data to stdout ("-") or atomically to a 0600 file: a
+// temp file in the same folder renamed into place, so readers never see a
+// half-written file.
+func writeOutput(env *Env, path string, data []byte, mode os.FileMode) error {
+	if path == "-" {
+		_, err := env.Out.Write(data)
+		return err
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".shopvault-out-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	name := tmp.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			os.Remove(name)
+		}
+	}()
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(name, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	ok = true
+	return nil
+}
+
+func newManifestCmd(env *Env, g *Global) *cobra.Command {
+	var courier, since, format, out string
+	var withAddress bool
+	c := &cobra.Command{
+		Use:   "manifest",
+		Short: "List shipments for a courier (aliases and general location)",
+		Long: `List recorded shipments for a courier: alias, order ref, date and a general
+location only (city, region, postcode area, country). --with-address adds the
+name and street lines; never email, phone or notes. CSV output is RFC 4180
+and safe to open in a spreadsheet (formula-looking values are neutralised).`,
+		Example: `  shopvault manifest --courier gig --since 2026-11-01 -o gig.csv
+  shopvault manifest --courier gig --format json -o -`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			q := vault.ManifestQuery{Courier: courier, WithAddress: withAddress}
+			if since != "" {
+				t, err := vault.ParseDate(since)
+				if err != nil {
+					return usageErr("--since: %v", err)
+				}
+				q.Since = t
+			}
+			format = strings.ToLower(format)
+			if g.JSON {
+				format = "json"
+			}
+			if format != "csv" && format != "json" {
+				return usageErr("--format must be csv or json")
+			}
+			v, err := g.openVault(env, true, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			ships, err := v.Manifest(q)
+			if err != nil {
+				return err
+			}
+			rows := make([]export.ManifestRow, len(ships))
+			for i, s := range ships {
+				l := s.Location
+				rows[i] = export.ManifestRow{Alias: s.Alias, Ref: s.Ref, Date: s.Date, Courier: s.Courier, Erased: s.Erased,
+					Name: l["name"], Line1: l["line1"], Line2: l["line2"], City: l["city"], Region: l["region"], Postcode: l["postcode"], Country: l["country"]}
+				if s.Erased {
+					rows[i].Alias = ""
+				}
+			}
+			var buf bytes.Buffer
+			if format == "json" {
+				err = export.WriteManifestJSON(&buf, rows)
+			} else {
+				err = export.WriteManifestCSV(&buf, rows, withAddress)
+			}
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				out = "-"
+			}
+			return writeOutput(env, out, buf.Bytes(), 0o600)
+		},
+	}
+	c.Flags().StringVar(&courier, "courier", "", "only this courier's shipments")
+	c.Flags().StringVar(&since, "since", "", "only shipments on or after this date")
+	c.Flags().StringVar(&format, "format", "csv", "csv or json")
+	c.Flags().StringVarP(&out, "output", "o", "-", "output file, or - for stdout")
+	c.Flags().BoolVar(&withAddress, "with-address", false, "add name and street lines (never email, phone or notes)")
+	return c
+}

@@ -1,0 +1,515 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shopvault/shopvault/vault"
+)
+
+// fieldFlags binds one string flag per customer field.
+type fieldFlags map[string]*string
+
+var fieldHelp = map[string]string{
+	"name": "full name", "email": "email address", "phone": "phone, any format (stored as +E.164)",
+	"line1": "street address", "line2": "flat, floor, building", "city": "city or town", "region": "state, county, region",
+	"postcode": "postal code", "country": "two-letter country code (NG, GB, DE…)", "note": "delivery note",
+}
+
+func addFieldFlags(c *cobra.Command) fieldFlags {
+	ff := fieldFlags{}
+	for _, f := range vault.FieldNames {
+		ff[f] = c.Flags().String(f, "", fieldHelp[f])
+	}
+	return ff
+}
+
+// set returns the fields whose flags were given (an empty value included).
+func (ff fieldFlags) set(c *cobra.Command) map[string]string {
+	out := map[string]string{}
+	for _, f := range vault.FieldNames {
+		if c.Flags().Changed(f) {
+			out[f] = *ff[f]
+		}
+	}
+	return out
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
+		out = append(out, strings.ToLower(strings.TrimSpace(p)))
+	}
+	return out
+}
+
+type addOptions struct {
+	Fields  fieldFlags
+	Stdin   bool
+	Consent string
+	Created string
+}
+
+func newAddCmd(env *Env, g *Global) *cobra.Command {
+	o := &addOptions{}
+	c := &cobra.Command{
+		Use:   "add",
+		Short: "Add a customer",
+		Long: `Add a customer from flags, or many from JSON lines on stdin (--stdin).
+
+Every value is checked before anything is stored: phones become international
+(+E.164) using the country as the default region; payment card numbers and
+national IDs are refused in any field (exit 5). Each customer gets a random
+alias such as K7QM-4TXR-Z, printed on success. On a terminal with no field
+flags, add asks for each field in turn.`,
+		Example: `  shopvault add --name "Adébáyọ̀ Ọládípọ̀" --phone "0803 123 4567" --line1 "14 Herbert Macaulay Way" --city Yaba --country NG
+  shopvault add --name "Pat Parcel" --email pat@example.co.uk --consent marketing --created 2024-05-01 --json
+  echo '{"name":"Fay Fresh","phone":"+49 30 12345678","country":"DE"}' | shopvault add --stdin --json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			set := o.Fields.set(c)
+			switch {
+			case o.Stdin:
+				if len(set) > 0 {
+					return usageErr("--stdin reads the fields from stdin; do not also give field flags")
+				}
+				return addStdinRun(env, g, o)
+			case len(set) == 0 && env.StdinIsTTY && env.StderrIsTTY:
+				return addGuidedRun(env, g, o)
+			case len(set) == 0:
+				return usageErr("no fields given: pass --name, --phone, … or --stdin")
+			}
+			return addRun(env, g, o, set)
+		},
+	}
+	o.Fields = addFieldFlags(c)
+	c.Flags().BoolVar(&o.Stdin, "stdin", false, "read one JSON object per line from stdin (keys: the field names, created, consent)")
+	c.Flags().StringVar(&o.Consent, "consent", "", "consent purposes granted, comma-separated (marketing,sms)")
+	c.Flags().StringVar(&o.Created, "created", "", "back-date an existing customer (YYYY-MM-DD): sets created and last activity")
+	return c
+}
+
+func (o *addOptions) newCustomer(fields map[string]string) (vault.NewCustomer, error) {
+	nc := vault.NewCustomer{Fields: fields, Consent: splitList(o.Consent)}
+	if o.Created != "" {
+		t, err := vault.ParseDate(o.Created)
+		if err != nil {
+			return nc, usageErr("--created: %v", err)
+		}
+		nc.Created = t
+	}
+	return nc, nil
+}
+
+func addRun(env *Env, g *Global, o *addOptions, fields map[string]string) error {
+	nc, err := o.newCustomer(fields)
+	if err != nil {
+		return err
+	}
+	if _, err := vault.PrepareCustomer(nc); err != nil {
+		return err
+	}
+	v, err := g.openVault(env, true, false)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	alias, err := v.Add(nc)
+	if err != nil {
+		return err
+	}
+	if g.JSON {
+		return printJSON(env.Out, map[string]string{"alias": alias})
+	}
+	fmt.Fprintln(env.Out, alias)
+	return nil
+}
+
+// stdinLine is one JSON line of add --stdin.
+type stdinLine struct {
+	Fields  map[string]string
+	Created string
+	Consent []string
+}
+
+func parseStdinLine(data []byte) (stdinLine, error) {
+	var raw map[string]any
+	var out stdinLine
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil {
+		return out, &vault.InputError{Reason: "is not a JSON object"}
+	}
+	out.Fields = map[string]string{}
+	for k, val := range raw {
+		switch k {
+		case "created":
+			s, ok := val.(string)
+			if !ok {
+				return out, &vault.InputError{Field: k, Reason: "must be a date string YYYY-MM-DD"}
+			}
+			out.Created = s
+		case "consent":
+			switch c := val.(type) {
+			case string:
+				out.Consent = splitList(c)
+			case []any:
+				for _, x := range c {
+					s, ok := x.(string)
+					if !ok {
+						return out, &vault.InputError{Field: k, Reason: "must be a list of purpose names"}
+					}
+					out.Consent = append(out.Consent, s)
+				}
+			case nil:
+			default:
+				return out, &vault.InputError{Field: k, Reason: "must be a list of purpose names"}
+			}
+		default:
+			if !vault.IsField(k) {
+				return out, &vault.InputError{Field: k, Reason: "unknown field"}
+			}
+			switch s := val.(type) {
+			case string:
+				out.Fields[k] = s
+			case nil:
+			case json.Number:
+				out.Fields[k] = s.String()
+			default:
+				return out, &vault.InputError{Field: k, Reason: "must be a string"}
+			}
+		}
+	}
+	return out, nil
+}
+
+// addStdinRun validates every line first and then adds them all in one
+// transaction: a bad line refuses the whole input and nothing is written.
+func addStdinRun(env *Env, g *Global, o *addOptions) error {
+	var batch []vault.NewCustomer
+	sc := bufio.NewScanner(env.In)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		sl, err := parseStdinLine([]byte(line))
+		if err != nil {
+			return lineErr(n, err)
+		}
+		nc := vault.NewCustomer{Fields: sl.Fields, Consent: sl.Consent}
+		if sl.Created != "" {
+			t, err := vault.ParseDate(sl.Created)
+			if err != nil {
+				return lineErr(n, &vault.InputError{Field: "created", Reason: "is not a date (YYYY-MM-DD)"})
+			}
+			nc.Created = t
+		}
+		if _, err := vault.PrepareCustomer(nc); err != nil {
+			return lineErr(n, err)
+		}
+		batch = append(batch, nc)
+	}
+	if err := sc.Err(); err != nil {
+		return &exitError{code: exitRefused, msg: fmt.Sprintf("reading stdin at line %d: %v", n+1, err), hint: "one JSON object per line, at most 1 MiB each; nothing was written"}
+	}
+	if len(batch) == 0 {
+		return usageErr("--stdin read no customers")
+	}
+	v, err := g.openVault(env, true, false)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	aliases, err := v.AddAll(batch)
+	if err != nil {
+		return err
+	}
+	if g.JSON {
+		out := make([]map[string]string, len(aliases))
+		for i, a := range aliases {
+			out[i] = map[string]string{"alias": a}
+		}
+		return printJSON(env.Out, out)
+	}
+	for _, a := range aliases {
+		fmt.Fprintln(env.Out, a)
+	}
+	return nil
+}
+
+func lineErr(n int, err error) error {
+	e := classify(err)
+	return &exitError{code: e.code, msg: fmt.Sprintf("line %d: %s", n, e.msg), hint: "nothing was written; fix that line and run again"}
+}
+
+type showOptions struct{ Fields string }
+
+// customerJSON is the stable shape of show --json.
+func customerJSON(c vault.Customer, fields []string) map[string]any {
+	out := map[string]any{
+		"alias": c.Alias, "created": c.Created, "updated": c.Updated, "last_activity": c.LastActivity,
+		"fields_held": c.Held, "consent": c.Consent,
+	}
+	if c.LastShipment != nil {
+		out["last_shipment"] = c.LastShipment
+	}
+	if c.ConsentWithdrawn != nil {
+		out["consent_withdrawn"] = c.ConsentWithdrawn
+	}
+	if c.ErasureRequested != nil {
+		out["erasure_requested"] = c.ErasureRequested
+	}
+	if c.Hold != nil {
+		out["hold"] = c.Hold
+	}
+	for _, f := range fields {
+		out[f] = c.Fields[f]
+	}
+	return out
+}
+
+func parseFieldList(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, f := range splitList(s) {
+		switch f {
+		case "shipping", "contact", "notes":
+			for _, name := range vault.FieldNames {
+				if vault.FieldGroup[name] == f {
+					out = append(out, name)
+				}
+			}
+			continue
+		}
+		if !vault.IsField(f) {
+			return nil, usageErr("--fields: %q is not a field (fields: %s; or a group: shipping, contact, notes)", f, strings.Join(vault.FieldNames, ", "))
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func newShowCmd(env *Env, g *Global) *cobra.Command {
+	o := &showOptions{}
+	c := &cobra.Command{
+		Use:   "show ALIAS",
+		Short: "Show one customer",
+		Long: `Show a customer by any live alias. This reads personal data: it needs an
+identity whose role opens every field shown, and it is recorded in the access
+log (with --reason if given). A shipping identity can show the shipping
+fields with --fields shipping.`,
+		Example: `  shopvault show K7QM-4TXR-Z
+  shopvault show k7qm4txrz --json
+  shopvault show K7QM-4TXR-Z --fields shipping --reason "courier asked for the address"`,
+		Args:              exactArgs(1, "ALIAS"),
+		ValidArgsFunction: completeAliases(env, g),
+		RunE: func(c *cobra.Command, args []string) error {
+			fields, err := parseFieldList(o.Fields)
+			if err != nil {
+				return err
+			}
+			v, err := g.openVault(env, true, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			cust, err := v.Show(args[0], fields)
+			if err != nil {
+				return err
+			}
+			if fields == nil {
+				fields = vault.FieldNames
+			}
+			if g.JSON {
+				return printJSON(env.Out, customerJSON(cust, fields))
+			}
+			t := newTable(env, "FIELD", "VALUE")
+			t.add("alias", cust.Alias)
+			for _, f := range fields {
+				if val, ok := cust.Fields[f]; ok {
+					t.add(f, sanitizeTerminal(val))
+				}
+			}
+			t.add("created", day(cust.Created))
+			t.add("last activity", day(cust.LastActivity))
+			if cust.LastShipment != nil {
+				t.add("last shipment", dayPtr(cust.LastShipment))
+			}
+			for name, cs := range cust.Consent {
+				state := "withdrawn"
+				if cs.Granted {
+					state = "granted"
+				}
+				t.add("consent "+name, state+" "+day(cs.At))
+			}
+			return t.flush()
+		},
+	}
+	c.Flags().StringVar(&o.Fields, "fields", "", "only these fields or groups (e.g. name,city or shipping)")
+	return c
+}
+
+func exactArgs(n int, names string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErr("%s needs %s (got %d arguments)", c.CommandPath(), names, len(args))
+		}
+		return nil
+	}
+}
+
+type findOptions struct{ Email, Phone, Name, Country string }
+
+func newFindCmd(env *Env, g *Global) *cobra.Command {
+	o := &findOptions{}
+	c := &cobra.Command{
+		Use:   "find",
+		Short: "Find customers by email, phone or name",
+		Long: `Find customers by exact email, phone or name after normalisation (case,
+spacing, accents, phone format), through blind indexes: no other record is
+decrypted. Prints the matching aliases; no match is exit 6.`,
+		Example: `  shopvault find --email A@Example.NG
+  shopvault find --phone "0803 123 4567" --country NG --json
+  shopvault find --name "adebayo oladipo"`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if o.Email == "" && o.Phone == "" && o.Name == "" {
+				return usageErr("give --email, --phone or --name")
+			}
+			v, err := g.openVault(env, true, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			found, err := v.Find(vault.FindQuery{Email: o.Email, Phone: o.Phone, Name: o.Name, Country: strings.ToUpper(o.Country)})
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				out := make([]map[string]any, len(found))
+				for i, c := range found {
+					out[i] = customerJSON(c, nil)
+				}
+				return printJSON(env.Out, out)
+			}
+			t := newTable(env, "ALIAS", "CREATED", "LAST ACTIVITY")
+			for _, c := range found {
+				t.add(c.Alias, day(c.Created), day(c.LastActivity))
+			}
+			return t.flush()
+		},
+	}
+	c.Flags().StringVar(&o.Email, "email", "", "exact email (any case)")
+	c.Flags().StringVar(&o.Phone, "phone", "", "phone in any format")
+	c.Flags().StringVar(&o.Name, "name", "", "full name (case and accents ignored)")
+	c.Flags().StringVar(&o.Country, "country", "", "country for a phone written without +CC")
+	return c
+}
+
+type listOptions struct{ Consent, Fields string }
+
+func newListCmd(env *Env, g *Global) *cobra.Command {
+	o := &listOptions{}
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List customers (aliases and metadata)",
+		Long: `List every customer's alias and metadata: dates, consents, which fields are
+held. No personal data and no key are needed unless --fields asks for some.`,
+		Example: `  shopvault list
+  shopvault list --consent marketing --json
+  shopvault list --fields name,city`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			fields, err := parseFieldList(o.Fields)
+			if err != nil {
+				return err
+			}
+			v, err := g.openVault(env, len(fields) > 0, len(fields) == 0)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			cs, err := v.List(vault.ListFilter{Consent: strings.ToLower(o.Consent), Fields: fields})
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				out := make([]map[string]any, len(cs))
+				for i, c := range cs {
+					out[i] = customerJSON(c, fields)
+				}
+				return printJSON(env.Out, out)
+			}
+			header := append([]string{"ALIAS", "CREATED", "LAST ACTIVITY", "LAST SHIPMENT", "FIELDS"}, upper(fields)...)
+			t := newTable(env, header...)
+			for _, c := range cs {
+				row := []string{c.Alias, day(c.Created), day(c.LastActivity), dayPtr(c.LastShipment), strings.Join(c.Held, ",")}
+				for _, f := range fields {
+					row = append(row, sanitizeTerminal(c.Fields[f]))
+				}
+				t.add(row...)
+			}
+			return t.flush()
+		},
+	}
+	c.Flags().StringVar(&o.Consent, "consent", "", "only customers who granted this purpose (e.g. marketing)")
+	c.Flags().StringVar(&o.Fields, "fields", "", "also show these fields (needs a key; recorded)")
+	return c
+}
+
+func upper(s []string) []string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = strings.ToUpper(x)
+	}
+	return out
+}
+
+func newEditCmd(env *Env, g *Global) *cobra.Command {
+	var ff fieldFlags
+	c := &cobra.Command{
+		Use:   "edit ALIAS",
+		Short: "Change a customer's fields",
+		Long: `Change fields of a customer; an empty value (--note "") deletes that field.
+The new values are checked like add's, and the change is one transaction.`,
+		Example: `  shopvault edit K7QM-4TXR-Z --phone "+234 803 123 9999"
+  shopvault edit K7QM-4TXR-Z --line2 "" --note "leave at the shop next door"`,
+		Args:              exactArgs(1, "ALIAS"),
+		ValidArgsFunction: completeAliases(env, g),
+		RunE: func(c *cobra.Command, args []string) error {
+			set := ff.set(c)
+			if len(set) == 0 {
+				return usageErr("nothing to change: pass the fields to change, e.g. --phone")
+			}
+			v, err := g.openVault(env, true, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			cust, err := v.Edit(args[0], set)
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, customerJSON(cust, nil))
+			}
+			fmt.Fprintf(env.Out, "updated %s\n", cust.Alias)
+			return nil
+		},
+	}
+	ff = addFieldFlags(c)
+	return c
+}
+
+var _ = time.Now

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shopvault/shopvault/crypto"
+	"github.com/shopvault/shopvault/vault"
+)
+
+type initOptions struct {
+	IdentityOut        string
+	Passphrase         bool
+	GeneratePassphrase bool
+	PQ                 bool
+	ShopName           string
+	ShopContact        string
+	RecoverySheet      string
+}
+
+func newInitCmd(env *Env, g *Global) *cobra.Command {
+	o := &initOptions{}
+	c := &cobra.Command{
+		Use:   "init",
+		Short: "Create a new vault and the owner's key",
+		Long: `Create a new, empty vault and the owner's identity (the key that unlocks it).
+
+By default the identity is an age X25519 key written to
+$XDG_CONFIG_HOME/shopvault/identity.txt (mode 0600). With --passphrase (or
+--passphrase-file) the identity is instead kept inside the vault, protected by
+a passphrase; weak passphrases are refused. init never overwrites an existing
+vault or identity file. Losing the key means losing the data: keep a copy.`,
+		Example: `  shopvault init
+  shopvault init --vault /media/usb/shop.db --identity-out ~/keys/shop-owner.txt
+  shopvault init --generate-passphrase --shop-name "Mama Put Kitchen"`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			o.Passphrase = o.Passphrase || g.PassphraseFile != ""
+			return initRun(env, g, o)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.IdentityOut, "identity-out", "", "where to write the new owner identity (default $XDG_CONFIG_HOME/shopvault/identity.txt)")
+	f.BoolVar(&o.Passphrase, "passphrase", false, "protect the owner identity with a passphrase asked on the terminal instead of writing a key file")
+	f.BoolVar(&o.GeneratePassphrase, "generate-passphrase", false, "make a strong six-word passphrase, print it once, and use it")
+	f.BoolVar(&o.PQ, "pq", false, "make the owner identity post-quantum (age ML-KEM-768 + X25519 hybrid)")
+	f.StringVar(&o.ShopName, "shop-name", "", "your shop's name, used in the privacy notice")
+	f.StringVar(&o.ShopContact, "shop-contact", "", "how customers reach you about their data, used in the privacy notice")
+	f.StringVar(&o.RecoverySheet, "recovery-sheet", "", "also write a printable PDF with the identity as text and QR code, to keep in a drawer")
+	return c
+}
+
+func initRun(env *Env, g *Global, o *initOptions) error {
+	path := g.vaultPath(env)
+	if _, err := os.Stat(path); err == nil {
+		return vault.ErrExists
+	}
+	if o.GeneratePassphrase && (o.Passphrase || g.PassphraseFile != "") {
+		return usageErr("--generate-passphrase makes the passphrase; do not also give --passphrase or --passphrase-file")
+	}
+	identity, recipient, err := crypto.GenerateIdentity(o.PQ)
+	if err != nil {
+		return err
+	}
+	create := vault.CreateOptions{
+		Options:        vault.Options{Now: env.Now, Rand: env.Rand, LockWait: g.Wait},
+		OwnerRecipient: recipient,
+		OwnerLabel:     "owner",
+		Settings:       vault.Settings{ShopName: o.ShopName, ShopContact: o.ShopContact},
+	}
+	var idPath string
+	switch {
+	case o.Passphrase || o.GeneratePassphrase:
+		var pass string
+		if o.GeneratePassphrase {
+			if pass, err = crypto.GeneratePassphrase(env.Rand); err != nil {
+				return err
+			}
+		} else {
+			if pass, err = g.passphrase(env, "new vault passphrase"); err != nil {
+				return err
+			}
+			if err := crypto.CheckPassphrase(pass, []string{o.ShopName, "shopvault", "shop", "vault"}); err != nil {
+				return err
+			}
+			if g.PassphraseFile == "" {
+				again, err := readSecret(env, "the same passphrase again")
+				if err != nil {
+					return err
+				}
+				if again != pass {
+					return &exitError{code: exitRefused, msg: "the two passphrases differ", hint: "nothing was written; run init again"}
+				}
+			}
+		}
+		blob, err := crypto.EncryptWithPassphrase([]byte(identity+"\n"), pass, &crypto.ScryptOptions{WorkFactor: env.ScryptWorkFactor})
+		if err != nil {
+			return err
+		}
+		create.PassphraseIdentity = blob
+		create.OwnerLabel = "owner (passphrase)"
+		if o.GeneratePassphrase {
+			fmt.Fprintf(env.Out, "%s\n", pass)
+			fmt.Fprintln(env.ErrOut, "shopvault: this is your vault passphrase; write it down now, it is shown only once")
+		}
+	default:
+		idPath = o.IdentityOut
+		if idPath == "" {
+			idPath = env.defaultIdentityPath()
+		}
+		if err := writeNewSecretFile(idPath, []byte(fmt.Sprintf("# shopvault owner identity, public key: %s\n%s\n", recipient, identity))); err != nil {
+			return err
+		}
+	}
+	v, err := vault.Create(path, create)
+	if err != nil {
+		if idPath != "" {
+			os.Remove(idPath)
+		}
+		return err
+	}
+	v.Close()
+	if o.RecoverySheet != "" {
+		if err := writeRecoverySheet(env, o.RecoverySheet, identity, recipient, path); err != nil {
+			return fmt.Errorf("the vault was created, but the recovery sheet was not: %w", err)
+		}
+	}
+	if g.JSON {
+		return printJSON(env.Out, map[string]string{"vault": path, "identity": idPath, "recipient": recipient})
+	}
+	if env.StderrIsTTY {
+		fmt.Fprintf(env.ErrOut, "Your customer vault is %s.\n", path)
+		if idPath != "" {
+			fmt.Fprintf(env.ErrOut, "The key that opens it is %s: only this file (or your backup of it) can read the data.\n", idPath)
+		} else {
+			fmt.Fprintln(env.ErrOut, "It opens with your passphrase, and only with it.")
+		}
+		fmt.Fprintln(env.ErrOut, "If you lose the key, the data is gone for good: copy it to a USB stick, or print a recovery sheet (init --recovery-sheet).")
+	} else {
+		fmt.Fprintf(env.Out, "created %s\n", path)
+		if idPath != "" {
+			fmt.Fprintf(env.Out, "owner identity %s\n", idPath)
+		}
+	}
+	return nil
+}
+
+// writeNewSecretFile creates a 0600 file in a 0700 folder and refuses to
+// overwrite: an existing identity may be the only key to another vault.
+func writeNewSecretFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return &exitError{code: exitOther, msg: fmt.Sprintf("%s already exists; it may be the only key to another vault, so it is never overwritten", path), hint: "pass --identity-out with a new file name"}
+		}
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	return f.Close()
+}

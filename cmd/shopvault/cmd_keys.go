@@ -1,0 +1,318 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shopvault/shopvault/crypto"
+	"github.com/shopvault/shopvault/vault"
+)
+
+func newRecipientsCmd(env *Env, g *Global) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "recipients",
+		Short: "Manage who can unlock the vault, and with which role",
+		Long: `Recipients are the people and devices the vault's keys are wrapped to, each
+with a role: owner (everything), support (contact, notes, shipping) or
+shipping (shipping fields only: labels and manifests). A recipient is any age
+recipient: age1… (X25519), age1pq1… (post-quantum), an age plugin recipient
+such as age1yubikey1… (its plugin must be on PATH), or an SSH public key.`,
+		Example: `  shopvault recipients add age1qyqsz… --role shipping --name packing-desk
+  shopvault recipients list
+  shopvault recipients remove packing-desk`,
+	}
+	var role, name string
+	add := &cobra.Command{
+		Use:   "add RECIPIENT --role ROLE --name LABEL",
+		Short: "Give a person or device a role",
+		Long:  "Wrap the keys of ROLE's groups to RECIPIENT (owner only). The label names them in the access log.",
+		Example: `  shopvault recipients add "$(age-keygen -y helper.txt)" --role shipping --name packing-desk
+  shopvault recipients add "ssh-ed25519 AAAA… ada@laptop" --role support --name ada`,
+		Args: exactArgs(1, "RECIPIENT"),
+		RunE: func(c *cobra.Command, args []string) error {
+			if role == "" || name == "" {
+				return usageErr("recipients add needs --role (owner, support, shipping) and --name LABEL")
+			}
+			v, err := g.openVault(env, true, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			r, err := v.AddRecipient(args[0], strings.ToLower(role), name)
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, r)
+			}
+			fmt.Fprintf(env.Out, "added %s (%s)\n", r.Label, r.Role)
+			return nil
+		},
+	}
+	add.Flags().StringVar(&role, "role", "", "owner, support or shipping")
+	add.Flags().StringVar(&name, "name", "", "label for this person or device")
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List recipients and their roles",
+		Long:    "List every recipient with its label, role and the key groups it opens (no key needed).",
+		Example: "  shopvault recipients list\n  shopvault recipients list --json",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			v, err := g.openVault(env, false, true)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			rs, err := v.Recipients()
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, rs)
+			}
+			t := newTable(env, "LABEL", "ROLE", "ADDED", "RECIPIENT")
+			for _, r := range rs {
+				t.add(r.Label, r.Role, day(r.Added), r.Recipient)
+			}
+			return t.flush()
+		},
+	}
+	remove := &cobra.Command{
+		Use:   "remove LABEL|RECIPIENT",
+		Short: "Remove a recipient and rotate every key it could open",
+		Long: `Remove a recipient and, in the same command, rotate every key group it could
+open and compact the file, so its identity opens nothing in the current vault.
+The last owner cannot be removed.`,
+		Example: "  shopvault recipients remove packing-desk",
+		Args:    exactArgs(1, "LABEL or RECIPIENT"),
+		RunE: func(c *cobra.Command, args []string) error {
+			v, err := g.openVault(env, true, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			r, rot, err := v.RemoveRecipient(args[0])
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, map[string]any{"removed": r, "rotated": rot})
+			}
+			fmt.Fprintf(env.Out, "removed %s (%s); rotated %s keys over %d customers\n", r.Label, r.Role, strings.Join(rot.Groups, ", "), rot.Records)
+			return nil
+		},
+	}
+	c.AddCommand(add, list, remove)
+	return c
+}
+
+func newRotateCmd(env *Env, g *Global) *cobra.Command {
+	var group string
+	c := &cobra.Command{
+		Use:   "rotate",
+		Short: "Replace keys and re-seal the data under them",
+		Long: `Make new keys for a group (shipping, contact, notes, index, audit or all),
+re-seal every affected field under them, recompute blind indexes for index,
+re-wrap to the current recipients, destroy the old key versions and compact.
+Owner only. It works in batches and records its progress: if it is
+interrupted, every record still reads, and the next rotate (or any write by
+an owner) finishes the job.`,
+		Example: `  shopvault rotate --group all
+  shopvault rotate --group contact`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			var groups []string
+			switch group {
+			case "all":
+				groups = vault.AllGroups
+			case vault.GroupShipping, vault.GroupContact, vault.GroupNotes, vault.GroupIndex, vault.GroupAudit:
+				groups = []string{group}
+			default:
+				return usageErr("--group must be shipping, contact, notes, index, audit or all")
+			}
+			v, err := g.openVault(env, true, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			res, err := v.Rotate(groups)
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, res)
+			}
+			fmt.Fprintf(env.Out, "rotated %s over %d customers\n", strings.Join(res.Groups, ", "), res.Records)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&group, "group", "all", "shipping, contact, notes, index, audit or all")
+	return c
+}
+
+func newAuditCmd(env *Env, g *Global) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "audit",
+		Short: "Read and verify the access log",
+		Long: `Every read of personal data, export, label, write, purge, erasure, rotation and
+recipient change is logged: time, actor, action, aliases; never personal data.
+Entries are hash-chained and the head is authenticated with the owner's audit
+key, so editing, dropping or reordering entries is detected by audit verify.`,
+		Example: `  shopvault audit list --since 2026-11-01 --actor packing-desk
+  shopvault audit verify
+  shopvault audit report --since 2026-10-01`,
+	}
+	var since, actor, alias string
+	filter := func() (vault.AuditFilter, error) {
+		f := vault.AuditFilter{Actor: actor}
+		if since != "" {
+			t, err := vault.ParseDate(since)
+			if err != nil {
+				return f, usageErr("--since: %v", err)
+			}
+			f.Since = t
+		}
+		if alias != "" {
+			canon, err := canonicalAlias(alias)
+			if err != nil {
+				return f, err
+			}
+			f.Alias = crypto.FormatAlias(canon)
+		}
+		return f, nil
+	}
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List access-log entries",
+		Long:    "List entries, optionally since a date, by one actor, or about one alias (no key needed).",
+		Example: "  shopvault audit list --since 2026-11-01\n  shopvault audit list --alias K7QM-4TXR-Z --json",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			f, err := filter()
+			if err != nil {
+				return err
+			}
+			v, err := g.openVault(env, false, true)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			es, err := v.AuditList(f)
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				if es == nil {
+					es = []vault.AuditEntry{}
+				}
+				return printJSON(env.Out, es)
+			}
+			t := newTable(env, "SEQ", "TIME", "ACTOR", "ACTION", "ALIASES", "REASON")
+			for _, e := range es {
+				t.add(fmt.Sprint(e.Seq), e.Time.Format("2006-01-02 15:04:05"), e.Actor, e.Action, summarizeAliases(e), sanitizeTerminal(e.Reason))
+			}
+			return t.flush()
+		},
+	}
+	list.Flags().StringVar(&since, "since", "", "entries on or after this date")
+	list.Flags().StringVar(&actor, "actor", "", "entries by this recipient label (or cron)")
+	list.Flags().StringVar(&alias, "alias", "", "entries about this alias")
+	verify := &cobra.Command{
+		Use:     "verify",
+		Short:   "Check the access log has not been edited",
+		Long:    "Recompute the hash chain and check the owner-authenticated head; exit 7 naming the first bad entry. Needs the owner identity.",
+		Example: "  shopvault audit verify",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			v, err := g.openVault(env, true, true)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			rep, err := v.AuditVerify()
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, rep)
+			}
+			fmt.Fprintf(env.Out, "audit log intact: %d entries, authenticated through %d, %d pending owner authentication\n", rep.Entries, rep.Authenticated, rep.Pending)
+			return nil
+		},
+	}
+	var rsince string
+	report := &cobra.Command{
+		Use:   "report --since DATE",
+		Short: "Summarise who read or exported which customers' data",
+		Long: `What an owner needs after a suspected breach: for each actor, which customers'
+data they read, printed or exported since DATE, and when.`,
+		Example: "  shopvault audit report --since 2026-10-01\n  shopvault audit report --since 2026-10-01 --json",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if rsince == "" {
+				return usageErr("audit report needs --since DATE")
+			}
+			t0, err := vault.ParseDate(rsince)
+			if err != nil {
+				return usageErr("--since: %v", err)
+			}
+			v, err := g.openVault(env, false, true)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			rep, err := v.AuditReport(t0)
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, rep)
+			}
+			t := newTable(env, "ACTOR", "ROLE", "READS", "CUSTOMERS", "FIRST", "LAST", "ACTIONS")
+			for _, a := range rep.Actors {
+				t.add(a.Actor, a.Role, fmt.Sprint(a.Reads), fmt.Sprint(len(a.Aliases)), a.First.Format("2006-01-02 15:04"), a.Last.Format("2006-01-02 15:04"), strings.Join(a.Actions, ","))
+			}
+			return t.flush()
+		},
+	}
+	report.Flags().StringVar(&rsince, "since", "", "start date")
+	c.AddCommand(list, verify, report)
+	return c
+}
+
+func summarizeAliases(e vault.AuditEntry) string {
+	if len(e.Aliases) > 3 {
+		return fmt.Sprintf("%s … (%d)", strings.Join(e.Aliases[:3], ","), len(e.Aliases))
+	}
+	return strings.Join(e.Aliases, ",")
+}
+
+func newCompactCmd(env *Env, g *Global) *cobra.Command {
+	return &cobra.Command{
+		Use:   "compact",
+		Short: "Rewrite the vault file without free pages",
+		Long: `Rewrite the vault into a fresh file and atomically replace the old one, so
+deleted ciphertext does not linger in free pages. purge --apply, forget and
+rotate do this themselves. No key needed.`,
+		Example: "  shopvault compact\n  shopvault compact --json",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			v, err := g.openVault(env, false, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			res, err := v.CompactReport()
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, res)
+			}
+			fmt.Fprintf(env.Out, "compacted: %d -> %d bytes\n", res.Before, res.After)
+			return nil
+		},
+	}
+}

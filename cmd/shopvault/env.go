@@ -1,0 +1,255 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+	"filippo.io/age/plugin"
+	"golang.org/x/term"
+
+	"github.com/shopvault/shopvault/crypto"
+	"github.com/shopvault/shopvault/vault"
+)
+
+// Env is everything a command takes from the outside world.
+type Env struct {
+	In          io.Reader
+	Out         io.Writer
+	ErrOut      io.Writer
+	StdinIsTTY  bool
+	StdoutIsTTY bool
+	StderrIsTTY bool
+	Getenv      func(string) string
+	Now         func() time.Time
+	Rand        io.Reader
+	// OpenTTY opens the controlling terminal for prompts (so a passphrase is
+	// read from the person even when stdin carries data).
+	OpenTTY func() (ttyFile, error)
+	// ScryptWorkFactor lowers scrypt cost in tests; never set from the CLI.
+	ScryptWorkFactor int
+}
+
+type ttyFile interface {
+	io.ReadWriteCloser
+	Fd() uintptr
+}
+
+func openTTY() (ttyFile, error) {
+	f, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Global holds the flags every command shares.
+type Global struct {
+	VaultPath      string
+	Identities     []string
+	JSON           bool
+	Wait           time.Duration
+	PassphraseFile string
+	Reason         string
+}
+
+func (e *Env) dataHome() string {
+	if d := e.Getenv("XDG_DATA_HOME"); d != "" {
+		return d
+	}
+	return filepath.Join(e.Getenv("HOME"), ".local", "share")
+}
+
+func (e *Env) configHome() string {
+	if d := e.Getenv("XDG_CONFIG_HOME"); d != "" {
+		return d
+	}
+	return filepath.Join(e.Getenv("HOME"), ".config")
+}
+
+func (e *Env) defaultVaultPath() string {
+	return filepath.Join(e.dataHome(), "shopvault", "vault.db")
+}
+
+func (e *Env) defaultIdentityPath() string {
+	return filepath.Join(e.configHome(), "shopvault", "identity.txt")
+}
+
+func (e *Env) defaultRulesPath() string {
+	return filepath.Join(e.configHome(), "shopvault", "retention.toml")
+}
+
+func (g *Global) vaultPath(env *Env) string {
+	if g.VaultPath != "" {
+		return g.VaultPath
+	}
+	if p := env.Getenv("SHOPVAULT_VAULT"); p != "" {
+		return p
+	}
+	return env.defaultVaultPath()
+}
+
+// identityFiles are --identity flags, else SHOPVAULT_IDENTITY (a list
+// separated like PATH), else the default file if it exists.
+func (g *Global) identityFiles(env *Env) []string {
+	if len(g.Identities) > 0 {
+		return g.Identities
+	}
+	if p := env.Getenv("SHOPVAULT_IDENTITY"); p != "" {
+		return filepath.SplitList(p)
+	}
+	if _, err := os.Stat(env.defaultIdentityPath()); err == nil {
+		return []string{env.defaultIdentityPath()}
+	}
+	return nil
+}
+
+func pluginUI(env *Env) *plugin.ClientUI {
+	return &plugin.ClientUI{
+		DisplayMessage: func(name, msg string) error {
+			fmt.Fprintf(env.ErrOut, "shopvault: age-plugin-%s: %s\n", name, msg)
+			return nil
+		},
+		RequestValue: func(name, prompt string, secret bool) (string, error) {
+			return readSecret(env, fmt.Sprintf("age-plugin-%s: %s", name, prompt))
+		},
+		Confirm: func(name, prompt, yes, no string) (bool, error) {
+			ans, err := readLine(env, fmt.Sprintf("age-plugin-%s: %s [%s/%s] ", name, prompt, yes, no))
+			return strings.EqualFold(strings.TrimSpace(ans), yes), err
+		},
+		WaitTimer: func(name string) {
+			fmt.Fprintf(env.ErrOut, "shopvault: waiting for age-plugin-%s (touch your key?)\n", name)
+		},
+	}
+}
+
+// loadIdentities reads every identity file, warning about loose permissions.
+func (g *Global) loadIdentities(env *Env) ([]age.Identity, error) {
+	var ids []age.Identity
+	for _, path := range g.identityFiles(env) {
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, &exitError{code: 3, msg: fmt.Sprintf("cannot read identity file %s", path), hint: "check the --identity path or SHOPVAULT_IDENTITY"}
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			fmt.Fprintf(env.ErrOut, "shopvault: warning: identity file %s is readable by other users (mode %o); run: chmod 600 %s\n", path, st.Mode().Perm(), path)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, &exitError{code: 3, msg: fmt.Sprintf("cannot read identity file %s", path), hint: "check its permissions"}
+		}
+		parsed, err := crypto.ParseIdentityFile(data, pluginUI(env), func() (string, error) {
+			return g.passphrase(env, "passphrase for identity file "+filepath.Base(path))
+		})
+		if err != nil {
+			if errors.Is(err, crypto.ErrNoIdentityMatch) {
+				return nil, &exitError{code: 3, msg: "wrong passphrase for identity file " + path, hint: "try again"}
+			}
+			var ee *exitError
+			if errors.As(err, &ee) {
+				return nil, err
+			}
+			return nil, &exitError{code: 3, msg: fmt.Sprintf("identity file %s: %v", path, err), hint: "pass an age identity file (age-keygen), an SSH private key or a plugin identity"}
+		}
+		ids = append(ids, parsed...)
+	}
+	return ids, nil
+}
+
+// passphrase reads a passphrase from --passphrase-file, else from the
+// terminal without echo. Never from argv or the environment.
+func (g *Global) passphrase(env *Env, prompt string) (string, error) {
+	if g.PassphraseFile != "" {
+		data, err := os.ReadFile(g.PassphraseFile)
+		if err != nil {
+			return "", &exitError{code: 3, msg: "cannot read --passphrase-file " + g.PassphraseFile, hint: "check the path"}
+		}
+		return strings.TrimRight(string(data), "\r\n"), nil
+	}
+	return readSecret(env, prompt)
+}
+
+func readSecret(env *Env, prompt string) (string, error) {
+	tty, err := env.OpenTTY()
+	if err != nil {
+		return "", &exitError{code: 3, msg: "a passphrase is needed and there is no terminal to ask on", hint: "pass --passphrase-file FILE, or use an identity file (--identity)"}
+	}
+	defer tty.Close()
+	fmt.Fprintf(tty, "%s: ", prompt)
+	b, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	if err != nil {
+		return "", &exitError{code: 3, msg: "could not read the passphrase", hint: "try again, or pass --passphrase-file FILE"}
+	}
+	return string(b), nil
+}
+
+func readLine(env *Env, prompt string) (string, error) {
+	tty, err := env.OpenTTY()
+	if err != nil {
+		return "", &exitError{code: 2, msg: "this needs an answer and there is no terminal to ask on", hint: "pass the flag that answers it (see --help)"}
+	}
+	defer tty.Close()
+	fmt.Fprint(tty, prompt)
+	var b []byte
+	one := make([]byte, 1)
+	for {
+		n, err := tty.Read(one)
+		if n == 1 {
+			if one[0] == '\n' {
+				break
+			}
+			b = append(b, one[0])
+		}
+		if err != nil {
+			if len(b) == 0 {
+				return "", &exitError{code: 1, msg: "cancelled", hint: "nothing was changed"}
+			}
+			break
+		}
+	}
+	return strings.TrimRight(string(b), "\r"), nil
+}
+
+// openVault opens the vault for a command. Keyless commands pass keys=false
+// and never read identities (cron holds no secret).
+func (g *Global) openVault(env *Env, keys, readOnly bool) (*vault.Vault, error) {
+	opts := vault.Options{
+		Now: env.Now, Rand: env.Rand, LockWait: g.Wait, ReadOnly: readOnly, Reason: g.Reason,
+		ScryptWorkFactor: env.ScryptWorkFactor,
+	}
+	if keys {
+		ids, err := g.loadIdentities(env)
+		if err != nil {
+			return nil, err
+		}
+		opts.Identities = ids
+		opts.Passphrase = func() (string, error) { return g.passphrase(env, "vault passphrase") }
+	}
+	if env.StderrIsTTY {
+		opts.Progress = progressPrinter(env)
+	}
+	return vault.Open(g.vaultPath(env), opts)
+}
+
+func progressPrinter(env *Env) func(done, total int) {
+	start := env.Now()
+	return func(done, total int) {
+		if total <= 0 {
+			return
+		}
+		el := env.Now().Sub(start).Seconds()
+		rate := float64(done) / max(el, 0.001)
+		eta := float64(total-done) / max(rate, 1)
+		bar := strings.Repeat("#", done*30/max(total, 1)) + strings.Repeat(".", 30-done*30/max(total, 1))
+		fmt.Fprintf(env.ErrOut, "\r[%s] %d/%d  %.0f/s  eta %.0fs ", bar, done, total, rate, eta)
+		if done >= total {
+			fmt.Fprintln(env.ErrOut)
+		}
+	}
+}

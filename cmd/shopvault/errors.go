@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/shopvault/shopvault/crypto"
+	"github.com/shopvault/shopvault/vault"
+)
+
+// Exit codes, the same for every command (README and --help list them).
+const (
+	exitOK        = 0
+	exitOther     = 1
+	exitUsage     = 2
+	exitKey       = 3
+	exitLocked    = 4
+	exitRefused   = 5
+	exitNotFound  = 6
+	exitIntegrity = 7
+)
+
+const exitCodeHelp = `Exit codes:
+  0  success
+  1  any other error
+  2  usage error (flags, arguments)
+  3  no identity or passphrase given, or it cannot open what the command needs (the message names the role)
+  4  the vault is in use by another shopvault process (after waiting --wait)
+  5  input refused: invalid, or data the vault does not keep (card numbers, national IDs); nothing was written
+  6  no such customer or alias (unknown, revoked, expired, erased, or a typo caught by the check character)
+  7  integrity failure: tampered or corrupt data, a broken audit chain`
+
+// exitError is an error with its exit code and a hint naming what to do next.
+type exitError struct {
+	code int
+	msg  string
+	hint string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: exitUsage, msg: fmt.Sprintf(format, args...), hint: "see shopvault COMMAND --help"}
+}
+
+// classify maps library errors to an exit code, a message and a hint. The
+// libraries never put customer data in errors; this adds none.
+func classify(err error) *exitError {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee
+	}
+	var nf *vault.NotFoundError
+	var in *vault.InputError
+	var nr *vault.NeedRoleError
+	var ie *vault.IntegrityError
+	switch {
+	case errors.As(err, &nf):
+		hint := "check the alias, or find the customer with shopvault find"
+		switch nf.Reason {
+		case "check":
+			hint = "the check character caught a mistyped character; compare the alias with the label and type it again"
+		case "erased":
+			hint = "the customer's data was deleted and cannot be brought back"
+		case "revoked", "expired":
+			hint = "use the customer's primary alias, or issue a new one with shopvault alias issue"
+		case "no match":
+			hint = "matching is exact after normalisation; try another field (--email, --phone, --name)"
+		}
+		return &exitError{code: exitNotFound, msg: nf.Error(), hint: hint}
+	case errors.As(err, &in):
+		return &exitError{code: exitRefused, msg: "refused: " + in.Error(), hint: "nothing was written; fix the value and try again"}
+	case errors.Is(err, crypto.ErrWeakPassphrase):
+		return &exitError{code: exitRefused, msg: err.Error(), hint: "use a longer passphrase of unrelated words, or let shopvault make one: init --generate-passphrase"}
+	case errors.As(err, &nr):
+		return &exitError{code: exitKey, msg: nr.Error(), hint: "pass an identity of that role with --identity (or SHOPVAULT_IDENTITY)"}
+	case errors.Is(err, vault.ErrNoIdentity):
+		return &exitError{code: exitKey, msg: "this command needs a key and no identity or passphrase was given", hint: "pass --identity FILE (or set SHOPVAULT_IDENTITY), or --passphrase-file FILE"}
+	case errors.Is(err, vault.ErrWrongIdentity):
+		return &exitError{code: exitKey, msg: err.Error(), hint: "pass the identity file made by shopvault init, or one added with shopvault recipients add"}
+	case errors.Is(err, vault.ErrLocked):
+		return &exitError{code: exitLocked, msg: "vault is in use by another shopvault process", hint: "wait for it to finish, or pass --wait 30s"}
+	case errors.As(err, &ie), errors.Is(err, vault.ErrIntegrity):
+		return &exitError{code: exitIntegrity, msg: err.Error(), hint: "do not write to this vault; run shopvault check, and restore from a backup if it fails"}
+	case errors.Is(err, vault.ErrFormat):
+		return &exitError{code: exitIntegrity, msg: err.Error(), hint: "check --vault points at a shopvault vault"}
+	case errors.Is(err, vault.ErrNoVault):
+		return &exitError{code: exitOther, msg: "no vault found", hint: "create one with shopvault init, or pass --vault PATH (or SHOPVAULT_VAULT)"}
+	case errors.Is(err, vault.ErrExists):
+		return &exitError{code: exitOther, msg: "a vault already exists there; init never overwrites one", hint: "pass another --vault PATH, or use the existing vault"}
+	case errors.Is(err, fs.ErrPermission):
+		return &exitError{code: exitOther, msg: err.Error(), hint: "check file permissions"}
+	}
+	msg := err.Error()
+	if isCobraUsage(msg) {
+		return &exitError{code: exitUsage, msg: msg, hint: "see shopvault --help"}
+	}
+	return &exitError{code: exitOther, msg: msg, hint: "if this persists, run shopvault check"}
+}
+
+func isCobraUsage(msg string) bool {
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires exactly", "invalid argument", "flag needs an argument", "required flag", "if any flags in the group", "none of the others can be"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// report prints one line for a failure and returns the exit code.
+func report(env *Env, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	e := classify(err)
+	line := "shopvault: error: " + e.msg
+	if e.hint != "" {
+		line += "; hint: " + e.hint
+	}
+	fmt.Fprintln(env.ErrOut, strings.ReplaceAll(line, "\n", " "))
+	return e.code
+}

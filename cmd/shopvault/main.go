@@ -1,0 +1,40 @@
+// Command shopvault keeps a small shop's customer records in an encrypted
+// file on the owner's own machine. This package is thin: flags, prompts,
+// output and exit codes; the work happens in vault, crypto and export.
+package main
+
+import (
+	"crypto/rand"
+	"os"
+	"time"
+
+	"golang.org/x/term"
+)
+
+func main() { os.Exit(run(os.Args[1:], systemEnv())) }
+
+// systemEnv is the real world: stdin/stdout/stderr, the clock, crypto/rand
+// and the process environment.
+func systemEnv() *Env {
+	return &Env{
+		In:          os.Stdin,
+		Out:         os.Stdout,
+		ErrOut:      os.Stderr,
+		StdinIsTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		StdoutIsTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		StderrIsTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		Getenv:      os.Getenv,
+		Now:         time.Now,
+		Rand:        rand.Reader,
+		OpenTTY:     openTTY,
+	}
+}
+
+// run executes one command line and returns the process exit code. It is the
+// only place errors become exit codes, so tests can call it in-process.
+func run(args []string, env *Env) int {
+	root := newRootCmd(env)
+	root.SetArgs(args)
+	err := root.Execute()
+	return report(env, err)
+}

@@ -1,0 +1,167 @@
+package vault
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/crypto"
+)
+
+// resolve turns any live alias of a customer into its record. Unknown,
+// mistyped, revoked, expired and erased aliases give a NotFoundError that
+// says which.
+func (v *Vault) resolve(tx *bolt.Tx, text string) (recordID, *recordMeta, string, error) {
+	var id recordID
+	canon, err := crypto.ParseAlias(text)
+	if err != nil {
+		reason := "malformed"
+		if errors.Is(err, crypto.ErrAliasCheck) {
+			reason = "check"
+		}
+		return id, nil, "", &NotFoundError{Alias: text, Reason: reason}
+	}
+	shown := crypto.FormatAlias(canon)
+	var e aliasEntry
+	ok, err := getJSON(tx.Bucket(bAliases), []byte(canon), &e)
+	if err != nil {
+		return id, nil, "", err
+	}
+	if !ok {
+		return id, nil, "", &NotFoundError{Alias: shown, Reason: "unknown"}
+	}
+	now := v.now()
+	switch {
+	case e.Erased != nil:
+		return id, nil, "", &NotFoundError{Alias: shown, Reason: "erased", When: *e.Erased}
+	case e.Revoked != nil:
+		return id, nil, "", &NotFoundError{Alias: shown, Reason: "revoked", When: *e.Revoked}
+	case e.Expires != nil && !now.Before(*e.Expires):
+		return id, nil, "", &NotFoundError{Alias: shown, Reason: "expired", When: *e.Expires}
+	}
+	id, err = parseRecordID(e.Record)
+	if err != nil {
+		return id, nil, "", &IntegrityError{What: "alias " + shown + " points to a malformed record id"}
+	}
+	m, err := loadMeta(tx, id)
+	if err != nil {
+		return id, nil, "", err
+	}
+	if m == nil {
+		var t tombstone
+		if ok, _ := getJSON(tx.Bucket(bTombstones), id[:], &t); ok {
+			return id, nil, "", &NotFoundError{Alias: shown, Reason: "erased", When: t.Erased}
+		}
+		return id, nil, "", &IntegrityError{What: "alias " + shown + " points to a missing record"}
+	}
+	return id, m, canon, nil
+}
+
+// AliasInfo describes one alias of a customer.
+type AliasInfo struct {
+	Alias   string     `json:"alias"`
+	Primary bool       `json:"primary"`
+	Courier string     `json:"courier,omitempty"`
+	Note    string     `json:"note,omitempty"`
+	Created time.Time  `json:"created"`
+	Expires *time.Time `json:"expires,omitempty"`
+	Revoked *time.Time `json:"revoked,omitempty"`
+	Live    bool       `json:"live"`
+}
+
+// IssueAlias mints an extra alias for the customer of alias (per courier,
+// per shipment). Metadata only: no key needed beyond being able to write.
+func (v *Vault) IssueAlias(alias, courier, note string, expires *time.Time) (string, error) {
+	var out string
+	err := v.update(func(tx *bolt.Tx) error {
+		id, _, canon, err := v.resolve(tx, alias)
+		if err != nil {
+			return err
+		}
+		a, err := v.mintAlias(tx)
+		if err != nil {
+			return err
+		}
+		if err := v.putAlias(tx, a, id, aliasEntry{Courier: courier, Note: note, Created: v.now(), Expires: expires}); err != nil {
+			return err
+		}
+		out = crypto.FormatAlias(a)
+		return v.appendAudit(tx, AuditEntry{Action: "alias issue", Aliases: []string{canon, a}, Detail: courier})
+	})
+	return out, err
+}
+
+// ListAliases lists every alias of the customer of alias.
+func (v *Vault) ListAliases(alias string) ([]AliasInfo, error) {
+	var out []AliasInfo
+	err := v.view(func(tx *bolt.Tx) error {
+		id, _, _, err := v.resolve(tx, alias)
+		if err != nil {
+			return err
+		}
+		out, err = v.aliasesOf(tx, id)
+		return err
+	})
+	return out, err
+}
+
+func (v *Vault) aliasesOf(tx *bolt.Tx, id recordID) ([]AliasInfo, error) {
+	var out []AliasInfo
+	now := v.now()
+	c := tx.Bucket(bRecAliases).Cursor()
+	for k, _ := c.Seek(id[:]); k != nil && bytes.HasPrefix(k, id[:]); k, _ = c.Next() {
+		canon := string(k[idLen:])
+		var e aliasEntry
+		if _, err := getJSON(tx.Bucket(bAliases), []byte(canon), &e); err != nil {
+			return nil, err
+		}
+		live := e.Revoked == nil && e.Erased == nil && (e.Expires == nil || now.Before(*e.Expires))
+		out = append(out, AliasInfo{Alias: crypto.FormatAlias(canon), Primary: e.Primary, Courier: e.Courier, Note: e.Note,
+			Created: e.Created, Expires: e.Expires, Revoked: e.Revoked, Live: live})
+	}
+	return out, nil
+}
+
+// RevokeAlias stops an alias from resolving. The primary alias cannot be
+// revoked (it is how the shop itself refers to the customer).
+func (v *Vault) RevokeAlias(alias string) error {
+	return v.update(func(tx *bolt.Tx) error {
+		_, _, canon, err := v.resolve(tx, alias)
+		if err != nil {
+			return err
+		}
+		var e aliasEntry
+		if _, err := getJSON(tx.Bucket(bAliases), []byte(canon), &e); err != nil {
+			return err
+		}
+		if e.Primary {
+			return &InputError{Field: "alias", Reason: "is the customer's primary alias and cannot be revoked; revoke extra aliases, or forget the customer"}
+		}
+		now := v.now()
+		e.Revoked = &now
+		if err := putJSON(tx.Bucket(bAliases), []byte(canon), e); err != nil {
+			return err
+		}
+		return v.appendAudit(tx, AuditEntry{Action: "alias revoke", Aliases: []string{canon}})
+	})
+}
+
+// Aliases lists every live primary alias (shell completion; no key needed).
+func (v *Vault) Aliases() ([]string, error) {
+	var out []string
+	err := v.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
+			var m recordMeta
+			if err := json.Unmarshal(data, &m); err != nil {
+				return fmt.Errorf("record metadata: %w", err)
+			}
+			out = append(out, crypto.FormatAlias(m.Alias))
+			return nil
+		})
+	})
+	return out, err
+}

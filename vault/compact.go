@@ -1,0 +1,85 @@
+package vault
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// CompactResult reports the file size before and after.
+type CompactResult struct {
+	Before int64 `json:"before_bytes"`
+	After  int64 `json:"after_bytes"`
+}
+
+// Compact rewrites the vault into a fresh file and atomically replaces the
+// old one (mode 0600 kept), so deleted ciphertext does not linger in bbolt's
+// free pages. The lock file stays held throughout, so no other process can
+// open the old file in between.
+func (v *Vault) Compact() error {
+	_, err := v.CompactReport()
+	return err
+}
+
+// CompactReport is Compact returning the sizes.
+func (v *Vault) CompactReport() (CompactResult, error) {
+	var res CompactResult
+	if st, err := os.Stat(v.path); err == nil {
+		res.Before = st.Size()
+	}
+	tmp := v.path + ".compact-tmp"
+	os.Remove(tmp)
+	dst, err := bolt.Open(tmp, 0o600, nil)
+	if err != nil {
+		return res, fmt.Errorf("compact: %w", err)
+	}
+	if err := bolt.Compact(dst, v.db, 64<<20); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
+	}
+	if err := dst.Close(); err != nil {
+		os.Remove(tmp)
+		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
+	}
+	if err := fsyncFile(tmp); err != nil {
+		os.Remove(tmp)
+		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
+	}
+	if err := v.db.Close(); err != nil {
+		return res, err
+	}
+	v.db = nil
+	if err := os.Rename(tmp, v.path); err != nil {
+		os.Remove(tmp)
+		return res, v.reopen(fmt.Errorf("compact (the vault is unchanged): %w", err))
+	}
+	syncDir(filepath.Dir(v.path))
+	if st, err := os.Stat(v.path); err == nil {
+		res.After = st.Size()
+	}
+	return res, v.reopen(nil)
+}
+
+func (v *Vault) reopen(prev error) error {
+	db, err := bolt.Open(v.path, 0o600, &bolt.Options{Timeout: v.opts.LockWait})
+	if err != nil {
+		return fmt.Errorf("reopen vault: %w", err)
+	}
+	v.db = db
+	return prev
+}
+
+func fsyncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Chmod(0o600); err != nil {
+		return err
+	}
+	return f.Sync()
+}

@@ -1,0 +1,113 @@
+// Package vault is shopvault's store: one bbolt file holding sealed customer
+// fields, plaintext metadata, aliases, shipments, the keyring, tombstones and
+// the audit log. It never prints and never exits; every failure is an error
+// a caller can classify with errors.Is / errors.As.
+package vault
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ErrExists means init found a vault already at the path.
+var ErrExists = errors.New("a vault already exists at this path")
+
+// ErrNoVault means there is no vault file at the path.
+var ErrNoVault = errors.New("no vault at this path")
+
+// ErrLocked means another shopvault process holds the vault.
+var ErrLocked = errors.New("vault is in use by another shopvault process")
+
+// ErrIntegrity means tampered or corrupt data.
+var ErrIntegrity = errors.New("integrity failure")
+
+// ErrFormat means the file is not a vault this version understands.
+var ErrFormat = errors.New("not a shopvault vault of a known format")
+
+// ErrNoIdentity means a command needs a key but no identity or passphrase was given.
+var ErrNoIdentity = errors.New("no identity or passphrase given")
+
+// ErrWrongIdentity means the identities given open no key of this vault.
+var ErrWrongIdentity = errors.New("the identity given cannot unlock this vault")
+
+// InputError is input the vault refuses: invalid, or data it does not keep.
+// Field names the field; Reason never quotes the refused value.
+type InputError struct {
+	Field  string
+	Reason string
+}
+
+func (e *InputError) Error() string {
+	if e.Field == "" {
+		return e.Reason
+	}
+	return fmt.Sprintf("%s: %s", e.Field, e.Reason)
+}
+
+// NotFoundError is an alias or customer that does not resolve.
+type NotFoundError struct {
+	Alias  string
+	Reason string // unknown, malformed, check, revoked, expired, erased, no match
+	When   time.Time
+}
+
+func (e *NotFoundError) Error() string {
+	switch e.Reason {
+	case "malformed":
+		return fmt.Sprintf("%q is not an alias (aliases look like K7QM-4TXR-Z)", e.Alias)
+	case "check":
+		return fmt.Sprintf("alias %s has a wrong check character: probably a typo", e.Alias)
+	case "revoked":
+		return fmt.Sprintf("alias %s was revoked on %s", e.Alias, e.When.Format(time.DateOnly))
+	case "expired":
+		return fmt.Sprintf("alias %s expired on %s", e.Alias, e.When.Format(time.DateOnly))
+	case "erased":
+		return fmt.Sprintf("the customer of alias %s was erased on %s", e.Alias, e.When.Format(time.DateOnly))
+	case "no match":
+		return "no customer matches"
+	}
+	return fmt.Sprintf("no customer has alias %s", e.Alias)
+}
+
+// NeedRoleError means the unlocked identity cannot open a key group the
+// command needs.
+type NeedRoleError struct {
+	Groups []string
+	Actor  string
+	Role   string // the actor's role, "" when no identity matched at all
+}
+
+// RolesFor lists the roles that can open every group.
+func RolesFor(groups []string) []string {
+	var out []string
+	for _, r := range []string{RoleShipping, RoleSupport, RoleOwner} {
+		ok := true
+		for _, g := range groups {
+			if !roleHasGroup(r, g) {
+				ok = false
+			}
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (e *NeedRoleError) Error() string {
+	need := strings.Join(RolesFor(e.Groups), " or ")
+	if e.Role == "" {
+		return fmt.Sprintf("this needs the %s key (role %s), and no identity given opens it", strings.Join(e.Groups, "+"), need)
+	}
+	return fmt.Sprintf("%s (role %s) cannot open the %s key: this needs role %s", e.Actor, e.Role, strings.Join(e.Groups, "+"), need)
+}
+
+// IntegrityError names what failed an integrity check.
+type IntegrityError struct{ What string }
+
+func (e *IntegrityError) Error() string { return "integrity failure: " + e.What }
+
+// Unwrap makes errors.Is(err, ErrIntegrity) hold.
+func (e *IntegrityError) Unwrap() error { return ErrIntegrity }

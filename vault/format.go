@@ -1,0 +1,232 @@
+package vault
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"time"
+)
+
+// FormatVersion is written at init and checked at every open; a vault with
+// another version is refused rather than misread. docs/format.md describes it.
+const FormatVersion = "1"
+
+// Top-level buckets (docs/format.md has the full tree).
+var (
+	bMeta       = []byte("meta")       // format, settings, audit head, rotation progress
+	bKeys       = []byte("keys")       // group -> current, v<N> -> recipient id -> wrapped key
+	bRecipients = []byte("recipients") // recipient id -> recipientInfo JSON
+	bRecords    = []byte("records")    // record id -> recordMeta JSON (plaintext metadata)
+	bFields     = []byte("fields")     // record id || field name -> sealed value
+	bIndex      = []byte("index")      // v<N> -> kind || token || record id -> empty
+	bAliases    = []byte("aliases")    // canonical alias -> aliasEntry JSON
+	bRecAliases = []byte("recaliases") // record id || canonical alias -> empty
+	bShipments  = []byte("shipments")  // shipment id -> shipment JSON
+	bTombstones = []byte("tombstones") // record id -> tombstone JSON
+	bAudit      = []byte("audit")      // seq (uint64 BE) -> audit entry JSON
+)
+
+var allBuckets = [][]byte{bMeta, bKeys, bRecipients, bRecords, bFields, bIndex, bAliases, bRecAliases, bShipments, bTombstones, bAudit}
+
+// Meta keys.
+var (
+	mFormat       = []byte("format")
+	mVaultID      = []byte("vault_id")
+	mCreated      = []byte("created")
+	mPassIdentity = []byte("passphrase_identity")
+	mSettings     = []byte("settings")
+	mAuditHead    = []byte("audit_head")
+	mRotation     = []byte("rotation")
+	mLastPurge    = []byte("last_purge")
+	mLastID       = []byte("last_id")
+)
+
+// idLen: 8 bytes of creation time in nanoseconds (so ids arrive nearly sorted
+// and bbolt appends instead of splitting pages) + 4 random bytes (so two
+// vaults restored from one backup never mint the same id for new records).
+const idLen = 12
+
+// recordID is the internal, never-shown-to-couriers id of a customer.
+type recordID [idLen]byte
+
+func (id recordID) String() string { return hex.EncodeToString(id[:]) }
+
+func parseRecordID(s string) (recordID, error) {
+	var id recordID
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != idLen {
+		return id, fmt.Errorf("bad record id %q", s)
+	}
+	copy(id[:], b)
+	return id, nil
+}
+
+// idMinter hands out strictly increasing ids within a vault.
+type idMinter struct {
+	last uint64
+	rand io.Reader
+}
+
+func (m *idMinter) next(now time.Time) (recordID, error) {
+	var id recordID
+	t := uint64(now.UnixNano())
+	if t <= m.last {
+		t = m.last + 1
+	}
+	m.last = t
+	binary.BigEndian.PutUint64(id[:8], t)
+	if _, err := io.ReadFull(m.rand, id[8:]); err != nil {
+		return id, err
+	}
+	return id, nil
+}
+
+// Field names and their groups.
+const (
+	GroupShipping = "shipping"
+	GroupContact  = "contact"
+	GroupNotes    = "notes"
+	GroupIndex    = "index"
+	GroupAudit    = "audit"
+)
+
+// FieldNames in display order.
+var FieldNames = []string{"name", "email", "phone", "line1", "line2", "city", "region", "postcode", "country", "note"}
+
+// FieldGroup is the key group sealing each field.
+var FieldGroup = map[string]string{
+	"name": GroupShipping, "phone": GroupShipping, "line1": GroupShipping, "line2": GroupShipping,
+	"city": GroupShipping, "region": GroupShipping, "postcode": GroupShipping, "country": GroupShipping,
+	"email": GroupContact, "note": GroupNotes,
+}
+
+// SealedGroups are the groups whose keys seal fields.
+var SealedGroups = []string{GroupShipping, GroupContact, GroupNotes}
+
+// AllGroups are every key the keyring holds.
+var AllGroups = []string{GroupShipping, GroupContact, GroupNotes, GroupIndex, GroupAudit}
+
+// IsField tells whether name is a customer field.
+func IsField(name string) bool { _, ok := FieldGroup[name]; return ok }
+
+// Roles.
+const (
+	RoleOwner    = "owner"
+	RoleSupport  = "support"
+	RoleShipping = "shipping"
+)
+
+// roleGroups: owner reads and administers all; support reads contact, notes
+// and shipping and can search; shipping reads the shipping fields only.
+// Only owners hold the audit key, so only owners authenticate the log head.
+var roleGroups = map[string][]string{
+	RoleOwner:    {GroupShipping, GroupContact, GroupNotes, GroupIndex, GroupAudit},
+	RoleSupport:  {GroupShipping, GroupContact, GroupNotes, GroupIndex},
+	RoleShipping: {GroupShipping},
+}
+
+// ValidRole tells whether r is a known role.
+func ValidRole(r string) bool { _, ok := roleGroups[r]; return ok }
+
+func roleHasGroup(role, group string) bool {
+	for _, g := range roleGroups[role] {
+		if g == group {
+			return true
+		}
+	}
+	return false
+}
+
+// Consent is one consent purpose's state.
+type Consent struct {
+	Granted bool      `json:"granted"`
+	At      time.Time `json:"at"`
+}
+
+// Hold exempts a record from retention rules until a date.
+type Hold struct {
+	Until  time.Time `json:"until"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// recordMeta is the plaintext metadata of one customer: no field values,
+// only what keyless purge, list and inventory need.
+type recordMeta struct {
+	Alias            string             `json:"alias"`
+	Created          time.Time          `json:"created"`
+	Updated          time.Time          `json:"updated"`
+	LastActivity     time.Time          `json:"last_activity"`
+	LastShipment     *time.Time         `json:"last_shipment,omitempty"`
+	Fields           []string           `json:"fields"`
+	Consent          map[string]Consent `json:"consent,omitempty"`
+	ConsentWithdrawn *time.Time         `json:"consent_withdrawn,omitempty"`
+	ErasureRequested *time.Time         `json:"erasure_requested,omitempty"`
+	Hold             *Hold              `json:"hold,omitempty"`
+	// IndexVersion and Index hold the blind index tokens of this record so
+	// keyless purge can delete its index entries without any key.
+	IndexVersion uint32            `json:"index_version,omitempty"`
+	Index        map[string]string `json:"index,omitempty"`
+}
+
+func (m *recordMeta) hasField(f string) bool {
+	for _, x := range m.Fields {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *recordMeta) setFields(present map[string]bool) {
+	m.Fields = m.Fields[:0]
+	for _, f := range FieldNames {
+		if present[f] {
+			m.Fields = append(m.Fields, f)
+		}
+	}
+}
+
+// aliasEntry is one alias: random, never derived from personal data.
+type aliasEntry struct {
+	Record  string     `json:"record"`
+	Primary bool       `json:"primary,omitempty"`
+	Courier string     `json:"courier,omitempty"`
+	Note    string     `json:"note,omitempty"`
+	Created time.Time  `json:"created"`
+	Expires *time.Time `json:"expires,omitempty"`
+	Revoked *time.Time `json:"revoked,omitempty"`
+	Erased  *time.Time `json:"erased,omitempty"`
+}
+
+// shipment is metadata only: which alias went on which parcel, when, by whom.
+type shipment struct {
+	Record  string    `json:"record,omitempty"` // cleared on erasure
+	Alias   string    `json:"alias,omitempty"`  // cleared on erasure
+	Date    time.Time `json:"date"`
+	Courier string    `json:"courier,omitempty"`
+	Ref     string    `json:"ref,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+// tombstone records an erasure without any personal data, so restoring an
+// older backup re-applies it.
+type tombstone struct {
+	Erased time.Time `json:"erased"`
+	By     string    `json:"by"` // forget, rule:NAME, merge
+}
+
+// recipientInfo is a person (or device) the keyring wraps keys to.
+type recipientInfo struct {
+	Recipient string    `json:"recipient"`
+	Role      string    `json:"role"`
+	Label     string    `json:"label"`
+	Added     time.Time `json:"added"`
+}
+
+// Settings are vault-wide options.
+type Settings struct {
+	ShopName              string `json:"shop_name,omitempty"`
+	ShopContact           string `json:"shop_contact,omitempty"`
+	ReasonRequiredSupport bool   `json:"reason_required_support,omitempty"`
+}

@@ -1,0 +1,335 @@
+package vault
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"filippo.io/age"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/crypto"
+)
+
+// keyring holds, for one process, the keys it has unwrapped: one age unwrap
+// per group and version, never one per record.
+type keyring struct {
+	v        *Vault
+	keys     map[string]map[uint32][]byte
+	sealers  map[string]*crypto.Sealer
+	actor    *actorInfo
+	resolved bool
+	ids      []age.Identity
+}
+
+type actorInfo struct {
+	ID    string
+	Label string
+	Role  string
+}
+
+func newKeyring(v *Vault) *keyring {
+	return &keyring{v: v, keys: map[string]map[uint32][]byte{}, sealers: map[string]*crypto.Sealer{}}
+}
+
+func (k *keyring) wipe() {
+	for _, vers := range k.keys {
+		for _, key := range vers {
+			clear(key)
+		}
+	}
+	k.keys = map[string]map[uint32][]byte{}
+	k.sealers = map[string]*crypto.Sealer{}
+}
+
+func (k *keyring) remember(group string, version uint32, key []byte) {
+	if k.keys[group] == nil {
+		k.keys[group] = map[uint32][]byte{}
+	}
+	k.keys[group][version] = key
+}
+
+func versionBucketName(version uint32) []byte {
+	return []byte("v" + strconv.FormatUint(uint64(version), 10))
+}
+
+func parseVersionBucketName(name []byte) (uint32, bool) {
+	if len(name) < 2 || name[0] != 'v' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(name[1:]), 10, 32)
+	return uint32(n), err == nil
+}
+
+// storeNewVersion writes key as version of group, wrapped to each recipient.
+func (k *keyring) storeNewVersion(tx *bolt.Tx, group string, version uint32, key []byte, to map[string]age.Recipient) error {
+	gb, err := tx.Bucket(bKeys).CreateBucketIfNotExists([]byte(group))
+	if err != nil {
+		return err
+	}
+	vb, err := gb.CreateBucketIfNotExists(versionBucketName(version))
+	if err != nil {
+		return err
+	}
+	for id, r := range to {
+		blob, err := crypto.WrapKey(key, r)
+		if err != nil {
+			return err
+		}
+		if err := vb.Put([]byte(id), blob); err != nil {
+			return err
+		}
+	}
+	return gb.Put([]byte("current"), beBytes(uint64(version)))
+}
+
+func currentVersion(tx *bolt.Tx, group string) (uint32, error) {
+	gb := tx.Bucket(bKeys).Bucket([]byte(group))
+	if gb == nil {
+		return 0, &IntegrityError{What: "the keyring has no " + group + " key"}
+	}
+	return uint32(beUint64(gb.Get([]byte("current")))), nil
+}
+
+// keyVersions lists the versions of group present in the keyring.
+func keyVersions(tx *bolt.Tx, group string) []uint32 {
+	var out []uint32
+	gb := tx.Bucket(bKeys).Bucket([]byte(group))
+	if gb == nil {
+		return nil
+	}
+	gb.ForEachBucket(func(name []byte) error {
+		if v, ok := parseVersionBucketName(name); ok {
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out
+}
+
+// identities returns the identities of this session, unlocking the vault's
+// passphrase-protected owner identity when that is how the vault was made.
+func (k *keyring) identities(tx *bolt.Tx) ([]age.Identity, error) {
+	if k.ids != nil {
+		return k.ids, nil
+	}
+	ids := append([]age.Identity(nil), k.v.opts.Identities...)
+	if blob := tx.Bucket(bMeta).Get(mPassIdentity); blob != nil && len(ids) == 0 && k.v.opts.Passphrase != nil {
+		pass, err := k.v.opts.Passphrase()
+		if err != nil {
+			return nil, err
+		}
+		plain, err := crypto.DecryptWithPassphrase(blob, pass)
+		if err != nil {
+			return nil, fmt.Errorf("%w: the passphrase is wrong", ErrWrongIdentity)
+		}
+		parsed, err := crypto.ParseIdentityFile(plain, nil, nil)
+		clear(plain)
+		if err != nil {
+			return nil, err
+		}
+		ids = parsed
+	}
+	if len(ids) == 0 {
+		return nil, ErrNoIdentity
+	}
+	k.ids = ids
+	return ids, nil
+}
+
+// whoAmI finds which registered recipient the session's identities are.
+func (k *keyring) whoAmI(tx *bolt.Tx) (*actorInfo, error) {
+	if k.actor != nil {
+		return k.actor, nil
+	}
+	ids, err := k.identities(tx)
+	if err != nil {
+		return nil, err
+	}
+	rb := tx.Bucket(bRecipients)
+	for _, id := range ids {
+		if s := crypto.IdentityRecipient(id); s != "" {
+			var info recipientInfo
+			if ok, err := getJSON(rb, []byte(crypto.RecipientID(s)), &info); err != nil {
+				return nil, err
+			} else if ok {
+				k.actor = &actorInfo{ID: crypto.RecipientID(s), Label: info.Label, Role: info.Role}
+				return k.actor, nil
+			}
+		}
+	}
+	// Identities that cannot name their recipient (SSH keys): try each
+	// recipient's blob of the shipping key, which every role holds.
+	ver, err := currentVersion(tx, GroupShipping)
+	if err != nil {
+		return nil, err
+	}
+	vb := tx.Bucket(bKeys).Bucket([]byte(GroupShipping)).Bucket(versionBucketName(ver))
+	var found *actorInfo
+	err = rb.ForEach(func(rid, data []byte) error {
+		if found != nil {
+			return nil
+		}
+		blob := vb.Get(rid)
+		if blob == nil {
+			return nil
+		}
+		key, err := crypto.UnwrapKey(blob, ids)
+		if err != nil {
+			return nil
+		}
+		var info recipientInfo
+		if _, err := getJSON(rb, rid, &info); err != nil {
+			return err
+		}
+		k.remember(GroupShipping, ver, key)
+		found = &actorInfo{ID: string(rid), Label: info.Label, Role: info.Role}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if found == nil {
+		return nil, ErrWrongIdentity
+	}
+	k.actor = found
+	return found, nil
+}
+
+// key returns group's key at version, unwrapping it on first use.
+func (k *keyring) key(tx *bolt.Tx, group string, version uint32) ([]byte, error) {
+	if key, ok := k.keys[group][version]; ok {
+		return key, nil
+	}
+	actor, err := k.whoAmI(tx)
+	if err != nil {
+		if errors.Is(err, ErrNoIdentity) {
+			return nil, &NeedRoleError{Groups: []string{group}}
+		}
+		return nil, err
+	}
+	gb := tx.Bucket(bKeys).Bucket([]byte(group))
+	if gb == nil {
+		return nil, &IntegrityError{What: "the keyring has no " + group + " key"}
+	}
+	vb := gb.Bucket(versionBucketName(version))
+	if vb == nil {
+		return nil, &IntegrityError{What: fmt.Sprintf("the keyring has no version %d of the %s key", version, group)}
+	}
+	blob := vb.Get([]byte(actor.ID))
+	if blob == nil {
+		return nil, &NeedRoleError{Groups: []string{group}, Actor: actor.Label, Role: actor.Role}
+	}
+	key, err := crypto.UnwrapKey(blob, k.ids)
+	if err != nil {
+		if errors.Is(err, crypto.ErrNoIdentityMatch) {
+			return nil, &IntegrityError{What: fmt.Sprintf("the %s key wrapped to %s does not open", group, actor.Label)}
+		}
+		return nil, err
+	}
+	k.remember(group, version, key)
+	return key, nil
+}
+
+func (k *keyring) currentKey(tx *bolt.Tx, group string) ([]byte, uint32, error) {
+	ver, err := currentVersion(tx, group)
+	if err != nil {
+		return nil, 0, err
+	}
+	key, err := k.key(tx, group, ver)
+	return key, ver, err
+}
+
+func (k *keyring) sealer(tx *bolt.Tx, group string, version uint32) (*crypto.Sealer, error) {
+	name := group + "/" + strconv.FormatUint(uint64(version), 10)
+	if s, ok := k.sealers[name]; ok {
+		return s, nil
+	}
+	key, err := k.key(tx, group, version)
+	if err != nil {
+		return nil, err
+	}
+	s, err := crypto.NewSealer(key, group, version)
+	if err != nil {
+		return nil, err
+	}
+	k.sealers[name] = s
+	return s, nil
+}
+
+func (k *keyring) currentSealer(tx *bolt.Tx, group string) (*crypto.Sealer, error) {
+	ver, err := currentVersion(tx, group)
+	if err != nil {
+		return nil, err
+	}
+	return k.sealer(tx, group, ver)
+}
+
+func (k *keyring) indexer(tx *bolt.Tx, version uint32) (*crypto.BlindIndexer, error) {
+	key, err := k.key(tx, GroupIndex, version)
+	if err != nil {
+		return nil, err
+	}
+	return crypto.NewBlindIndexer(key, version)
+}
+
+// need checks up front that the session opens every group (so a command
+// fails before doing anything, naming the role it needs).
+func (v *Vault) need(tx *bolt.Tx, groups ...string) error {
+	var missing []string
+	var last *NeedRoleError
+	for _, g := range groups {
+		if _, _, err := v.keys.currentKey(tx, g); err != nil {
+			var nr *NeedRoleError
+			if errors.As(err, &nr) {
+				missing = append(missing, g)
+				last = nr
+				continue
+			}
+			return err
+		}
+	}
+	if len(missing) > 0 {
+		return &NeedRoleError{Groups: missing, Actor: last.Actor, Role: last.Role}
+	}
+	return nil
+}
+
+func (v *Vault) requireRole(tx *bolt.Tx, role string) error {
+	actor, err := v.keys.whoAmI(tx)
+	if err != nil {
+		if errors.Is(err, ErrNoIdentity) {
+			return &NeedRoleError{Groups: roleGroups[role]}
+		}
+		return err
+	}
+	if actor.Role != role && actor.Role != RoleOwner {
+		return &NeedRoleError{Groups: roleGroups[role], Actor: actor.Label, Role: actor.Role}
+	}
+	return nil
+}
+
+// Actor names who this session is: a recipient label, or "cron" when no
+// identity was given.
+func (v *Vault) Actor() string {
+	if v.keys.actor != nil {
+		return v.keys.actor.Label
+	}
+	return "cron"
+}
+
+// Role is the session's role, "" before unlocking or when keyless.
+func (v *Vault) Role() string {
+	if v.keys.actor != nil {
+		return v.keys.actor.Role
+	}
+	return ""
+}
+
+// Unlock checks that the session's identities open this vault at all.
+func (v *Vault) Unlock() error {
+	return v.view(func(tx *bolt.Tx) error {
+		_, err := v.keys.whoAmI(tx)
+		return err
+	})
+}

@@ -1,0 +1,51 @@
+package vault
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+)
+
+// fileLock is an flock on PATH.lock held for a whole command. It sits beside
+// bbolt's own lock because compaction and restore replace the vault file by
+// rename: a process waiting on the old file's lock would otherwise wake up
+// holding a lock on an unlinked file and write into it.
+type fileLock struct{ f *os.File }
+
+func acquireLock(vaultPath string, exclusive bool, wait time.Duration) (*fileLock, error) {
+	f, err := os.OpenFile(vaultPath+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		if err == nil {
+			return &fileLock{f: f}, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("lock vault: %w", err)
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			return nil, ErrLocked
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+func (l *fileLock) release() {
+	if l == nil || l.f == nil {
+		return
+	}
+	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	l.f.Close()
+	l.f = nil
+}

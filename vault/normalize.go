@@ -1,0 +1,239 @@
+package vault
+
+import (
+	"net/mail"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Limits keep one record from swallowing the vault; a note longer than this
+// is almost always a pasted chat, not a delivery note.
+var fieldMaxRunes = map[string]int{
+	"name": 200, "email": 254, "phone": 40, "line1": 200, "line2": 200,
+	"city": 100, "region": 100, "postcode": 20, "country": 2, "note": 2000,
+}
+
+// NormalizeFields validates a set of field values as typed by a person or a
+// script and returns them as stored: trimmed, NFC, phone in E.164 (using the
+// record's country as default region), country upper-case. Empty values are
+// dropped. It refuses card numbers and national IDs in any field.
+// existingCountry is used for the phone when fields has no country.
+func NormalizeFields(fields map[string]string, existingCountry string) (map[string]string, error) {
+	out := make(map[string]string, len(fields))
+	for _, name := range sortedKeys(fields) {
+		val := fields[name]
+		if !IsField(name) {
+			return nil, &InputError{Field: name, Reason: "unknown field (fields are " + strings.Join(FieldNames, ", ") + ")"}
+		}
+		if !utf8.ValidString(val) {
+			return nil, &InputError{Field: name, Reason: "is not valid UTF-8 text"}
+		}
+		val = norm.NFC.String(strings.TrimSpace(val))
+		if val == "" {
+			continue
+		}
+		if err := checkText(name, val); err != nil {
+			return nil, err
+		}
+		if n := utf8.RuneCountInString(val); n > fieldMaxRunes[name] {
+			return nil, &InputError{Field: name, Reason: "is too long (" + itoa(n) + " characters, at most " + itoa(fieldMaxRunes[name]) + ")"}
+		}
+		if name != "phone" {
+			if err := refuseForbidden(name, val); err != nil {
+				return nil, err
+			}
+		}
+		out[name] = val
+	}
+	if c, ok := out["country"]; ok {
+		c = strings.ToUpper(c)
+		if !validCountry(c) {
+			return nil, &InputError{Field: "country", Reason: "is not a two-letter ISO 3166 country code (e.g. NG, GB, DE)"}
+		}
+		out["country"] = c
+	}
+	if e, ok := out["email"]; ok {
+		if err := validEmail(e); err != nil {
+			return nil, err
+		}
+	}
+	if p, ok := out["phone"]; ok {
+		country := out["country"]
+		if country == "" {
+			country = existingCountry
+		}
+		e164, err := NormalizePhone(p, country)
+		if err != nil {
+			return nil, err
+		}
+		out["phone"] = e164
+	}
+	return out, nil
+}
+
+func itoa(n int) string {
+	const digits = "0123456789"
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for n > 0 {
+		b = append([]byte{digits[n%10]}, b...)
+		n /= 10
+	}
+	return string(b)
+}
+
+// checkText refuses control characters and the invisible bidi overrides that
+// make a name display differently from what it is.
+func checkText(field, val string) error {
+	for _, r := range val {
+		switch {
+		case r == '\n' && field == "note":
+		case unicode.Is(unicode.Bidi_Control, r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069):
+			return &InputError{Field: field, Reason: "contains invisible text-direction control characters"}
+		case unicode.IsControl(r):
+			return &InputError{Field: field, Reason: "contains control characters"}
+		}
+	}
+	return nil
+}
+
+func validCountry(c string) bool {
+	if len(c) != 2 {
+		return false
+	}
+	return phonenumbers.GetCountryCodeForRegion(c) != 0
+}
+
+func validEmail(e string) error {
+	addr, err := mail.ParseAddress(e)
+	if err != nil || addr.Address != e || addr.Name != "" {
+		return &InputError{Field: "email", Reason: "is not an email address (want name@example.com)"}
+	}
+	at := strings.LastIndexByte(e, '@')
+	if at < 1 || !strings.Contains(e[at+1:], ".") {
+		return &InputError{Field: "email", Reason: "is not an email address (want name@example.com)"}
+	}
+	return nil
+}
+
+// NormalizeEmail is the form emails are matched in: case-insensitive.
+func NormalizeEmail(e string) string { return strings.ToLower(norm.NFC.String(strings.TrimSpace(e))) }
+
+// NormalizePhone parses a phone as typed, with country as the default region
+// for national formats, and returns E.164.
+func NormalizePhone(p, country string) (string, error) {
+	p = strings.TrimSpace(p)
+	if !strings.HasPrefix(p, "+") && !strings.HasPrefix(p, "00") && country == "" {
+		return "", &InputError{Field: "phone", Reason: "is in a national format and no country is given: add the country or write the number as +CC…"}
+	}
+	num, err := phonenumbers.Parse(p, strings.ToUpper(country))
+	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+		return "", &InputError{Field: "phone", Reason: "is not a phone number for " + countryOrIntl(country)}
+	}
+	if !phonenumbers.IsValidNumber(num) {
+		return "", &InputError{Field: "phone", Reason: "is not a valid phone number for " + countryOrIntl(country)}
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+func countryOrIntl(c string) string {
+	if c == "" {
+		return "international dialling (+CC…)"
+	}
+	return c
+}
+
+// NormalizeName is the form names are matched in: compatibility-decomposed,
+// accents dropped, case folded, spaces collapsed; so "ADEBAYO oladipo"
+// finds "Adébáyọ̀ Ọládípọ̀".
+func NormalizeName(n string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range norm.NFKD.String(n) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case unicode.IsSpace(r) || r == '-' || r == '.' || r == ',':
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteString(strings.ToLower(string(r)))
+	}
+	return b.String()
+}
+
+var (
+	// digit runs of 13-19 digits, possibly grouped with spaces or dashes.
+	cardRun = regexp.MustCompile(`\d(?:[ -]?\d){12,18}`)
+	ssnRe   = regexp.MustCompile(`\b\d{3}-\d{2}-\d{4}\b`)
+	// Nigeria's NIN (11 digits) and the UK National Insurance number, when
+	// introduced as such; bare 11-digit runs are too often phone numbers.
+	ninRe = regexp.MustCompile(`(?i)\b(?:NIN|national id(?:entity)?(?: number| no\.?)?)\s*[:#]?\s*\d{11}\b|\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b`)
+)
+
+// refuseForbidden refuses data the vault does not keep: payment card numbers
+// (Luhn-valid 13-19 digit runs) and national IDs. The reason never repeats
+// the value.
+func refuseForbidden(field, val string) error {
+	for _, m := range cardRun.FindAllString(val, -1) {
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, m)
+		if luhnValid(digits) {
+			return &InputError{Field: field, Reason: "looks like a payment card number; shopvault does not keep card data"}
+		}
+	}
+	if ssnRe.MatchString(val) {
+		return &InputError{Field: field, Reason: "looks like a US social security number; shopvault does not keep national IDs"}
+	}
+	if ninRe.MatchString(val) {
+		return &InputError{Field: field, Reason: "looks like a national ID number; shopvault does not keep national IDs"}
+	}
+	return nil
+}
+
+func luhnValid(digits string) bool {
+	sum := 0
+	double := false
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return sum%10 == 0
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for _, f := range FieldNames {
+		if _, ok := m[f]; ok {
+			keys = append(keys, f)
+		}
+	}
+	for k := range m {
+		if !IsField(k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}

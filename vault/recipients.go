@@ -1,0 +1,161 @@
+package vault
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/crypto"
+)
+
+// Recipient is a person or device that can unlock keys, with its role.
+type Recipient struct {
+	ID        string    `json:"id"`
+	Label     string    `json:"label"`
+	Role      string    `json:"role"`
+	Recipient string    `json:"recipient"`
+	Added     time.Time `json:"added"`
+	Groups    []string  `json:"groups"`
+}
+
+// Recipients lists who can unlock what (metadata; no key needed).
+func (v *Vault) Recipients() ([]Recipient, error) {
+	var out []Recipient
+	err := v.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bRecipients).ForEach(func(k, data []byte) error {
+			var info recipientInfo
+			if err := json.Unmarshal(data, &info); err != nil {
+				return &IntegrityError{What: "recipient entry does not decode"}
+			}
+			out = append(out, Recipient{ID: string(k), Label: info.Label, Role: info.Role, Recipient: info.Recipient, Added: info.Added, Groups: roleGroups[info.Role]})
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Added.Before(out[j].Added) })
+	return out, err
+}
+
+// AddRecipient wraps the keys of role's groups to a new recipient. Owner only.
+func (v *Vault) AddRecipient(recipient, role, label string) (Recipient, error) {
+	var out Recipient
+	if !ValidRole(role) {
+		return out, &InputError{Field: "role", Reason: "must be owner, support or shipping"}
+	}
+	label = strings.TrimSpace(label)
+	if label == "" || strings.ContainsAny(label, "\n\t") || len(label) > 64 {
+		return out, &InputError{Field: "name", Reason: "give a short label for this person or device (--name)"}
+	}
+	r, err := crypto.ParseRecipient(recipient, nil)
+	if err != nil {
+		return out, &InputError{Field: "recipient", Reason: err.Error()}
+	}
+	rid := crypto.RecipientID(recipient)
+	err = v.update(func(tx *bolt.Tx) error {
+		if err := v.requireRole(tx, RoleOwner); err != nil {
+			return err
+		}
+		rb := tx.Bucket(bRecipients)
+		if rb.Get([]byte(rid)) != nil {
+			return &InputError{Field: "recipient", Reason: "is already a recipient of this vault"}
+		}
+		dup := false
+		rb.ForEach(func(_, data []byte) error {
+			var info recipientInfo
+			if json.Unmarshal(data, &info) == nil && info.Label == label {
+				dup = true
+			}
+			return nil
+		})
+		if dup {
+			return &InputError{Field: "name", Reason: "another recipient already has this label"}
+		}
+		for _, g := range roleGroups[role] {
+			for _, ver := range keyVersions(tx, g) {
+				key, err := v.keys.key(tx, g, ver)
+				if err != nil {
+					return err
+				}
+				blob, err := crypto.WrapKey(key, r)
+				if err != nil {
+					return err
+				}
+				if err := tx.Bucket(bKeys).Bucket([]byte(g)).Bucket(versionBucketName(ver)).Put([]byte(rid), blob); err != nil {
+					return err
+				}
+			}
+		}
+		info := recipientInfo{Recipient: strings.TrimSpace(recipient), Role: role, Label: label, Added: v.now()}
+		if err := putJSON(rb, []byte(rid), info); err != nil {
+			return err
+		}
+		out = Recipient{ID: rid, Label: label, Role: role, Recipient: info.Recipient, Added: info.Added, Groups: roleGroups[role]}
+		return v.appendAudit(tx, AuditEntry{Action: "recipients add", Detail: label + " (" + role + ")"})
+	})
+	return out, err
+}
+
+// RemoveRecipient removes a recipient (by label or recipient string) and, in
+// the same command, rotates every key it could open, so its identity opens
+// nothing in the current vault file. The last owner cannot be removed.
+func (v *Vault) RemoveRecipient(which string) (Recipient, RotateResult, error) {
+	var out Recipient
+	var rot RotateResult
+	err := v.update(func(tx *bolt.Tx) error {
+		if err := v.requireRole(tx, RoleOwner); err != nil {
+			return err
+		}
+		rb := tx.Bucket(bRecipients)
+		var rid string
+		var info recipientInfo
+		owners := 0
+		err := rb.ForEach(func(k, data []byte) error {
+			var i recipientInfo
+			if err := json.Unmarshal(data, &i); err != nil {
+				return &IntegrityError{What: "recipient entry does not decode"}
+			}
+			if i.Role == RoleOwner {
+				owners++
+			}
+			if i.Label == which || i.Recipient == strings.TrimSpace(which) || string(k) == which {
+				rid, info = string(k), i
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if rid == "" {
+			return &InputError{Field: "recipient", Reason: "no recipient has this label or key (see recipients list)"}
+		}
+		if info.Role == RoleOwner && owners <= 1 {
+			return &InputError{Field: "recipient", Reason: "is the last owner; add another owner first, or the vault could never be administered again"}
+		}
+		if rid == v.keys.actor.ID {
+			return &InputError{Field: "recipient", Reason: "is the identity running this command; remove it with another owner's identity"}
+		}
+		for _, g := range AllGroups {
+			for _, ver := range keyVersions(tx, g) {
+				if err := tx.Bucket(bKeys).Bucket([]byte(g)).Bucket(versionBucketName(ver)).Delete([]byte(rid)); err != nil {
+					return err
+				}
+			}
+		}
+		if err := rb.Delete([]byte(rid)); err != nil {
+			return err
+		}
+		out = Recipient{ID: rid, Label: info.Label, Role: info.Role, Recipient: info.Recipient, Added: info.Added, Groups: roleGroups[info.Role]}
+		return v.appendAudit(tx, AuditEntry{Action: "recipients remove", Detail: info.Label + " (" + info.Role + ")"})
+	})
+	if err != nil {
+		return out, rot, err
+	}
+	rot, err = v.Rotate(out.Groups)
+	if err != nil {
+		return out, rot, fmt.Errorf("recipient removed, but rotating its keys failed (run shopvault rotate): %w", err)
+	}
+	return out, rot, nil
+}

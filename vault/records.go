@@ -1,0 +1,630 @@
+package vault
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/crypto"
+)
+
+// Customer is what the vault hands out about one customer. Fields holds only
+// the values this session asked for and could open.
+type Customer struct {
+	ID               string             `json:"-"`
+	Alias            string             `json:"alias"`
+	Created          time.Time          `json:"created"`
+	Updated          time.Time          `json:"updated"`
+	LastActivity     time.Time          `json:"last_activity"`
+	LastShipment     *time.Time         `json:"last_shipment,omitempty"`
+	Held             []string           `json:"fields_held"`
+	Fields           map[string]string  `json:"-"`
+	Consent          map[string]Consent `json:"consent"`
+	ConsentWithdrawn *time.Time         `json:"consent_withdrawn,omitempty"`
+	ErasureRequested *time.Time         `json:"erasure_requested,omitempty"`
+	Hold             *Hold              `json:"hold,omitempty"`
+}
+
+func customerFromMeta(id recordID, m *recordMeta) Customer {
+	c := Customer{
+		ID: id.String(), Alias: crypto.FormatAlias(m.Alias), Created: m.Created, Updated: m.Updated,
+		LastActivity: m.LastActivity, LastShipment: m.LastShipment, Held: append([]string(nil), m.Fields...),
+		Consent: m.Consent, ConsentWithdrawn: m.ConsentWithdrawn, ErasureRequested: m.ErasureRequested, Hold: m.Hold,
+	}
+	if c.Consent == nil {
+		c.Consent = map[string]Consent{}
+	}
+	return c
+}
+
+// NewCustomer is one customer to add.
+type NewCustomer struct {
+	Fields map[string]string
+	// Created back-dates an existing customer: it sets created and last
+	// activity. Zero means now.
+	Created time.Time
+	Consent []string
+}
+
+var consentName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+
+// ValidateConsent checks consent purpose names (marketing, sms, …).
+func ValidateConsent(names []string) error {
+	for _, n := range names {
+		if !consentName.MatchString(n) {
+			return &InputError{Field: "consent", Reason: fmt.Sprintf("%q is not a consent purpose (lower-case letters, digits, - or _)", n)}
+		}
+	}
+	return nil
+}
+
+// Index kinds: one byte each in the index key.
+const (
+	kindEmail = 'e'
+	kindPhone = 'p'
+	kindName  = 'n'
+)
+
+var kindNames = map[byte]string{kindEmail: "email", kindPhone: "phone", kindName: "name"}
+
+func indexValues(fields map[string]string) map[byte]string {
+	out := map[byte]string{}
+	if e := fields["email"]; e != "" {
+		out[kindEmail] = NormalizeEmail(e)
+	}
+	if p := fields["phone"]; p != "" {
+		out[kindPhone] = p
+	}
+	if n := fields["name"]; n != "" {
+		if nn := NormalizeName(n); nn != "" {
+			out[kindName] = nn
+		}
+	}
+	return out
+}
+
+func fieldKey(id recordID, field string) []byte {
+	k := make([]byte, 0, idLen+len(field))
+	k = append(k, id[:]...)
+	return append(k, field...)
+}
+
+func indexKey(kind byte, token []byte, id recordID) []byte {
+	k := make([]byte, 0, 1+len(token)+idLen)
+	k = append(k, kind)
+	k = append(k, token...)
+	return append(k, id[:]...)
+}
+
+func loadMeta(tx *bolt.Tx, id recordID) (*recordMeta, error) {
+	var m recordMeta
+	ok, err := getJSON(tx.Bucket(bRecords), id[:], &m)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, nil
+	}
+	return &m, nil
+}
+
+func putMeta(tx *bolt.Tx, id recordID, m *recordMeta) error {
+	return putJSON(tx.Bucket(bRecords), id[:], m)
+}
+
+// writeFields seals the given (normalised) values under the current group
+// keys, replaces the record's index entries, and deletes fields that are no
+// longer present. Callers have checked the session opens every group needed.
+func (v *Vault) writeFields(tx *bolt.Tx, id recordID, m *recordMeta, values map[string]string) error {
+	fb := tx.Bucket(bFields)
+	present := map[string]bool{}
+	for _, f := range FieldNames {
+		val, ok := values[f]
+		if !ok || val == "" {
+			if err := fb.Delete(fieldKey(id, f)); err != nil {
+				return err
+			}
+			continue
+		}
+		s, err := v.keys.currentSealer(tx, FieldGroup[f])
+		if err != nil {
+			return err
+		}
+		sealed, err := s.Seal(v.opts.Rand, id[:], f, []byte(val))
+		if err != nil {
+			return err
+		}
+		if err := fb.Put(fieldKey(id, f), sealed); err != nil {
+			return err
+		}
+		present[f] = true
+	}
+	m.setFields(present)
+	if err := deleteIndexEntries(tx, id, m); err != nil {
+		return err
+	}
+	ver, err := currentVersion(tx, GroupIndex)
+	if err != nil {
+		return err
+	}
+	ix, err := v.keys.indexer(tx, ver)
+	if err != nil {
+		return err
+	}
+	vb, err := tx.Bucket(bIndex).CreateBucketIfNotExists(versionBucketName(ver))
+	if err != nil {
+		return err
+	}
+	m.Index = map[string]string{}
+	m.IndexVersion = ver
+	for kind, val := range indexValues(values) {
+		tok := ix.Token(kindNames[kind], val)
+		if err := vb.Put(indexKey(kind, tok, id), nil); err != nil {
+			return err
+		}
+		m.Index[kindNames[kind]] = hex.EncodeToString(tok)
+	}
+	return nil
+}
+
+// deleteIndexEntries removes a record's blind index entries using the tokens
+// kept in its metadata: no key needed (keyless purge relies on this).
+func deleteIndexEntries(tx *bolt.Tx, id recordID, m *recordMeta) error {
+	if len(m.Index) == 0 {
+		return nil
+	}
+	vb := tx.Bucket(bIndex).Bucket(versionBucketName(m.IndexVersion))
+	if vb == nil {
+		return nil
+	}
+	for kind, tokHex := range m.Index {
+		tok, err := hex.DecodeString(tokHex)
+		if err != nil {
+			return &IntegrityError{What: fmt.Sprintf("record %s has a bad index token", id)}
+		}
+		var kb byte
+		for b, n := range kindNames {
+			if n == kind {
+				kb = b
+			}
+		}
+		if err := vb.Delete(indexKey(kb, tok, id)); err != nil {
+			return err
+		}
+	}
+	m.Index = nil
+	return nil
+}
+
+// readFields opens the requested fields of a record. Callers have checked
+// the groups; a value that does not authenticate is an integrity failure,
+// never another customer's data.
+func (v *Vault) readFields(tx *bolt.Tx, id recordID, m *recordMeta, want []string) (map[string]string, error) {
+	fb := tx.Bucket(bFields)
+	out := map[string]string{}
+	for _, f := range want {
+		if !m.hasField(f) {
+			continue
+		}
+		sealed := fb.Get(fieldKey(id, f))
+		if sealed == nil {
+			return nil, &IntegrityError{What: fmt.Sprintf("record %s: field %s is listed but missing", id, f)}
+		}
+		ver, err := crypto.SealedVersion(sealed)
+		if err != nil {
+			return nil, &IntegrityError{What: fmt.Sprintf("record %s: field %s is not a sealed value", id, f)}
+		}
+		s, err := v.keys.sealer(tx, FieldGroup[f], ver)
+		if err != nil {
+			return nil, err
+		}
+		pt, err := s.Open(id[:], f, sealed)
+		if err != nil {
+			return nil, &IntegrityError{What: fmt.Sprintf("record %s: field %s does not authenticate (tampered, or moved from another record)", id, f)}
+		}
+		out[f] = string(pt)
+	}
+	return out, nil
+}
+
+func groupsOf(fields []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, g := range SealedGroups {
+		for _, f := range fields {
+			if FieldGroup[f] == g && !seen[g] {
+				seen[g] = true
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}
+
+func (v *Vault) mintAlias(tx *bolt.Tx) (string, error) {
+	ab := tx.Bucket(bAliases)
+	for range 32 {
+		a, err := crypto.MintAlias(v.opts.Rand)
+		if err != nil {
+			return "", err
+		}
+		if ab.Get([]byte(a)) == nil {
+			return a, nil
+		}
+	}
+	return "", errors.New("could not mint a unique alias")
+}
+
+func (v *Vault) putAlias(tx *bolt.Tx, alias string, id recordID, e aliasEntry) error {
+	e.Record = id.String()
+	if err := putJSON(tx.Bucket(bAliases), []byte(alias), e); err != nil {
+		return err
+	}
+	return tx.Bucket(bRecAliases).Put(append(append([]byte{}, id[:]...), alias...), nil)
+}
+
+// addInTx adds one customer inside tx and returns its primary alias.
+func (v *Vault) addInTx(tx *bolt.Tx, nc NewCustomer, normalized map[string]string) (string, recordID, error) {
+	now := v.now()
+	id, err := v.ids.next(now)
+	if err != nil {
+		return "", id, err
+	}
+	created := now
+	if !nc.Created.IsZero() {
+		created = nc.Created.UTC()
+	}
+	m := &recordMeta{Created: created, Updated: now, LastActivity: created}
+	if len(nc.Consent) > 0 {
+		m.Consent = map[string]Consent{}
+		for _, c := range nc.Consent {
+			m.Consent[c] = Consent{Granted: true, At: created}
+		}
+	}
+	if err := v.writeFields(tx, id, m, normalized); err != nil {
+		return "", id, err
+	}
+	alias, err := v.mintAlias(tx)
+	if err != nil {
+		return "", id, err
+	}
+	m.Alias = alias
+	if err := v.putAlias(tx, alias, id, aliasEntry{Primary: true, Created: now}); err != nil {
+		return "", id, err
+	}
+	return alias, id, putMeta(tx, id, m)
+}
+
+// PrepareCustomer validates and normalises a customer without touching the
+// vault (import --dry-run, guided add).
+func PrepareCustomer(nc NewCustomer) (map[string]string, error) {
+	if err := ValidateConsent(nc.Consent); err != nil {
+		return nil, err
+	}
+	norm, err := NormalizeFields(nc.Fields, "")
+	if err != nil {
+		return nil, err
+	}
+	if len(norm) == 0 {
+		return nil, &InputError{Reason: "no fields given: a customer needs at least a name, email or phone"}
+	}
+	return norm, nil
+}
+
+// Add validates and stores one customer in one transaction.
+func (v *Vault) Add(nc NewCustomer) (string, error) {
+	norm, err := PrepareCustomer(nc)
+	if err != nil {
+		return "", err
+	}
+	var alias string
+	err = v.update(func(tx *bolt.Tx) error {
+		if err := v.need(tx, append(groupsOf(keysOf(norm)), GroupIndex)...); err != nil {
+			return err
+		}
+		a, _, err := v.addInTx(tx, nc, norm)
+		if err != nil {
+			return err
+		}
+		alias = a
+		return v.appendAudit(tx, AuditEntry{Action: "add", Aliases: []string{a}})
+	})
+	return crypto.FormatAlias(alias), err
+}
+
+func keysOf(m map[string]string) []string {
+	var out []string
+	for _, f := range FieldNames {
+		if _, ok := m[f]; ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Show returns a customer with the requested fields (nil: every field held).
+// It needs the keys of every group those fields belong to, and is recorded.
+func (v *Vault) Show(alias string, fields []string) (Customer, error) {
+	var c Customer
+	err := v.update(func(tx *bolt.Tx) error {
+		id, m, canon, err := v.resolve(tx, alias)
+		if err != nil {
+			return err
+		}
+		want := fields
+		if want == nil {
+			want = m.Fields
+		}
+		if err := v.need(tx, groupsOf(want)...); err != nil {
+			return err
+		}
+		vals, err := v.readFields(tx, id, m, want)
+		if err != nil {
+			return err
+		}
+		c = customerFromMeta(id, m)
+		c.Fields = vals
+		return v.appendAudit(tx, AuditEntry{Action: "show", Aliases: []string{canon}, Detail: strings.Join(keysOf(vals), ",")})
+	})
+	return c, err
+}
+
+// FindQuery is one exact lookup.
+type FindQuery struct {
+	Email, Phone, Name string
+	// Country is the default region for a phone typed in national format.
+	Country string
+}
+
+// Find looks customers up through the blind index: exact matches after
+// normalisation, O(log n), without opening any other record. All given
+// criteria must match.
+func (v *Vault) Find(q FindQuery) ([]Customer, error) {
+	type crit struct {
+		kind byte
+		val  string
+	}
+	var crits []crit
+	if q.Email != "" {
+		crits = append(crits, crit{kindEmail, NormalizeEmail(q.Email)})
+	}
+	if q.Phone != "" {
+		p, err := NormalizePhone(q.Phone, q.Country)
+		if err != nil {
+			return nil, err
+		}
+		crits = append(crits, crit{kindPhone, p})
+	}
+	if q.Name != "" {
+		crits = append(crits, crit{kindName, NormalizeName(q.Name)})
+	}
+	if len(crits) == 0 {
+		return nil, &InputError{Reason: "give --email, --phone or --name"}
+	}
+	var out []Customer
+	err := v.update(func(tx *bolt.Tx) error {
+		var ids map[recordID]bool
+		for _, c := range crits {
+			found, err := v.lookup(tx, c.kind, c.val)
+			if err != nil {
+				return err
+			}
+			if ids == nil {
+				ids = found
+				continue
+			}
+			for id := range ids {
+				if !found[id] {
+					delete(ids, id)
+				}
+			}
+		}
+		var aliases []string
+		for id := range ids {
+			m, err := loadMeta(tx, id)
+			if err != nil {
+				return err
+			}
+			if m == nil {
+				continue
+			}
+			out = append(out, customerFromMeta(id, m))
+			aliases = append(aliases, m.Alias)
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+		sort.Strings(aliases)
+		if len(out) == 0 {
+			return nil
+		}
+		return v.appendAudit(tx, AuditEntry{Action: "find", Aliases: aliases, Count: len(aliases)})
+	})
+	if err == nil && len(out) == 0 {
+		return nil, &NotFoundError{Reason: "no match"}
+	}
+	return out, err
+}
+
+// lookup returns the records whose index token for (kind, value) matches, in
+// every index key version present (more than one only mid-rotation).
+func (v *Vault) lookup(tx *bolt.Tx, kind byte, value string) (map[recordID]bool, error) {
+	out := map[recordID]bool{}
+	for _, ver := range keyVersions(tx, GroupIndex) {
+		vb := tx.Bucket(bIndex).Bucket(versionBucketName(ver))
+		if vb == nil {
+			continue
+		}
+		ix, err := v.keys.indexer(tx, ver)
+		if err != nil {
+			return nil, err
+		}
+		prefix := append([]byte{kind}, ix.Token(kindNames[kind], value)...)
+		c := vb.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			var id recordID
+			copy(id[:], k[len(prefix):])
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
+// ListFilter selects customers for list.
+type ListFilter struct {
+	Consent string // only those who granted this purpose
+	Fields  []string
+}
+
+// List returns every customer's metadata (no key needed), optionally with
+// fields (then the keys of their groups are needed, and it is recorded).
+func (v *Vault) List(f ListFilter) ([]Customer, error) {
+	var out []Customer
+	fn := func(tx *bolt.Tx) error {
+		if len(f.Fields) > 0 {
+			if err := v.need(tx, groupsOf(f.Fields)...); err != nil {
+				return err
+			}
+		}
+		var aliases []string
+		err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
+			var m recordMeta
+			if err := json.Unmarshal(data, &m); err != nil {
+				return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}
+			}
+			if f.Consent != "" && !m.Consent[f.Consent].Granted {
+				return nil
+			}
+			var id recordID
+			copy(id[:], k)
+			c := customerFromMeta(id, &m)
+			if len(f.Fields) > 0 {
+				vals, err := v.readFields(tx, id, &m, f.Fields)
+				if err != nil {
+					return err
+				}
+				c.Fields = vals
+				aliases = append(aliases, m.Alias)
+			}
+			out = append(out, c)
+			return nil
+		})
+		if err != nil || len(aliases) == 0 {
+			return err
+		}
+		return v.appendAudit(tx, AuditEntry{Action: "list", Count: len(aliases), Detail: strings.Join(f.Fields, ",")})
+	}
+	var err error
+	if len(f.Fields) > 0 && !v.opts.ReadOnly {
+		err = v.update(fn)
+	} else {
+		err = v.view(fn)
+	}
+	return out, err
+}
+
+// Edit changes fields of a customer: set holds new values, an empty value
+// clears the field. One transaction; it counts as customer activity.
+func (v *Vault) Edit(alias string, set map[string]string) (Customer, error) {
+	var c Customer
+	for f := range set {
+		if !IsField(f) {
+			return c, &InputError{Field: f, Reason: "unknown field"}
+		}
+	}
+	err := v.update(func(tx *bolt.Tx) error {
+		id, m, canon, err := v.resolve(tx, alias)
+		if err != nil {
+			return err
+		}
+		// Re-sealing touches every field held plus those set.
+		all := append(append([]string{}, m.Fields...), keysOf(set)...)
+		if err := v.need(tx, append(groupsOf(all), GroupIndex)...); err != nil {
+			return err
+		}
+		cur, err := v.readFields(tx, id, m, m.Fields)
+		if err != nil {
+			return err
+		}
+		nonEmpty := map[string]string{}
+		for f, val := range set {
+			if strings.TrimSpace(val) != "" {
+				nonEmpty[f] = val
+			}
+		}
+		norm, err := NormalizeFields(nonEmpty, cur["country"])
+		if err != nil {
+			return err
+		}
+		for f := range set {
+			if nv, ok := norm[f]; ok {
+				cur[f] = nv
+			} else {
+				delete(cur, f)
+			}
+		}
+		if len(cur) == 0 {
+			return &InputError{Reason: "an edit may not clear every field; use forget to erase a customer"}
+		}
+		changed := keysOf(set)
+		if err := v.writeFields(tx, id, m, cur); err != nil {
+			return err
+		}
+		now := v.now()
+		m.Updated, m.LastActivity = now, now
+		if err := putMeta(tx, id, m); err != nil {
+			return err
+		}
+		c = customerFromMeta(id, m)
+		return v.appendAudit(tx, AuditEntry{Action: "edit", Aliases: []string{canon}, Detail: strings.Join(changed, ",")})
+	})
+	return c, err
+}
+
+// AddAll adds validated customers in one transaction: all or nothing.
+func (v *Vault) AddAll(batch []NewCustomer) ([]string, error) {
+	norms := make([]map[string]string, len(batch))
+	groups := map[string]bool{GroupIndex: true}
+	for i, nc := range batch {
+		n, err := PrepareCustomer(nc)
+		if err != nil {
+			return nil, err
+		}
+		norms[i] = n
+		for _, g := range groupsOf(keysOf(n)) {
+			groups[g] = true
+		}
+	}
+	var need []string
+	for _, g := range AllGroups {
+		if groups[g] {
+			need = append(need, g)
+		}
+	}
+	out := make([]string, 0, len(batch))
+	err := v.update(func(tx *bolt.Tx) error {
+		if err := v.need(tx, need...); err != nil {
+			return err
+		}
+		var canon []string
+		for i, nc := range batch {
+			a, _, err := v.addInTx(tx, nc, norms[i])
+			if err != nil {
+				return err
+			}
+			canon = append(canon, a)
+			out = append(out, crypto.FormatAlias(a))
+		}
+		return v.appendAudit(tx, AuditEntry{Action: "add", Aliases: canon, Count: len(canon)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

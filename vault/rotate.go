@@ -1,0 +1,341 @@
+package vault
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	"filippo.io/age"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/crypto"
+)
+
+// rotation is the progress of a key rotation, committed with every batch so
+// that a killed rotation resumes where it stopped. Until it finishes, both
+// key versions stay in the keyring, so every record reads at any moment.
+type rotation struct {
+	Groups []string          `json:"groups"`
+	To     map[string]uint32 `json:"to"`
+	Cursor string            `json:"cursor"` // last record id re-sealed, hex
+	Total  int               `json:"total"`
+	Done   int               `json:"done"`
+}
+
+// ErrCrashHook is returned when a test asks a long operation to stop early.
+var ErrCrashHook = errors.New("stopped by test hook")
+
+// RotateResult says what a rotation did.
+type RotateResult struct {
+	Groups   []string          `json:"groups"`
+	Versions map[string]uint32 `json:"versions"`
+	Records  int               `json:"records"`
+	Resumed  bool              `json:"resumed"`
+}
+
+// Rotate makes new keys for groups, re-seals every affected field, recomputes
+// blind indexes for the index group, re-wraps to the current recipients and
+// destroys the old versions. Owner only. A rotation already in progress is
+// finished first.
+func (v *Vault) Rotate(groups []string) (RotateResult, error) {
+	res := RotateResult{Groups: groups}
+	if err := v.view(func(tx *bolt.Tx) error { return v.requireRole(tx, RoleOwner) }); err != nil {
+		return res, err
+	}
+	pending, err := v.pendingRotation()
+	if err != nil {
+		return res, err
+	}
+	if pending != nil {
+		if err := v.runRotation(); err != nil {
+			return res, err
+		}
+		res.Resumed = true
+	}
+	err = v.update(func(tx *bolt.Tx) error {
+		if err := v.need(tx, AllGroups...); err != nil {
+			return err
+		}
+		return v.startRotation(tx, groups, nil)
+	})
+	if err != nil {
+		return res, err
+	}
+	if err := v.runRotation(); err != nil {
+		return res, err
+	}
+	res.Versions = map[string]uint32{}
+	err = v.view(func(tx *bolt.Tx) error {
+		for _, g := range groups {
+			ver, err := currentVersion(tx, g)
+			if err != nil {
+				return err
+			}
+			res.Versions[g] = ver
+		}
+		res.Records = tx.Bucket(bRecords).Stats().KeyN
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	return res, v.Compact()
+}
+
+func (v *Vault) pendingRotation() (*rotation, error) {
+	var r *rotation
+	err := v.view(func(tx *bolt.Tx) error {
+		data := tx.Bucket(bMeta).Get(mRotation)
+		if data == nil {
+			return nil
+		}
+		r = &rotation{}
+		if err := json.Unmarshal(data, r); err != nil {
+			return &IntegrityError{What: "rotation progress does not decode"}
+		}
+		return nil
+	})
+	return r, err
+}
+
+// resumeRotation finishes an interrupted rotation when this session is an
+// owner; other sessions read through both key versions meanwhile.
+func (v *Vault) resumeRotation() error {
+	r, err := v.pendingRotation()
+	if err != nil || r == nil {
+		return err
+	}
+	owner := false
+	v.view(func(tx *bolt.Tx) error {
+		a, err := v.keys.whoAmI(tx)
+		owner = err == nil && a.Role == RoleOwner
+		return nil
+	})
+	if !owner {
+		return nil
+	}
+	return v.runRotation()
+}
+
+// currentWrapTargets maps recipient id to recipient for everyone whose role
+// includes group, skipping except.
+func currentWrapTargets(tx *bolt.Tx, group, except string) (map[string]age.Recipient, error) {
+	out := map[string]age.Recipient{}
+	err := tx.Bucket(bRecipients).ForEach(func(k, data []byte) error {
+		if string(k) == except {
+			return nil
+		}
+		var info recipientInfo
+		if err := json.Unmarshal(data, &info); err != nil {
+			return &IntegrityError{What: "recipient entry does not decode"}
+		}
+		if !roleHasGroup(info.Role, group) {
+			return nil
+		}
+		r, err := crypto.ParseRecipient(info.Recipient, nil)
+		if err != nil {
+			return fmt.Errorf("recipient %s: %w", info.Label, err)
+		}
+		out[string(k)] = r
+		return nil
+	})
+	return out, err
+}
+
+func (v *Vault) startRotation(tx *bolt.Tx, groups []string, _ []string) error {
+	r := rotation{Groups: groups, To: map[string]uint32{}, Total: tx.Bucket(bRecords).Stats().KeyN}
+	for _, g := range groups {
+		vers := keyVersions(tx, g)
+		sort.Slice(vers, func(i, j int) bool { return vers[i] < vers[j] })
+		next := vers[len(vers)-1] + 1
+		key, err := crypto.NewKey(v.opts.Rand)
+		if err != nil {
+			return err
+		}
+		to, err := currentWrapTargets(tx, g, "")
+		if err != nil {
+			return err
+		}
+		if err := v.keys.storeNewVersion(tx, g, next, key, to); err != nil {
+			return err
+		}
+		v.keys.remember(g, next, key)
+		r.To[g] = next
+	}
+	if err := putJSON(tx.Bucket(bMeta), mRotation, r); err != nil {
+		return err
+	}
+	return v.appendAudit(tx, AuditEntry{Action: "rotate start", Detail: fmt.Sprint(groups)})
+}
+
+// runRotation re-seals records in batches, one transaction each, saving the
+// cursor with every batch.
+func (v *Vault) runRotation() error {
+	batches := 0
+	for {
+		finished := false
+		err := v.update(func(tx *bolt.Tx) error {
+			var r rotation
+			if _, err := getJSON(tx.Bucket(bMeta), mRotation, &r); err != nil {
+				return err
+			}
+			c := tx.Bucket(bRecords).Cursor()
+			var k, data []byte
+			if r.Cursor == "" {
+				k, data = c.First()
+			} else {
+				cur, _ := hex.DecodeString(r.Cursor)
+				k, data = c.Seek(cur)
+				if k != nil && bytes.Equal(k, cur) {
+					k, data = c.Next()
+				}
+			}
+			n := 0
+			for ; k != nil && n < v.opts.BatchSize; k, data = c.Next() {
+				var id recordID
+				copy(id[:], k)
+				var m recordMeta
+				if err := json.Unmarshal(data, &m); err != nil {
+					return &IntegrityError{What: fmt.Sprintf("record %s metadata does not decode", id)}
+				}
+				if err := v.rotateRecord(tx, id, &m, &r); err != nil {
+					return err
+				}
+				r.Cursor = id.String()
+				n++
+			}
+			r.Done += n
+			if k == nil {
+				finished = true
+				return v.finishRotation(tx, &r)
+			}
+			return putJSON(tx.Bucket(bMeta), mRotation, r)
+		})
+		if err != nil {
+			return err
+		}
+		if finished {
+			return nil
+		}
+		batches++
+		if v.opts.Progress != nil {
+			v.progressRotation()
+		}
+		if v.opts.crashAfterBatches > 0 && batches >= v.opts.crashAfterBatches {
+			return ErrCrashHook
+		}
+	}
+}
+
+func (v *Vault) progressRotation() {
+	r, err := v.pendingRotation()
+	if err == nil && r != nil {
+		v.opts.Progress(r.Done, r.Total)
+	}
+}
+
+func (v *Vault) rotateRecord(tx *bolt.Tx, id recordID, m *recordMeta, r *rotation) error {
+	fb := tx.Bucket(bFields)
+	for _, g := range r.Groups {
+		switch g {
+		case GroupShipping, GroupContact, GroupNotes:
+			for _, f := range m.Fields {
+				if FieldGroup[f] != g {
+					continue
+				}
+				sealed := fb.Get(fieldKey(id, f))
+				ver, err := crypto.SealedVersion(sealed)
+				if err != nil {
+					return &IntegrityError{What: fmt.Sprintf("record %s: field %s is not a sealed value", id, f)}
+				}
+				if ver == r.To[g] {
+					continue
+				}
+				vals, err := v.readFields(tx, id, m, []string{f})
+				if err != nil {
+					return err
+				}
+				s, err := v.keys.sealer(tx, g, r.To[g])
+				if err != nil {
+					return err
+				}
+				resealed, err := s.Seal(v.opts.Rand, id[:], f, []byte(vals[f]))
+				if err != nil {
+					return err
+				}
+				if err := fb.Put(fieldKey(id, f), resealed); err != nil {
+					return err
+				}
+			}
+		case GroupIndex:
+			if m.IndexVersion == r.To[g] {
+				continue
+			}
+			vals, err := v.readFields(tx, id, m, []string{"name", "phone", "email"})
+			if err != nil {
+				return err
+			}
+			if err := deleteIndexEntries(tx, id, m); err != nil {
+				return err
+			}
+			ix, err := v.keys.indexer(tx, r.To[g])
+			if err != nil {
+				return err
+			}
+			vb, err := tx.Bucket(bIndex).CreateBucketIfNotExists(versionBucketName(r.To[g]))
+			if err != nil {
+				return err
+			}
+			m.Index = map[string]string{}
+			m.IndexVersion = r.To[g]
+			for kind, val := range indexValues(vals) {
+				tok := ix.Token(kindNames[kind], val)
+				if err := vb.Put(indexKey(kind, tok, id), nil); err != nil {
+					return err
+				}
+				m.Index[kindNames[kind]] = hex.EncodeToString(tok)
+			}
+			if err := putMeta(tx, id, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// finishRotation destroys every old key version of the rotated groups (no
+// ciphertext uses them any more) and their index buckets.
+func (v *Vault) finishRotation(tx *bolt.Tx, r *rotation) error {
+	for _, g := range r.Groups {
+		gb := tx.Bucket(bKeys).Bucket([]byte(g))
+		for _, ver := range keyVersions(tx, g) {
+			if ver == r.To[g] {
+				continue
+			}
+			if err := gb.DeleteBucket(versionBucketName(ver)); err != nil {
+				return err
+			}
+			if key, ok := v.keys.keys[g][ver]; ok {
+				clear(key)
+				delete(v.keys.keys[g], ver)
+			}
+			if g == GroupIndex {
+				if ib := tx.Bucket(bIndex); ib.Bucket(versionBucketName(ver)) != nil {
+					if err := ib.DeleteBucket(versionBucketName(ver)); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	for name := range v.keys.sealers {
+		delete(v.keys.sealers, name)
+	}
+	if err := tx.Bucket(bMeta).Delete(mRotation); err != nil {
+		return err
+	}
+	return v.appendAudit(tx, AuditEntry{Action: "rotate", Count: r.Done, Detail: fmt.Sprint(r.Groups)})
+}

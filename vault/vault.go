@@ -1,0 +1,366 @@
+package vault
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"filippo.io/age"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/crypto"
+)
+
+// Options are what every Open needs from the outside world. Time and
+// randomness come in here so tests are deterministic.
+type Options struct {
+	Now  func() time.Time
+	Rand io.Reader
+	// LockWait is how long to wait for another process to release the vault.
+	LockWait time.Duration
+	// Identities unlock keys; nil for keyless work (purge, list, inventory).
+	Identities []age.Identity
+	// Passphrase unlocks the owner identity sealed inside a vault created
+	// with a passphrase; asked only when a key is needed.
+	Passphrase func() (string, error)
+	// ReadOnly opens with a shared lock; no writes, no audit entries.
+	ReadOnly bool
+	// Reason is recorded with every audit entry of this session.
+	Reason string
+	// Progress, when set, is told how far long operations are.
+	Progress func(done, total int)
+	// ScryptWorkFactor lowers age's scrypt cost; tests only.
+	ScryptWorkFactor int
+	// BatchSize is the number of records per transaction in long operations.
+	BatchSize int
+	// crashAfterBatches, when >0, makes long operations stop as if killed
+	// after that many committed batches (tests of resumability).
+	crashAfterBatches int
+}
+
+// Vault is an open vault. It is not safe for concurrent use by several
+// goroutines; each process holds it for one command.
+type Vault struct {
+	db   *bolt.DB
+	path string
+	lock *fileLock
+	opts Options
+	ids  idMinter
+	keys *keyring
+}
+
+func (o *Options) fill() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rand == nil {
+		panic("vault: Options.Rand is required")
+	}
+	if o.LockWait == 0 {
+		o.LockWait = 5 * time.Second
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 1000
+	}
+}
+
+func (v *Vault) now() time.Time { return v.opts.Now().UTC() }
+
+// Path is the vault file.
+func (v *Vault) Path() string { return v.path }
+
+// Open opens an existing vault. It waits up to LockWait for other processes.
+func Open(path string, opts Options) (*Vault, error) {
+	opts.fill()
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, ErrNoVault
+		}
+		return nil, fmt.Errorf("open vault: %w", err)
+	}
+	lock, err := acquireLock(path, !opts.ReadOnly, opts.LockWait)
+	if err != nil {
+		return nil, err
+	}
+	v, err := openLocked(path, opts, lock)
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
+	if !opts.ReadOnly {
+		if err := v.resumeRotation(); err != nil {
+			v.Close()
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+func openLocked(path string, opts Options, lock *fileLock) (*Vault, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockWait, ReadOnly: opts.ReadOnly})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, ErrLocked
+		}
+		if errors.Is(err, bolt.ErrInvalid) || errors.Is(err, bolt.ErrVersionMismatch) || errors.Is(err, bolt.ErrChecksum) {
+			return nil, &IntegrityError{What: "the vault file is not a valid database: " + err.Error()}
+		}
+		return nil, fmt.Errorf("open vault: %w", err)
+	}
+	v := &Vault{db: db, path: path, lock: lock, opts: opts, ids: idMinter{rand: opts.Rand}}
+	v.keys = newKeyring(v)
+	err = db.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bMeta)
+		if m == nil {
+			return ErrFormat
+		}
+		if f := m.Get(mFormat); !bytes.Equal(f, []byte(FormatVersion)) {
+			return fmt.Errorf("%w: format version %q, this shopvault reads %q", ErrFormat, f, FormatVersion)
+		}
+		for _, b := range allBuckets {
+			if tx.Bucket(b) == nil {
+				return &IntegrityError{What: fmt.Sprintf("bucket %q is missing", b)}
+			}
+		}
+		if last := m.Get(mLastID); len(last) == 8 {
+			v.ids.last = beUint64(last)
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return v, nil
+}
+
+// Close releases the vault and its lock.
+func (v *Vault) Close() error {
+	var err error
+	if v.db != nil {
+		err = v.db.Close()
+		v.db = nil
+	}
+	v.keys.wipe()
+	v.lock.release()
+	return err
+}
+
+// CreateOptions configure a new vault.
+type CreateOptions struct {
+	Options
+	// OwnerRecipient is the owner's public age recipient.
+	OwnerRecipient string
+	OwnerLabel     string
+	// PassphraseIdentity, when set, is the owner identity encrypted to a
+	// passphrase; it is kept in the vault so no key file is needed.
+	PassphraseIdentity []byte
+	Settings           Settings
+}
+
+// Create makes a new vault at path with fresh keys wrapped to the owner.
+// It refuses to touch an existing file, and leaves nothing behind on failure.
+func Create(path string, opts CreateOptions) (*Vault, error) {
+	opts.fill()
+	if _, err := os.Stat(path); err == nil {
+		return nil, ErrExists
+	}
+	rcpt, err := crypto.ParseRecipient(opts.OwnerRecipient, nil)
+	if err != nil {
+		return nil, &InputError{Field: "recipient", Reason: err.Error()}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create vault folder: %w", err)
+	}
+	lock, err := acquireLock(path, true, opts.LockWait)
+	if err != nil {
+		return nil, err
+	}
+	// Build the file under a temporary name and rename it into place, so a
+	// failed or interrupted init never leaves a half-made vault.
+	tmp := path + ".init-tmp"
+	os.Remove(tmp)
+	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: opts.LockWait})
+	if err != nil {
+		lock.release()
+		return nil, fmt.Errorf("create vault: %w", err)
+	}
+	v := &Vault{db: db, path: tmp, lock: lock, opts: opts.Options, ids: idMinter{rand: opts.Rand}}
+	v.keys = newKeyring(v)
+	fail := func(err error) (*Vault, error) {
+		db.Close()
+		os.Remove(tmp)
+		lock.release()
+		return nil, err
+	}
+	label := opts.OwnerLabel
+	if label == "" {
+		label = "owner"
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucket(b); err != nil {
+				return err
+			}
+		}
+		m := tx.Bucket(bMeta)
+		vid := make([]byte, 16)
+		if _, err := io.ReadFull(opts.Rand, vid); err != nil {
+			return err
+		}
+		settings, _ := json.Marshal(opts.Settings)
+		for k, val := range map[string][]byte{
+			string(mFormat): []byte(FormatVersion), string(mVaultID): vid,
+			string(mCreated): []byte(v.now().Format(time.RFC3339)), string(mSettings): settings,
+		} {
+			if err := m.Put([]byte(k), val); err != nil {
+				return err
+			}
+		}
+		if opts.PassphraseIdentity != nil {
+			if err := m.Put(mPassIdentity, opts.PassphraseIdentity); err != nil {
+				return err
+			}
+		}
+		info := recipientInfo{Recipient: opts.OwnerRecipient, Role: RoleOwner, Label: label, Added: v.now()}
+		if err := putJSON(tx.Bucket(bRecipients), []byte(crypto.RecipientID(opts.OwnerRecipient)), info); err != nil {
+			return err
+		}
+		for _, g := range AllGroups {
+			key, err := crypto.NewKey(opts.Rand)
+			if err != nil {
+				return err
+			}
+			if err := v.keys.storeNewVersion(tx, g, 1, key, map[string]age.Recipient{crypto.RecipientID(opts.OwnerRecipient): rcpt}); err != nil {
+				return err
+			}
+			v.keys.remember(g, 1, key)
+		}
+		v.keys.actor = &actorInfo{ID: crypto.RecipientID(opts.OwnerRecipient), Label: label, Role: RoleOwner}
+		return v.appendAudit(tx, AuditEntry{Action: "init"})
+	})
+	if err != nil {
+		return fail(err)
+	}
+	if err := db.Close(); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fail(err)
+	}
+	syncDir(filepath.Dir(path))
+	keys := v.keys
+	v2, err := openLocked(path, opts.Options, lock)
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
+	keys.v = v2
+	v2.keys = keys
+	return v2, nil
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
+	if v.opts.ReadOnly {
+		return errors.New("vault opened read-only")
+	}
+	err := v.db.Update(func(tx *bolt.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.Bucket(bMeta).Put(mLastID, beBytes(v.ids.last))
+	})
+	return classifyBoltErr(err)
+}
+
+func (v *Vault) view(fn func(tx *bolt.Tx) error) error {
+	return classifyBoltErr(v.db.View(fn))
+}
+
+// classifyBoltErr turns a disk failure into a clear error (the transaction
+// was rolled back, so the vault is unchanged).
+func classifyBoltErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("write vault (nothing was changed): %w", err)
+	}
+	return err
+}
+
+func putJSON(b *bolt.Bucket, key []byte, val any) error {
+	data, err := json.Marshal(val)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
+}
+
+func getJSON(b *bolt.Bucket, key []byte, val any) (bool, error) {
+	data := b.Get(key)
+	if data == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(data, val); err != nil {
+		return true, &IntegrityError{What: fmt.Sprintf("%s entry %x does not decode", bucketName(b), key)}
+	}
+	return true, nil
+}
+
+func bucketName(b *bolt.Bucket) string {
+	return "bucket"
+}
+
+func beUint64(b []byte) uint64 {
+	var x uint64
+	for _, c := range b {
+		x = x<<8 | uint64(c)
+	}
+	return x
+}
+
+func beBytes(x uint64) []byte {
+	b := make([]byte, 8)
+	for i := 7; i >= 0; i-- {
+		b[i] = byte(x)
+		x >>= 8
+	}
+	return b
+}
+
+// Settings returns the vault-wide settings.
+func (v *Vault) Settings() (Settings, error) {
+	var s Settings
+	err := v.view(func(tx *bolt.Tx) error {
+		_, err := getJSON(tx.Bucket(bMeta), mSettings, &s)
+		return err
+	})
+	return s, err
+}
+
+// SetSettings replaces the vault-wide settings (owner only).
+func (v *Vault) SetSettings(s Settings) error {
+	return v.update(func(tx *bolt.Tx) error {
+		if err := v.requireRole(tx, RoleOwner); err != nil {
+			return err
+		}
+		if err := putJSON(tx.Bucket(bMeta), mSettings, s); err != nil {
+			return err
+		}
+		return v.appendAudit(tx, AuditEntry{Action: "settings"})
+	})
+}
