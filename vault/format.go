@@ -3,6 +3,7 @@ package vault
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -230,3 +231,7 @@ type Settings struct {
 	ShopContact           string `json:"shop_contact,omitempty"`
 	ReasonRequiredSupport bool   `json:"reason_required_support,omitempty"`
 }
+
+func hexDecode(s string) ([]byte, error) { return hex.DecodeString(s) }
+
+func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }

@@ -1,0 +1,485 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"filippo.io/age"
+	"github.com/spf13/cobra"
+
+	"github.com/shopvault/shopvault/crypto"
+	"github.com/shopvault/shopvault/export"
+	"github.com/shopvault/shopvault/vault"
+)
+
+func addDataCmds(root *cobra.Command, env *Env, g *Global) {
+	root.AddCommand(newImportCmd(env, g), newDedupeCmd(env, g), newExportCmd(env, g),
+		newBackupCmd(env, g), newRestoreCmd(env, g), newCheckCmd(env, g))
+}
+
+func newImportCmd(env *Env, g *Global) *cobra.Command {
+	var format, mapping, reportPath string
+	var dry, merge bool
+	c := &cobra.Command{
+		Use:   "import FILE|-",
+		Short: "Import customers from CSV (own columns, Shopify, WooCommerce) or vCard",
+		Long: `Import customers from a CSV with a header — shopvault's own columns
+(name,email,phone,line1,line2,city,region,postcode,country,note,consent,created),
+a Shopify or WooCommerce customers export (detected from the header) — or a
+vCard file from a phone's contacts. --map col=field,… reads any other CSV.
+
+Every row is checked like add; a bad row is skipped and reported (--report
+FILE writes row, field, reason — never the refused value). Duplicates (same
+email, or same phone and name) are skipped, or with --merge fill the empty
+fields of the existing customer. Rows go in batches of transactions: an
+interrupted import keeps what was committed, and running it again skips those
+rows. Exit 0 when every row went in, 5 when some were refused.`,
+		Example: `  shopvault import customers.csv --report refused.csv
+  shopvault import shopify-customers.csv --dry-run
+  shopvault import contacts.vcf
+  shopvault import old.csv --map "Full Name=name,Mobile=phone,Town=city,Land=country"`,
+		Args: exactArgs(1, "FILE or -"),
+		RunE: func(c *cobra.Command, args []string) error {
+			var m map[string]string
+			if mapping != "" {
+				var err error
+				if m, err = vault.ParseMapping(mapping); err != nil {
+					return usageErr("%v", err)
+				}
+			}
+			var src io.Reader = env.In
+			if args[0] != "-" {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return &exitError{code: exitOther, msg: "cannot open " + args[0], hint: "check the file name"}
+				}
+				defer f.Close()
+				src = f
+			}
+			rows, err := vault.NewRowReader(src, strings.ToLower(format), m)
+			if err != nil {
+				return err
+			}
+			var report *export.CSVWriter
+			var reportBuf bytes.Buffer
+			if reportPath != "" {
+				if report, err = export.NewCSVWriter(&reportBuf, []string{"row", "field", "reason"}); err != nil {
+					return err
+				}
+			}
+			v, err := g.openVault(env, true, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			res, err := v.Import(rows, vault.ImportOptions{DryRun: dry, Merge: merge, Report: func(p vault.ImportProblem) {
+				if report != nil {
+					report.Write([]string{fmt.Sprint(p.Line), p.Field, p.Reason})
+				}
+				if !g.JSON {
+					fmt.Fprintf(env.ErrOut, "shopvault: row %d: %s\n", p.Line, strings.TrimSpace(p.Field+" "+p.Reason))
+				}
+			}})
+			if report != nil {
+				report.Flush()
+				if werr := writeOutput(env, reportPath, reportBuf.Bytes(), 0o600); werr != nil && err == nil {
+					err = werr
+				}
+			}
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				printJSON(env.Out, res)
+			} else {
+				verb := "imported"
+				if dry {
+					verb = "would import"
+				}
+				fmt.Fprintf(env.Out, "%s %d of %d rows (%s format): %d duplicates skipped, %d merged, %d refused\n", verb, res.Added, res.Rows, res.Format, res.Duplicates, res.Merged, res.Refused)
+				if !dry && args[0] != "-" && res.Added > 0 {
+					fmt.Fprintf(env.ErrOut, "shopvault: the customers are now in the encrypted vault; delete the plaintext source: shred -u %q (and empty it from Downloads, e-mail and cloud folders)\n", args[0])
+				}
+			}
+			if res.Refused > 0 {
+				return &exitError{code: exitRefused, msg: fmt.Sprintf("%d of %d rows were refused", res.Refused, res.Rows), hint: "see the row messages above (or --report FILE), fix those rows and import again; rows already imported are skipped"}
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&format, "format", "", "native, shopify, woocommerce or vcard (default: detect)")
+	c.Flags().StringVar(&mapping, "map", "", "column mapping for other CSVs: col=field,…")
+	c.Flags().StringVar(&reportPath, "report", "", "write refused and skipped rows as CSV (row, field, reason)")
+	c.Flags().BoolVar(&dry, "dry-run", false, "check every row without writing anything")
+	c.Flags().BoolVar(&merge, "merge", false, "fill empty fields of an existing customer instead of skipping duplicates")
+	return c
+}
+
+func newDedupeCmd(env *Env, g *Global) *cobra.Command {
+	var apply bool
+	c := &cobra.Command{
+		Use:   "dedupe",
+		Short: "Find and merge likely duplicate customers",
+		Long: `Find likely duplicates (same email, or same phone and name) and, with
+--apply, merge each into the older record: empty fields filled, aliases of
+both keep resolving, shipments and consents kept. Without --apply it only
+lists them (from metadata, no key needed).`,
+		Example: "  shopvault dedupe\n  shopvault dedupe --apply --json",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			v, err := g.openVault(env, apply, !apply)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			var pairs []vault.DuplicatePair
+			if apply {
+				pairs, err = v.Dedupe()
+			} else {
+				pairs, err = v.FindDuplicates()
+			}
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				if pairs == nil {
+					pairs = []vault.DuplicatePair{}
+				}
+				return printJSON(env.Out, pairs)
+			}
+			t := newTable(env, "KEEP", "MERGE", "WHY")
+			for _, p := range pairs {
+				t.add(p.Keep, p.Merge, p.Reason)
+			}
+			t.flush()
+			if apply {
+				fmt.Fprintf(env.Out, "merged %d duplicates\n", len(pairs))
+			} else {
+				fmt.Fprintf(env.Out, "%d likely duplicates; run dedupe --apply to merge them\n", len(pairs))
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&apply, "apply", false, "merge them")
+	return c
+}
+
+// ageRecipients parses --age values.
+func ageRecipients(env *Env, list []string) ([]age.Recipient, error) {
+	var out []age.Recipient
+	for _, s := range list {
+		r, err := crypto.ParseRecipient(s, pluginUI(env))
+		if err != nil {
+			return nil, usageErr("--age: %v", err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// sealOutput encrypts data to recipients as a standard age file when any
+// are given.
+func sealOutput(data []byte, rcpts []age.Recipient) ([]byte, error) {
+	if len(rcpts) == 0 {
+		return data, nil
+	}
+	var buf bytes.Buffer
+	w, err := crypto.EncryptTo(&buf, rcpts...)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(data); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func newExportCmd(env *Env, g *Global) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "export",
+		Short: "Export one customer's data (subject access) or a CSV",
+		Long: `export subject writes everything the vault holds about one customer, to
+answer "what do you hold about me?". export csv writes customers to a CSV,
+encrypted with age unless --plaintext is given. Both are recorded.`,
+		Example: `  shopvault export subject K7QM-4TXR-Z --age age1… -o answer.json.age
+  shopvault export csv --fields name,email --consent marketing --age age1… -o list.csv.age`,
+	}
+	var out string
+	var ages []string
+	subject := &cobra.Command{
+		Use:   "subject ALIAS",
+		Short: "Everything the vault holds about one customer, as JSON",
+		Long: `All fields, aliases, shipments, consents and access-log entries about the
+customer, as JSON. With --age RECIPIENT it is encrypted to that recipient
+(for example the customer's own age key) so it can be sent safely.
+It needs a role that reads every field (owner or support).`,
+		Example: `  shopvault export subject K7QM-4TXR-Z -o subject.json
+  shopvault export subject K7QM-4TXR-Z --age age1… -o subject.json.age`,
+		Args:              exactArgs(1, "ALIAS"),
+		ValidArgsFunction: completeAliases(env, g),
+		RunE: func(c *cobra.Command, args []string) error {
+			rcpts, err := ageRecipients(env, ages)
+			if err != nil {
+				return err
+			}
+			v, err := g.openVault(env, true, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			sub, err := v.Subject(args[0])
+			if err != nil {
+				return err
+			}
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(sub); err != nil {
+				return err
+			}
+			data, err := sealOutput(buf.Bytes(), rcpts)
+			if err != nil {
+				return err
+			}
+			if len(rcpts) == 0 && out != "-" {
+				fmt.Fprintln(env.ErrOut, "shopvault: warning: this file holds the customer's data in plaintext; send it encrypted (--age) and delete it afterwards")
+			}
+			return writeOutput(env, out, data, 0o600)
+		},
+	}
+	subject.Flags().StringVarP(&out, "output", "o", "-", "output file, or - for stdout")
+	subject.Flags().StringArrayVar(&ages, "age", nil, "encrypt to this age recipient (repeatable)")
+	var csvOut, fieldsFlag, consent string
+	var csvAges []string
+	var plaintext bool
+	csvC := &cobra.Command{
+		Use:   "csv -o FILE",
+		Short: "Export customers to CSV (age-encrypted unless --plaintext)",
+		Long: `Write customers to RFC 4180 CSV with formula-looking values neutralised, e.g.
+the marketing list. Owner only. The file is age-encrypted to --age
+recipients; --plaintext must be given explicitly to write it unencrypted.`,
+		Example: `  shopvault export csv --fields name,email --consent marketing --age age1… -o marketing.csv.age
+  shopvault export csv --plaintext -o - | less`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			fields, err := parseFieldList(fieldsFlag)
+			if err != nil {
+				return err
+			}
+			if fields == nil {
+				fields = vault.FieldNames
+			}
+			rcpts, err := ageRecipients(env, csvAges)
+			if err != nil {
+				return err
+			}
+			if len(rcpts) == 0 && !plaintext {
+				return usageErr("export csv encrypts to --age RECIPIENT; pass --plaintext to write customer data unencrypted")
+			}
+			if len(rcpts) > 0 && plaintext {
+				return usageErr("--plaintext and --age contradict each other")
+			}
+			if csvOut == "" {
+				return usageErr("export csv needs -o FILE (or -o - for stdout)")
+			}
+			v, err := g.openVault(env, true, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			var buf bytes.Buffer
+			cw, err := export.NewCSVWriter(&buf, append([]string{"alias"}, fields...))
+			if err != nil {
+				return err
+			}
+			n, err := v.ExportCustomers(fields, strings.ToLower(consent), func(cu vault.Customer) error {
+				row := []string{cu.Alias}
+				for _, f := range fields {
+					row = append(row, cu.Fields[f])
+				}
+				return cw.Write(row)
+			})
+			if err != nil {
+				return err
+			}
+			if err := cw.Flush(); err != nil {
+				return err
+			}
+			data, err := sealOutput(buf.Bytes(), rcpts)
+			if err != nil {
+				return err
+			}
+			if err := writeOutput(env, csvOut, data, 0o600); err != nil {
+				return err
+			}
+			if csvOut != "-" {
+				fmt.Fprintf(env.ErrOut, "shopvault: exported %d customers to %s\n", n, csvOut)
+			}
+			return nil
+		},
+	}
+	csvC.Flags().StringVarP(&csvOut, "output", "o", "", "output file, or - for stdout")
+	csvC.Flags().StringVar(&fieldsFlag, "fields", "", "fields to export (default all)")
+	csvC.Flags().StringVar(&consent, "consent", "", "only customers who granted this purpose")
+	csvC.Flags().StringArrayVar(&csvAges, "age", nil, "encrypt to this age recipient (repeatable)")
+	csvC.Flags().BoolVar(&plaintext, "plaintext", false, "write unencrypted customer data (explicitly)")
+	c.AddCommand(subject, csvC)
+	return c
+}
+
+func newBackupCmd(env *Env, g *Global) *cobra.Command {
+	var out string
+	c := &cobra.Command{
+		Use:   "backup -o FILE.age",
+		Short: "Write an encrypted backup of the vault",
+		Long: `Write a consistent snapshot of the vault, age-encrypted to every owner
+recipient. It is an ordinary age file (age -d opens it with the owner's
+identity) holding an ordinary vault file. No key needed, so cron can run it.`,
+		Example: `  shopvault backup -o /media/usb/shopvault-$(date +%F).age
+  age -d -i ~/.config/shopvault/identity.txt backup.age > copy.db`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if out == "" {
+				return usageErr("backup needs -o FILE.age")
+			}
+			v, err := g.openVault(env, false, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			var buf bytes.Buffer
+			res, err := v.Backup(&buf)
+			if err != nil {
+				return err
+			}
+			if err := writeOutput(env, out, buf.Bytes(), 0o600); err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, res)
+			}
+			if out != "-" {
+				fmt.Fprintf(env.Out, "backed up %d customers to %s (encrypted to %s)\n", res.Customers, out, strings.Join(res.Recipients, ", "))
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&out, "output", "o", "", "backup file, or - for stdout")
+	return c
+}
+
+func newRestoreCmd(env *Env, g *Global) *cobra.Command {
+	var yes bool
+	c := &cobra.Command{
+		Use:   "restore FILE.age",
+		Short: "Replace the vault with a backup (erasures since are re-applied)",
+		Long: `Replace the vault with a backup made by shopvault backup. The current vault is
+kept as VAULT.before-restore until the restore has succeeded; every customer
+erased since the backup was made is erased again, so a restore never brings
+back someone who asked to be forgotten. Asks for confirmation on a terminal;
+--yes for scripts. A file that is not a shopvault backup is refused (exit 5).`,
+		Example: `  shopvault restore /media/usb/shopvault-2026-11-01.age
+  shopvault restore backup.age --yes --vault new-laptop.db`,
+		Args: exactArgs(1, "FILE.age"),
+		RunE: func(c *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return &exitError{code: exitOther, msg: "cannot open " + args[0], hint: "check the file name"}
+			}
+			defer f.Close()
+			path := g.vaultPath(env)
+			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+				ids, err := g.loadIdentities(env)
+				if err != nil {
+					return err
+				}
+				if len(ids) == 0 {
+					return vault.ErrNoIdentity
+				}
+				if err := vault.RestoreFresh(path, f, ids); err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Out, "restored %s\n", path)
+				return nil
+			}
+			if !yes {
+				if !env.StdinIsTTY {
+					return usageErr("restore replaces the vault; pass --yes to confirm when not on a terminal")
+				}
+				ans, err := readLine(env, "Replace the current vault with this backup? Type yes: ")
+				if err != nil {
+					return err
+				}
+				if strings.TrimSpace(strings.ToLower(ans)) != "yes" {
+					return &exitError{code: exitOther, msg: "not confirmed", hint: "nothing was changed"}
+				}
+			}
+			v, err := g.openVault(env, true, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			res, err := v.Restore(f)
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, res)
+			}
+			fmt.Fprintf(env.Out, "restored %d customers; %d erasures re-applied\n", res.Customers, res.Reapplied)
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
+	return c
+}
+
+func newCheckCmd(env *Env, g *Global) *cobra.Command {
+	var metaOnly bool
+	c := &cobra.Command{
+		Use:   "check",
+		Short: "Verify the whole vault",
+		Long: `Verify the vault: the database structure, every sealed value opening under its
+key version, blind indexes matching records, the alias table, shipments and
+the audit chain. Exit 7 naming what is wrong. --metadata-only needs no key.`,
+		Example: "  shopvault check\n  shopvault check --metadata-only --json",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			v, err := g.openVault(env, !metaOnly, true)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			res, err := v.Check(metaOnly)
+			if g.JSON {
+				printJSON(env.Out, res)
+			} else {
+				for _, p := range res.Problems {
+					if p.Record != "" {
+						fmt.Fprintf(env.Out, "record %s: %s\n", p.Record, p.What)
+					} else {
+						fmt.Fprintln(env.Out, p.What)
+					}
+				}
+				for _, h := range res.Hints {
+					fmt.Fprintf(env.Out, "hint: %s\n", h)
+				}
+				if err == nil {
+					fmt.Fprintf(env.Out, "vault ok: %d customers, %d sealed values opened, %d index entries, %d aliases, %d audit entries\n", res.Records, res.SealedOpened, res.IndexEntries, res.Aliases, res.AuditEntries)
+				}
+			}
+			return err
+		},
+	}
+	c.Flags().BoolVar(&metaOnly, "metadata-only", false, "check only what needs no key")
+	return c
+}

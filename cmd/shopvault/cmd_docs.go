@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/cobra/doc"
+
+	"github.com/shopvault/shopvault/export"
+)
+
+func addDocCmds(root *cobra.Command, env *Env, g *Global) {
+	var dir string
+	man := &cobra.Command{
+		Use:     "man -o DIR",
+		Short:   "Write man pages for every command",
+		Long:    "Generate a man page for shopvault and each of its commands into DIR (for /usr/local/share/man/man1).",
+		Example: "  shopvault man -o ./man\n  sudo shopvault man -o /usr/local/share/man/man1 && man shopvault",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if dir == "" {
+				return usageErr("man needs -o DIR")
+			}
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			hdr := &doc.GenManHeader{Title: "SHOPVAULT", Section: "1", Source: "shopvault", Manual: "shopvault manual"}
+			return doc.GenManTree(root, hdr, dir)
+		},
+	}
+	man.Flags().StringVarP(&dir, "output", "o", "", "folder to write the pages into")
+	root.AddCommand(man)
+	root.CompletionOptions.HiddenDefaultCmd = false
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Example = "  source <(shopvault completion bash)\n  shopvault completion zsh > \"${fpath[1]}/_shopvault\"\n  shopvault completion fish > ~/.config/fish/completions/shopvault.fish"
+			for _, sub := range c.Commands() {
+				sub.Example = "  shopvault completion " + sub.Name()
+			}
+		}
+	}
+}
+
+func writeRecoverySheet(env *Env, path, identity, recipient, vaultPath string) error {
+	var buf bytes.Buffer
+	if err := export.WriteRecoverySheet(&buf, export.RecoverySheet{Identity: identity, Recipient: recipient, VaultPath: vaultPath, Created: env.Now()}); err != nil {
+		return err
+	}
+	if err := writeOutput(env, path, buf.Bytes(), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.ErrOut, "shopvault: wrote the recovery sheet %s: print it, store it safely, then delete the file\n", path)
+	return nil
+}

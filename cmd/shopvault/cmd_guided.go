@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/shopvault/shopvault/vault"
+)
+
+// addGuidedRun asks for each field on the terminal, checks each answer on
+// the spot (phone shown back in international form, card numbers refused
+// with the reason), and confirms before saving. Ctrl-C or end of input at
+// any prompt leaves the vault untouched: nothing is written before "yes".
+func addGuidedRun(env *Env, g *Global, o *addOptions) error {
+	fmt.Fprintln(env.ErrOut, "New customer. Press Enter to skip a field.")
+	fields := map[string]string{}
+	// country first among the address so the phone can use it.
+	order := []string{"name", "country", "phone", "email", "line1", "line2", "city", "region", "postcode", "note"}
+	for _, f := range order {
+		for {
+			ans, err := readLine(env, fmt.Sprintf("%-9s (%s): ", f, fieldHelp[f]))
+			if err != nil {
+				return err
+			}
+			ans = strings.TrimSpace(ans)
+			if ans == "" {
+				break
+			}
+			norm, err := vault.NormalizeFields(map[string]string{f: ans}, fields["country"])
+			if err != nil {
+				fmt.Fprintf(env.ErrOut, "  %s\n", classify(err).msg)
+				continue
+			}
+			fields[f] = norm[f]
+			if f == "phone" {
+				fmt.Fprintf(env.ErrOut, "  saved as %s\n", norm[f])
+			}
+			break
+		}
+	}
+	if len(fields) == 0 {
+		return usageErr("no fields given; nothing was saved")
+	}
+	fmt.Fprintln(env.ErrOut, "\nAbout to save:")
+	for _, f := range vault.FieldNames {
+		if v, ok := fields[f]; ok {
+			fmt.Fprintf(env.ErrOut, "  %-9s %s\n", f, sanitizeTerminal(v))
+		}
+	}
+	ans, err := readLine(env, "Save this customer? [y/N] ")
+	if err != nil {
+		return err
+	}
+	if a := strings.ToLower(strings.TrimSpace(ans)); a != "y" && a != "yes" {
+		return &exitError{code: exitOther, msg: "not saved", hint: "nothing was written"}
+	}
+	return addRun(env, g, o, fields)
+}

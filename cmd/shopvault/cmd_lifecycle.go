@@ -1,0 +1,451 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shopvault/shopvault/export"
+	"github.com/shopvault/shopvault/vault"
+)
+
+func addLifecycleCmds(root *cobra.Command, env *Env, g *Global) {
+	root.AddCommand(newRulesCmd(env, g), newPurgeCmd(env, g), newHoldCmd(env, g), newForgetCmd(env, g),
+		newConsentCmd(env, g), newInventoryCmd(env, g), newNoticeCmd(env, g))
+}
+
+// loadRules reads the rules file (--rules, else the default). missingOK
+// lets inventory and notice work without one.
+func loadRules(env *Env, path string, missingOK bool) (*vault.Rules, string, error) {
+	if path == "" {
+		path = env.defaultRulesPath()
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) && missingOK {
+			return nil, path, nil
+		}
+		return nil, path, &exitError{code: exitOther, msg: "cannot read rules file " + path, hint: "create one with shopvault rules init, or pass --rules FILE"}
+	}
+	rs, err := vault.ParseRules(data)
+	if err != nil {
+		return nil, path, &exitError{code: exitRefused, msg: err.Error(), hint: "fix the rules file; shopvault rules check explains each rule"}
+	}
+	return rs, path, nil
+}
+
+func newRulesCmd(env *Env, g *Global) *cobra.Command {
+	var rulesPath string
+	c := &cobra.Command{
+		Use:   "rules",
+		Short: "Write and check retention rules",
+		Long: `Retention rules say how long customer data is kept: erase a record, or drop
+some fields, a time after it was created, last active, last shipped to,
+withdrew consent or asked for erasure. They live in a TOML file
+($XDG_CONFIG_HOME/shopvault/retention.toml, or --rules FILE).`,
+		Example: "  shopvault rules init\n  shopvault rules check --rules ./retention.toml",
+	}
+	c.PersistentFlags().StringVar(&rulesPath, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
+	initC := &cobra.Command{
+		Use:     "init",
+		Short:   "Write a commented example rules file",
+		Long:    "Write a commented, valid example rules file. It never overwrites an existing file.",
+		Example: "  shopvault rules init\n  shopvault rules init --rules ./retention.toml",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			path := rulesPath
+			if path == "" {
+				path = env.defaultRulesPath()
+			}
+			if err := writeNewFile(path, []byte(vault.ExampleRules), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Out, "wrote %s\n", path)
+			return nil
+		},
+	}
+	check := &cobra.Command{
+		Use:     "check",
+		Short:   "Validate the rules file and explain each rule",
+		Long:    "Validate the rules file (exit 5 with the line number of a problem) and say in plain words what each rule does.",
+		Example: "  shopvault rules check\n  shopvault rules check --rules ./retention.toml --json",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			rs, path, err := loadRules(env, rulesPath, false)
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				type explained struct {
+					vault.Rule
+					Explanation string `json:"explanation"`
+				}
+				out := []explained{}
+				for _, r := range rs.Rules {
+					out = append(out, explained{r, r.Explain()})
+				}
+				return printJSON(env.Out, out)
+			}
+			fmt.Fprintf(env.Out, "%s: %d rules, all valid\n", path, len(rs.Rules))
+			for _, r := range rs.Rules {
+				fmt.Fprintf(env.Out, "- %s (line %d): %s\n", r.Name, r.Line, r.Explain())
+			}
+			return nil
+		},
+	}
+	c.AddCommand(initC, check)
+	return c
+}
+
+func writeNewFile(path string, data []byte, mode os.FileMode) error {
+	if err := os.MkdirAll(dirOf(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return &exitError{code: exitOther, msg: path + " already exists; it is never overwritten", hint: "edit it, or pass another path"}
+		}
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func dirOf(path string) string {
+	if i := strings.LastIndexByte(path, '/'); i > 0 {
+		return path[:i]
+	}
+	return "."
+}
+
+func newPurgeCmd(env *Env, g *Global) *cobra.Command {
+	var rulesPath, upcoming string
+	var apply, verbose bool
+	c := &cobra.Command{
+		Use:   "purge",
+		Short: "Apply retention rules (a dry run unless --apply)",
+		Long: `Work out what the retention rules take today and print the plan; change
+nothing unless --apply. purge needs no identity and no passphrase: it works
+from metadata (dates, flags), so cron holds no secret. After an apply that
+deleted anything the file is compacted, so deleted ciphertext does not stay
+in free pages. Quiet for cron: one summary line unless --verbose; exit 0
+whether or not anything was purged.`,
+		Example: `  shopvault purge
+  shopvault purge --apply
+  shopvault purge --upcoming 7d --json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if apply && upcoming != "" {
+				return usageErr("--upcoming lists what is coming; it cannot be combined with --apply")
+			}
+			var span *vault.Span
+			if upcoming != "" {
+				sp, err := vault.ParseSpan(upcoming)
+				if err != nil {
+					return usageErr("--upcoming: %v", err)
+				}
+				span = &sp
+			}
+			rs, _, err := loadRules(env, rulesPath, false)
+			if err != nil {
+				return err
+			}
+			v, err := g.openVault(env, false, !apply)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			var res vault.PurgeResult
+			if apply {
+				res, err = v.Purge(rs)
+			} else {
+				res, err = v.Plan(rs, span)
+			}
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, res)
+			}
+			if verbose || !apply {
+				for _, it := range res.Plan {
+					what := it.Action
+					if it.Action == "drop" {
+						what += " " + strings.Join(it.Fields, ",")
+					}
+					fmt.Fprintf(env.Out, "%s\t%s\t%s\t%s\n", day(it.Due), it.Alias, what, it.Rule)
+				}
+			}
+			switch {
+			case apply:
+				fmt.Fprintf(env.Out, "purge: %d customers erased, %d fields dropped, %d held back\n", res.Erased, res.Dropped, res.Held)
+			case span != nil:
+				fmt.Fprintf(env.Out, "purge: %d actions coming in the next %s (nothing changed)\n", len(res.Plan), upcoming)
+			default:
+				fmt.Fprintf(env.Out, "purge (dry run): %d actions planned, %d held back; run with --apply to carry them out\n", len(res.Plan), res.Held)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&rulesPath, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
+	c.Flags().BoolVar(&apply, "apply", false, "carry out the plan")
+	c.Flags().StringVar(&upcoming, "upcoming", "", "list what the rules will take in the coming span (7d, 2w)")
+	c.Flags().BoolVar(&verbose, "verbose", false, "with --apply, also print each action")
+	return c
+}
+
+func newHoldCmd(env *Env, g *Global) *cobra.Command {
+	var until, reason string
+	var release bool
+	c := &cobra.Command{
+		Use:   "hold ALIAS --until DATE --reason TEXT",
+		Short: "Exempt a customer from retention rules until a date",
+		Long: `Put a customer under a hold (a legal hold, an open dispute): purge skips them
+until the date. --release lifts it. The reason is stored as metadata: do not
+put personal data in it. Owner only.`,
+		Example: `  shopvault hold K7QM-4TXR-Z --until 2027-06-30 --reason "open dispute, order 1042"
+  shopvault hold K7QM-4TXR-Z --release`,
+		Args:              exactArgs(1, "ALIAS"),
+		ValidArgsFunction: completeAliases(env, g),
+		RunE: func(c *cobra.Command, args []string) error {
+			var t time.Time
+			switch {
+			case release:
+			case until == "":
+				return usageErr("hold needs --until DATE (or --release)")
+			default:
+				d, err := vault.ParseDateOrSpan(until, env.Now().UTC())
+				if err != nil {
+					return usageErr("--until: %v", err)
+				}
+				t = d
+			}
+			v, err := g.openVault(env, true, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			cust, err := v.SetHold(args[0], t, reason)
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, customerJSON(cust, nil))
+			}
+			if release {
+				fmt.Fprintf(env.Out, "hold lifted for %s\n", cust.Alias)
+			} else {
+				fmt.Fprintf(env.Out, "%s held until %s\n", cust.Alias, day(t))
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&until, "until", "", "date (YYYY-MM-DD) or length (90d) the hold lasts")
+	c.Flags().StringVar(&reason, "reason", "", "why (metadata; no personal data)")
+	c.Flags().BoolVar(&release, "release", false, "lift the hold")
+	return c
+}
+
+func newForgetCmd(env *Env, g *Global) *cobra.Command {
+	var yes, request bool
+	c := &cobra.Command{
+		Use:   "forget ALIAS",
+		Short: "Erase a customer on their request",
+		Long: `Erase a customer now: every field, every alias, their index entries and the
+link from their shipments. A tombstone (record id and time, no personal data)
+makes sure a restored older backup erases them again. Asks for confirmation on
+a terminal; --yes for scripts. --request only marks erasure_requested, for a
+retention rule to act on after a grace period.`,
+		Example: `  shopvault forget K7QM-4TXR-Z
+  shopvault forget K7QM-4TXR-Z --yes --reason "customer asked by email"
+  shopvault forget K7QM-4TXR-Z --request`,
+		Args:              exactArgs(1, "ALIAS"),
+		ValidArgsFunction: completeAliases(env, g),
+		RunE: func(c *cobra.Command, args []string) error {
+			if !yes && !request {
+				if !env.StdinIsTTY {
+					return usageErr("forget erases for good; pass --yes to confirm when not on a terminal")
+				}
+				ans, err := readLine(env, fmt.Sprintf("Erase the customer of %s for good? This cannot be undone. Type yes: ", args[0]))
+				if err != nil {
+					return err
+				}
+				if strings.TrimSpace(strings.ToLower(ans)) != "yes" {
+					return &exitError{code: exitOther, msg: "not confirmed", hint: "nothing was erased"}
+				}
+			}
+			v, err := g.openVault(env, true, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			var res vault.ForgetResult
+			if request {
+				res, err = v.RequestErasure(args[0])
+			} else {
+				res, err = v.Forget(args[0])
+			}
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, res)
+			}
+			if request {
+				fmt.Fprintf(env.Out, "erasure requested for %s; a rule on erasure_requested will erase it\n", args[0])
+			} else {
+				fmt.Fprintf(env.Out, "erased %s\n", args[0])
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
+	c.Flags().BoolVar(&request, "request", false, "only mark erasure_requested (for a grace-period rule)")
+	return c
+}
+
+func newConsentCmd(env *Env, g *Global) *cobra.Command {
+	return &cobra.Command{
+		Use:   "consent ALIAS grant|withdraw PURPOSE",
+		Short: "Record a customer's consent or its withdrawal",
+		Long: `Record that a customer granted or withdrew a consent purpose (marketing,
+sms, …), with the time. Withdrawal is a retention-rule trigger. list
+--consent PURPOSE lists who opted in.`,
+		Example: `  shopvault consent K7QM-4TXR-Z grant marketing
+  shopvault consent K7QM-4TXR-Z withdraw sms`,
+		Args: exactArgs(3, "ALIAS, grant or withdraw, and a PURPOSE"),
+		RunE: func(c *cobra.Command, args []string) error {
+			var grant bool
+			switch args[1] {
+			case "grant":
+				grant = true
+			case "withdraw":
+			default:
+				return usageErr("the second argument must be grant or withdraw")
+			}
+			v, err := g.openVault(env, true, false)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			cust, err := v.SetConsent(args[0], strings.ToLower(args[2]), grant)
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, customerJSON(cust, nil))
+			}
+			fmt.Fprintf(env.Out, "%s: %s %s\n", cust.Alias, args[2], map[bool]string{true: "granted", false: "withdrawn"}[grant])
+			return nil
+		},
+	}
+}
+
+func newInventoryCmd(env *Env, g *Global) *cobra.Command {
+	var rulesPath string
+	c := &cobra.Command{
+		Use:   "inventory",
+		Short: "Count what the vault holds (no key needed)",
+		Long: `The data audit a shop owner needs: how many customers, which fields are held
+and by how many records, the oldest record, how many records each retention
+rule would act on today, and when purge last ran. From metadata: no key.`,
+		Example: "  shopvault inventory\n  shopvault inventory --json",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			rs, _, err := loadRules(env, rulesPath, true)
+			if err != nil {
+				return err
+			}
+			v, err := g.openVault(env, false, true)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			inv, err := v.Inventory(rs)
+			if err != nil {
+				return err
+			}
+			if g.JSON {
+				return printJSON(env.Out, inv)
+			}
+			fmt.Fprintf(env.Out, "customers: %d (oldest %s), on hold: %d, erased so far: %d, shipments: %d\n", inv.Customers, dayPtr(inv.Oldest), inv.OnHold, inv.Erasures, inv.Shipments)
+			t := newTable(env, "FIELD", "RECORDS")
+			for _, f := range vault.FieldNames {
+				t.add(f, fmt.Sprint(inv.FieldsHeld[f]))
+			}
+			t.flush()
+			for p, n := range inv.Consents {
+				fmt.Fprintf(env.Out, "consent %s: %d\n", p, n)
+			}
+			for r, n := range inv.RulesToday {
+				fmt.Fprintf(env.Out, "rule %q would act on %d today\n", r, n)
+			}
+			if inv.LastPurge != nil {
+				fmt.Fprintf(env.Out, "last purge: %s\n", inv.LastPurge.Format("2006-01-02 15:04"))
+			} else {
+				fmt.Fprintln(env.Out, "last purge: never (see README: nightly purge)")
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&rulesPath, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
+	return c
+}
+
+func newNoticeCmd(env *Env, g *Global) *cobra.Command {
+	var rulesPath, out string
+	c := &cobra.Command{
+		Use:   "notice",
+		Short: "Write a plain-language privacy notice (Markdown)",
+		Long: `Generate a privacy notice from what the vault actually collects, the roles
+that can read it and the retention rules in force, with the shop's name and
+contact (init --shop-name/--shop-contact). No key needed.`,
+		Example: "  shopvault notice -o privacy.md\n  shopvault notice --rules ./retention.toml",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			rs, _, err := loadRules(env, rulesPath, true)
+			if err != nil {
+				return err
+			}
+			v, err := g.openVault(env, false, true)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			inv, err := v.Inventory(nil)
+			if err != nil {
+				return err
+			}
+			st, err := v.Settings()
+			if err != nil {
+				return err
+			}
+			in := export.NoticeInput{ShopName: st.ShopName, ShopContact: st.ShopContact, FieldsHeld: inv.FieldsHeld, Roles: inv.Recipients, Generated: env.Now()}
+			for p := range inv.Consents {
+				in.Consents = append(in.Consents, p)
+			}
+			if rs != nil {
+				for _, r := range rs.Rules {
+					in.Rules = append(in.Rules, export.NoticeRule{Name: r.Name, Explanation: r.Explain()})
+				}
+			}
+			var buf bytes.Buffer
+			if err := export.WriteNotice(&buf, in); err != nil {
+				return err
+			}
+			return writeOutput(env, out, buf.Bytes(), 0o644)
+		},
+	}
+	c.Flags().StringVar(&rulesPath, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
+	c.Flags().StringVarP(&out, "output", "o", "-", "output file, or - for stdout")
+	return c
+}

@@ -1,0 +1,73 @@
+package export
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/boombuler/barcode/qr"
+	"github.com/go-pdf/fpdf"
+)
+
+// RecoverySheet is the printable copy of the owner's identity.
+type RecoverySheet struct {
+	Identity  string
+	Recipient string
+	VaultPath string
+	Created   time.Time
+}
+
+// WriteRecoverySheet renders an A4 page: what the sheet is, the identity as
+// text and as a QR code, and how to use it. The PDF is the key: the caller
+// writes it 0600 and tells the owner to print and delete it.
+func WriteRecoverySheet(w io.Writer, s RecoverySheet) error {
+	pdf := fpdf.NewCustom(&fpdf.InitType{UnitStr: "pt", Size: fpdf.SizeType{Wd: SizeA4.Width, Ht: SizeA4.Height}})
+	pdf.SetAutoPageBreak(false, 0)
+	pdf.SetCompression(true)
+	if !s.Created.IsZero() {
+		pdf.SetCreationDate(s.Created)
+		pdf.SetModificationDate(s.Created)
+	}
+	pdf.AddUTF8FontFromBytes("dejavu", "", dejaVuRegular)
+	pdf.AddUTF8FontFromBytes("dejavu", "B", dejaVuBold)
+	pdf.AddPage()
+	const m = 56.0
+	width := SizeA4.Width - 2*m
+	pdf.SetFont("dejavu", "B", 20)
+	pdf.SetXY(m, m)
+	pdf.CellFormat(width, 24, "shopvault recovery sheet", "", 1, "L", false, 0, "")
+	pdf.SetFont("dejavu", "", 11)
+	pdf.SetX(m)
+	pdf.MultiCell(width, 15, fmt.Sprintf("This sheet is the key to your customer vault (%s), made on %s. Anyone holding it can read your customers' data: keep it locked away, like a spare house key. If your computer is lost, install shopvault, type or scan the key below into a file, and pass it with --identity.", s.VaultPath, s.Created.Format(time.DateOnly)), "", "L", false)
+	pdf.Ln(10)
+	code, err := qr.Encode(s.Identity, qr.M, qr.Auto)
+	if err != nil {
+		return fmt.Errorf("qr code: %w", err)
+	}
+	n := code.Bounds().Dx()
+	size := 220.0
+	mod := size / float64(n)
+	x0, y0 := m, pdf.GetY()
+	pdf.SetFillColor(0, 0, 0)
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			if isDark(code, code.Bounds().Min.X+x, code.Bounds().Min.Y+y) {
+				pdf.Rect(x0+float64(x)*mod, y0+float64(y)*mod, mod, mod, "F")
+			}
+		}
+	}
+	pdf.SetXY(m, y0+size+16)
+	pdf.SetFont("dejavu", "B", 10)
+	pdf.CellFormat(width, 14, "Secret key (type it exactly, on one line):", "", 1, "L", false, 0, "")
+	pdf.SetFont("dejavu", "", 10)
+	pdf.SetX(m)
+	pdf.MultiCell(width, 14, s.Identity, "1", "L", false)
+	pdf.Ln(8)
+	pdf.SetX(m)
+	pdf.SetFont("dejavu", "", 9)
+	pdf.MultiCell(width, 12, "Public key (safe to share; for checking): "+s.Recipient, "", "L", false)
+	if err := pdf.Error(); err != nil {
+		return err
+	}
+	return pdf.Output(w)
+}

@@ -1,0 +1,247 @@
+package vault
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/crypto"
+)
+
+// CheckProblem is one thing check found wrong; Record is the record id when
+// the problem belongs to one (restic's checker style: errors carry ids).
+type CheckProblem struct {
+	Record string `json:"record,omitempty"`
+	What   string `json:"what"`
+}
+
+// CheckResult is the outcome of check.
+type CheckResult struct {
+	Records      int            `json:"records"`
+	SealedOpened int            `json:"sealed_values_opened"`
+	IndexEntries int            `json:"index_entries"`
+	Aliases      int            `json:"aliases"`
+	AuditEntries int            `json:"audit_entries"`
+	MetadataOnly bool           `json:"metadata_only"`
+	Problems     []CheckProblem `json:"problems"`
+	Hints        []string       `json:"hints,omitempty"`
+}
+
+// Check verifies the whole vault: bbolt's own consistency, every record's
+// metadata, sealed values present and (with keys) opening under their key
+// version, index entries matching records, the alias table, shipments, and
+// the audit chain. metadataOnly skips everything that needs a key.
+func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
+	res := CheckResult{MetadataOnly: metadataOnly, Problems: []CheckProblem{}}
+	add := func(rec, format string, args ...any) {
+		res.Problems = append(res.Problems, CheckProblem{Record: rec, What: fmt.Sprintf(format, args...)})
+	}
+	err := v.view(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			add("", "database: %v", err)
+		}
+		if !metadataOnly {
+			if err := v.need(tx, AllGroups...); err != nil {
+				return err
+			}
+		}
+		if err := auditChainOK(tx); err != nil {
+			add("", "%v", err)
+		}
+		res.AuditEntries = tx.Bucket(bAudit).Stats().KeyN
+		// Records and their sealed fields.
+		fb := tx.Bucket(bFields)
+		metas := map[recordID]*recordMeta{}
+		err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
+			var id recordID
+			if len(k) != idLen {
+				add(hex.EncodeToString(k), "record key has the wrong length")
+				return nil
+			}
+			copy(id[:], k)
+			var m recordMeta
+			if err := json.Unmarshal(data, &m); err != nil {
+				add(id.String(), "metadata does not decode")
+				return nil
+			}
+			metas[id] = &m
+			res.Records++
+			for _, f := range m.Fields {
+				sealed := fb.Get(fieldKey(id, f))
+				if sealed == nil {
+					add(id.String(), "field %s is listed but missing", f)
+					continue
+				}
+				ver, err := crypto.SealedVersion(sealed)
+				if err != nil {
+					add(id.String(), "field %s is not a sealed value", f)
+					continue
+				}
+				if metadataOnly {
+					continue
+				}
+				s, err := v.keys.sealer(tx, FieldGroup[f], ver)
+				if err != nil {
+					var ie *IntegrityError
+					if errors.As(err, &ie) {
+						add(id.String(), "field %s: %s", f, ie.What)
+						continue
+					}
+					return err
+				}
+				if _, err := s.Open(id[:], f, sealed); err != nil {
+					add(id.String(), "field %s does not authenticate (tampered or moved)", f)
+					continue
+				}
+				res.SealedOpened++
+			}
+			if !metadataOnly && len(m.Index) > 0 {
+				vals, err := v.readFields(tx, id, &m, []string{"name", "email", "phone"})
+				if err == nil {
+					ix, err := v.keys.indexer(tx, m.IndexVersion)
+					if err != nil {
+						return err
+					}
+					for kind, val := range indexValues(vals) {
+						if hex.EncodeToString(ix.Token(kindNames[kind], val)) != m.Index[kindNames[kind]] {
+							add(id.String(), "%s index token does not match the sealed value", kindNames[kind])
+						}
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		// Sealed values that belong to no record, or to an unlisted field.
+		fb.ForEach(func(k, _ []byte) error {
+			if len(k) <= idLen {
+				add("", "a sealed value has a malformed key")
+				return nil
+			}
+			var id recordID
+			copy(id[:], k[:idLen])
+			m := metas[id]
+			if m == nil {
+				add(id.String(), "sealed value %s belongs to no record", k[idLen:])
+			} else if !m.hasField(string(k[idLen:])) {
+				add(id.String(), "sealed value %s is not listed in the record", k[idLen:])
+			}
+			return nil
+		})
+		// Blind index entries point at records that list them.
+		tx.Bucket(bIndex).ForEachBucket(func(name []byte) error {
+			ver, _ := parseVersionBucketName(name)
+			return tx.Bucket(bIndex).Bucket(name).ForEach(func(k, _ []byte) error {
+				res.IndexEntries++
+				if len(k) != 1+crypto.TokenSize+idLen {
+					add("", "an index entry has a malformed key")
+					return nil
+				}
+				var id recordID
+				copy(id[:], k[1+crypto.TokenSize:])
+				m := metas[id]
+				kind := kindNames[k[0]]
+				if m == nil {
+					add(id.String(), "index entry for a missing record")
+				} else if m.IndexVersion != ver || m.Index[kind] != hex.EncodeToString(k[1:1+crypto.TokenSize]) {
+					add(id.String(), "stray %s index entry", kind)
+				}
+				return nil
+			})
+		})
+		// Aliases: every link resolves both ways; every record's primary exists.
+		ab := tx.Bucket(bAliases)
+		tx.Bucket(bRecAliases).ForEach(func(k, _ []byte) error {
+			if len(k) != idLen+crypto.AliasLen {
+				add("", "an alias link has a malformed key")
+				return nil
+			}
+			var id recordID
+			copy(id[:], k[:idLen])
+			var e aliasEntry
+			if ok, err := getJSON(ab, k[idLen:], &e); !ok || err != nil || e.Record != id.String() {
+				add(id.String(), "alias %s link is inconsistent", crypto.FormatAlias(string(k[idLen:])))
+			}
+			return nil
+		})
+		ab.ForEach(func(k, data []byte) error {
+			res.Aliases++
+			if _, err := crypto.ParseAlias(string(k)); err != nil {
+				add("", "stored alias %q fails its own check character", k)
+			}
+			var e aliasEntry
+			if err := json.Unmarshal(data, &e); err != nil {
+				add("", "alias entry does not decode")
+				return nil
+			}
+			if e.Erased != nil {
+				return nil
+			}
+			id, err := parseRecordID(e.Record)
+			if err != nil || metas[id] == nil {
+				add(e.Record, "alias %s points to a missing record", crypto.FormatAlias(string(k)))
+				return nil
+			}
+			if tx.Bucket(bRecAliases).Get(append(append([]byte{}, id[:]...), k...)) == nil {
+				add(e.Record, "alias %s has no link back", crypto.FormatAlias(string(k)))
+			}
+			return nil
+		})
+		for id, m := range metas {
+			if m.Alias == "" || ab.Get([]byte(m.Alias)) == nil {
+				add(id.String(), "the primary alias is missing")
+			}
+			if tx.Bucket(bTombstones).Get(id[:]) != nil {
+				add(id.String(), "the record was erased (tombstone) but still exists")
+			}
+		}
+		tx.Bucket(bShipments).ForEach(func(k, data []byte) error {
+			var s shipment
+			if err := json.Unmarshal(data, &s); err != nil {
+				add("", "shipment %x does not decode", k)
+				return nil
+			}
+			if s.Record != "" {
+				if id, err := parseRecordID(s.Record); err != nil || metas[id] == nil {
+					add(s.Record, "a shipment points to a missing record")
+				}
+			}
+			return nil
+		})
+		if tx.Bucket(bMeta).Get(mRotation) != nil {
+			res.Hints = append(res.Hints, "a key rotation is in progress; run shopvault rotate to finish it")
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	if !metadataOnly {
+		if _, err := v.AuditVerify(); err != nil {
+			var ie *IntegrityError
+			if !errors.As(err, &ie) {
+				return res, err
+			}
+			add("", "%s", ie.What)
+		}
+	}
+	if len(res.Problems) > 0 {
+		return res, &IntegrityError{What: fmt.Sprintf("%d problem(s), first: %s", len(res.Problems), describe(res.Problems[0]))}
+	}
+	return res, nil
+}
+
+func describe(p CheckProblem) string {
+	if p.Record != "" {
+		return "record " + p.Record + ": " + p.What
+	}
+	return p.What
+}
+
+var _ = bytes.Equal

@@ -1,0 +1,162 @@
+package vault
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// eraseInTx deletes everything about a record without any key: its sealed
+// fields, index entries, metadata; marks its aliases erased (they are random
+// and carry no personal data, and keep resolving to "erased on DATE");
+// leaves a tombstone. Shipments are unlinked by unlinkShipments.
+func (v *Vault) eraseInTx(tx *bolt.Tx, id recordID, m *recordMeta, by string) error {
+	now := v.now()
+	fb := tx.Bucket(bFields)
+	for _, f := range FieldNames {
+		if err := fb.Delete(fieldKey(id, f)); err != nil {
+			return err
+		}
+	}
+	if err := deleteIndexEntries(tx, id, m); err != nil {
+		return err
+	}
+	ab := tx.Bucket(bAliases)
+	rb := tx.Bucket(bRecAliases)
+	var links [][]byte
+	c := rb.Cursor()
+	for k, _ := c.Seek(id[:]); k != nil && bytes.HasPrefix(k, id[:]); k, _ = c.Next() {
+		links = append(links, append([]byte{}, k...))
+	}
+	for _, k := range links {
+		alias := k[idLen:]
+		var e aliasEntry
+		if _, err := getJSON(ab, alias, &e); err != nil {
+			return err
+		}
+		e.Erased = &now
+		e.Note = ""
+		e.Courier = ""
+		if err := putJSON(ab, alias, e); err != nil {
+			return err
+		}
+		if err := rb.Delete(k); err != nil {
+			return err
+		}
+	}
+	if err := tx.Bucket(bRecords).Delete(id[:]); err != nil {
+		return err
+	}
+	return putJSON(tx.Bucket(bTombstones), id[:], tombstone{Erased: now, By: by})
+}
+
+// unlinkShipments clears the record and alias of shipments to erased
+// customers, keeping date, courier and ref for the shop's accounts.
+func unlinkShipments(tx *bolt.Tx, erased map[string]bool) error {
+	if len(erased) == 0 {
+		return nil
+	}
+	sb := tx.Bucket(bShipments)
+	type upd struct {
+		k []byte
+		s shipment
+	}
+	var ups []upd
+	err := sb.ForEach(func(k, data []byte) error {
+		var s shipment
+		if err := json.Unmarshal(data, &s); err != nil {
+			return &IntegrityError{What: fmt.Sprintf("shipment %x does not decode", k)}
+		}
+		if erased[s.Record] {
+			s.Record, s.Alias = "", ""
+			ups = append(ups, upd{append([]byte{}, k...), s})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, u := range ups {
+		if err := putJSON(sb, u.k, u.s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ForgetResult says what forget did.
+type ForgetResult struct {
+	Alias     string    `json:"alias"`
+	Erased    time.Time `json:"erased,omitempty"`
+	Requested time.Time `json:"erasure_requested,omitempty"`
+}
+
+// Forget erases a customer now, on their request: fields, aliases, index
+// entries, the link from shipments; leaves a tombstone, records the event
+// and compacts the file. Owner or support.
+func (v *Vault) Forget(alias string) (ForgetResult, error) {
+	var res ForgetResult
+	err := v.update(func(tx *bolt.Tx) error {
+		if err := v.requireRole(tx, RoleSupport); err != nil {
+			return err
+		}
+		id, m, canon, err := v.resolve(tx, alias)
+		if err != nil {
+			return err
+		}
+		if err := v.eraseInTx(tx, id, m, "forget"); err != nil {
+			return err
+		}
+		if err := unlinkShipments(tx, map[string]bool{id.String(): true}); err != nil {
+			return err
+		}
+		res = ForgetResult{Alias: alias, Erased: v.now()}
+		return v.appendAudit(tx, AuditEntry{Action: "forget", Aliases: []string{canon}})
+	})
+	if err != nil {
+		return res, err
+	}
+	return res, v.Compact()
+}
+
+// RequestErasure marks erasure_requested, for rules that act after a grace
+// period. It counts as the customer's activity.
+func (v *Vault) RequestErasure(alias string) (ForgetResult, error) {
+	var res ForgetResult
+	err := v.update(func(tx *bolt.Tx) error {
+		if err := v.requireRole(tx, RoleSupport); err != nil {
+			return err
+		}
+		id, m, canon, err := v.resolve(tx, alias)
+		if err != nil {
+			return err
+		}
+		now := v.now()
+		m.ErasureRequested = &now
+		if err := putMeta(tx, id, m); err != nil {
+			return err
+		}
+		res = ForgetResult{Alias: alias, Requested: now}
+		return v.appendAudit(tx, AuditEntry{Action: "erasure request", Aliases: []string{canon}})
+	})
+	return res, err
+}
+
+// Tombstones lists erasures (record id and time only).
+func (v *Vault) tombstones(tx *bolt.Tx) (map[string]tombstone, error) {
+	out := map[string]tombstone{}
+	err := tx.Bucket(bTombstones).ForEach(func(k, data []byte) error {
+		var t tombstone
+		if err := json.Unmarshal(data, &t); err != nil {
+			return &IntegrityError{What: fmt.Sprintf("tombstone %x does not decode", k)}
+		}
+		var id recordID
+		copy(id[:], k)
+		out[id.String()] = t
+		return nil
+	})
+	return out, err
+}

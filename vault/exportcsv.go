@@ -1,0 +1,47 @@
+package vault
+
+import (
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ExportCustomers returns every customer (optionally only those with a
+// consent) with the requested fields, for export csv. Owner only; recorded.
+// It streams to fn one customer at a time.
+func (v *Vault) ExportCustomers(fields []string, consent string, fn func(Customer) error) (int, error) {
+	n := 0
+	err := v.update(func(tx *bolt.Tx) error {
+		if err := v.requireRole(tx, RoleOwner); err != nil {
+			return err
+		}
+		if err := v.need(tx, groupsOf(fields)...); err != nil {
+			return err
+		}
+		err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
+			var m recordMeta
+			if err := json.Unmarshal(data, &m); err != nil {
+				return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}
+			}
+			if consent != "" && !m.Consent[consent].Granted {
+				return nil
+			}
+			var id recordID
+			copy(id[:], k)
+			vals, err := v.readFields(tx, id, &m, fields)
+			if err != nil {
+				return err
+			}
+			c := customerFromMeta(id, &m)
+			c.Fields = vals
+			n++
+			return fn(c)
+		})
+		if err != nil {
+			return err
+		}
+		return v.appendAudit(tx, AuditEntry{Action: "export csv", Count: n, Detail: fmt.Sprint(fields)})
+	})
+	return n, err
+}

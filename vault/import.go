@@ -1,0 +1,464 @@
+package vault
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/crypto"
+)
+
+// ImportProblem is one row that did not go in. Reason never quotes the
+// refused value.
+type ImportProblem struct {
+	Line   int    `json:"row"`
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// ImportOptions choose how import treats duplicates and whether it writes.
+type ImportOptions struct {
+	DryRun bool
+	// Merge fills empty fields of the existing customer instead of skipping.
+	Merge bool
+	// Report receives every refused or skipped row as it happens.
+	Report func(ImportProblem)
+}
+
+// ImportResult summarises an import.
+type ImportResult struct {
+	Format     string `json:"format"`
+	Rows       int    `json:"rows"`
+	Added      int    `json:"added"`
+	Merged     int    `json:"merged"`
+	Duplicates int    `json:"duplicates"`
+	Refused    int    `json:"refused"`
+	DryRun     bool   `json:"dry_run"`
+}
+
+var errRollback = errors.New("dry run: roll back")
+
+type pendingRow struct {
+	row  ImportRow
+	nc   NewCustomer
+	norm map[string]string
+}
+
+// Import streams rows into the vault in batches of transactions (constant
+// memory). Each row is validated like add; bad rows are reported and
+// skipped. A duplicate (same email, or same phone and name, as an existing
+// customer or an earlier row) is reported and skipped, or merged. A batch
+// commits whole or not at all, so an interrupted import keeps what it
+// committed and a rerun skips those rows as duplicates.
+func (v *Vault) Import(src RowReader, o ImportOptions) (ImportResult, error) {
+	res := ImportResult{Format: src.Format(), DryRun: o.DryRun}
+	report := func(p ImportProblem) {
+		if o.Report != nil {
+			o.Report(p)
+		}
+	}
+	// Dry runs roll every batch back, so rows already "seen" in earlier
+	// batches are remembered here to still catch duplicates inside the file.
+	seen := map[string]int{}
+	batches := 0
+	for {
+		var batch []pendingRow
+		eof := false
+		for len(batch) < v.opts.BatchSize {
+			row, err := src.Next()
+			if errors.Is(err, io.EOF) {
+				eof = true
+				break
+			}
+			if err != nil {
+				var in *InputError
+				if errors.As(err, &in) {
+					res.Rows++
+					res.Refused++
+					report(ImportProblem{Line: row.Line, Field: in.Field, Reason: in.Reason})
+					if strings.Contains(in.Reason, "malformed") {
+						continue
+					}
+					eof = true
+					break
+				}
+				return res, err
+			}
+			res.Rows++
+			nc := NewCustomer{Fields: row.Fields, Consent: row.Consent}
+			if row.Created != "" {
+				t, err := ParseDate(row.Created)
+				if err != nil {
+					res.Refused++
+					report(ImportProblem{Line: row.Line, Field: "created", Reason: "is not a date (YYYY-MM-DD)"})
+					continue
+				}
+				nc.Created = t
+			}
+			norm, err := PrepareCustomer(nc)
+			if err != nil {
+				var in *InputError
+				if errors.As(err, &in) {
+					res.Refused++
+					report(ImportProblem{Line: row.Line, Field: in.Field, Reason: in.Reason})
+					continue
+				}
+				return res, err
+			}
+			batch = append(batch, pendingRow{row: row, nc: nc, norm: norm})
+		}
+		if len(batch) > 0 {
+			if err := v.importBatch(batch, o, &res, seen, report); err != nil {
+				return res, err
+			}
+			batches++
+			if v.opts.Progress != nil {
+				v.opts.Progress(res.Rows, 0)
+			}
+			if v.opts.crashAfterBatches > 0 && batches >= v.opts.crashAfterBatches {
+				return res, ErrCrashHook
+			}
+		}
+		if eof {
+			return res, nil
+		}
+	}
+}
+
+func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResult, seen map[string]int, report func(ImportProblem)) error {
+	before := *res
+	err := v.update(func(tx *bolt.Tx) error {
+		if err := v.need(tx, SealedGroups[0], SealedGroups[1], SealedGroups[2], GroupIndex); err != nil {
+			return err
+		}
+		var aliases []string
+		for _, p := range batch {
+			dup, dupDesc, err := v.findDuplicate(tx, p.norm, seen, o.DryRun)
+			if err != nil {
+				return err
+			}
+			if dup != nil {
+				if o.Merge && dupDesc == "" {
+					n, err := v.mergeInto(tx, *dup, p.norm)
+					if err != nil {
+						return err
+					}
+					if n > 0 {
+						res.Merged++
+					} else {
+						res.Duplicates++
+					}
+					continue
+				}
+				res.Duplicates++
+				what := dupDesc
+				if what == "" {
+					m, err := loadMeta(tx, *dup)
+					if err != nil {
+						return err
+					}
+					what = "an existing customer (" + crypto.FormatAlias(m.Alias) + ")"
+				}
+				report(ImportProblem{Line: p.row.Line, Field: dupField(p.norm), Reason: "duplicate of " + what + ": skipped"})
+				continue
+			}
+			a, _, err := v.addInTx(tx, p.nc, p.norm)
+			if err != nil {
+				return err
+			}
+			if o.DryRun {
+				for _, k := range dupKeys(p.norm) {
+					seen[k] = p.row.Line
+				}
+			}
+			aliases = append(aliases, a)
+			res.Added++
+		}
+		if o.DryRun {
+			return errRollback
+		}
+		e := AuditEntry{Action: "import", Count: len(aliases)}
+		if len(aliases) <= 100 {
+			e.Aliases = aliases
+		}
+		return v.appendAudit(tx, e)
+	})
+	if errors.Is(err, errRollback) {
+		return nil
+	}
+	if err != nil {
+		*res = before
+	}
+	return err
+}
+
+func dupField(norm map[string]string) string {
+	if norm["email"] != "" {
+		return "email"
+	}
+	return "phone"
+}
+
+// dupKeys are the in-memory duplicate keys of a row (dry runs only).
+func dupKeys(norm map[string]string) []string {
+	var out []string
+	if e := norm["email"]; e != "" {
+		out = append(out, "e:"+NormalizeEmail(e))
+	}
+	if p, n := norm["phone"], norm["name"]; p != "" && n != "" {
+		out = append(out, "pn:"+p+"\x00"+NormalizeName(n))
+	}
+	return out
+}
+
+// findDuplicate applies the duplicate rule through the blind index: same
+// normalised email, or same phone and same name (households share phones).
+func (v *Vault) findDuplicate(tx *bolt.Tx, norm map[string]string, seen map[string]int, dry bool) (*recordID, string, error) {
+	if dry {
+		for _, k := range dupKeys(norm) {
+			if line, ok := seen[k]; ok {
+				return &recordID{}, fmt.Sprintf("row %d", line), nil
+			}
+		}
+	}
+	vals := indexValues(norm)
+	if e, ok := vals[kindEmail]; ok {
+		ids, err := v.lookup(tx, kindEmail, e)
+		if err != nil {
+			return nil, "", err
+		}
+		for id := range ids {
+			return &id, "", nil
+		}
+	}
+	p, okp := vals[kindPhone]
+	n, okn := vals[kindName]
+	if okp && okn {
+		byPhone, err := v.lookup(tx, kindPhone, p)
+		if err != nil {
+			return nil, "", err
+		}
+		if len(byPhone) == 0 {
+			return nil, "", nil
+		}
+		byName, err := v.lookup(tx, kindName, n)
+		if err != nil {
+			return nil, "", err
+		}
+		for id := range byPhone {
+			if byName[id] {
+				return &id, "", nil
+			}
+		}
+	}
+	return nil, "", nil
+}
+
+// mergeInto fills the existing customer's empty fields from norm; returns
+// how many fields it filled.
+func (v *Vault) mergeInto(tx *bolt.Tx, id recordID, norm map[string]string) (int, error) {
+	m, err := loadMeta(tx, id)
+	if err != nil || m == nil {
+		return 0, err
+	}
+	cur, err := v.readFields(tx, id, m, m.Fields)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for f, val := range norm {
+		if cur[f] == "" {
+			cur[f] = val
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if err := v.writeFields(tx, id, m, cur); err != nil {
+		return 0, err
+	}
+	m.Updated = v.now()
+	return n, putMeta(tx, id, m)
+}
+
+// DuplicatePair is a likely duplicate found by dedupe.
+type DuplicatePair struct {
+	Keep   string `json:"keep"`
+	Merge  string `json:"merge"`
+	Reason string `json:"reason"`
+	keep   recordID
+	merge  recordID
+}
+
+// FindDuplicates scans metadata for likely duplicates (same email token, or
+// same phone and name tokens). Keyless: it compares index tokens only.
+func (v *Vault) FindDuplicates() ([]DuplicatePair, error) {
+	var out []DuplicatePair
+	err := v.view(func(tx *bolt.Tx) error {
+		var err error
+		out, err = findDuplicatePairs(tx)
+		return err
+	})
+	return out, err
+}
+
+func findDuplicatePairs(tx *bolt.Tx) ([]DuplicatePair, error) {
+	byEmail := map[string]recordID{}
+	byPhoneName := map[string]recordID{}
+	var out []DuplicatePair
+	merged := map[recordID]bool{}
+	err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
+		var id recordID
+		copy(id[:], k)
+		m, err := loadMeta(tx, id)
+		if err != nil || m == nil {
+			return err
+		}
+		keep, reason, found := recordID{}, "", false
+		if e := m.Index["email"]; e != "" {
+			if first, ok := byEmail[e]; ok && !merged[first] {
+				keep, reason, found = first, "same email", true
+			}
+		}
+		pn := ""
+		if p, n := m.Index["phone"], m.Index["name"]; p != "" && n != "" {
+			pn = p + n
+			if first, ok := byPhoneName[pn]; ok && !found && !merged[first] {
+				keep, reason, found = first, "same phone and name", true
+			}
+		}
+		if found {
+			km, err := loadMeta(tx, keep)
+			if err != nil || km == nil {
+				return err
+			}
+			merged[id] = true
+			out = append(out, DuplicatePair{Keep: crypto.FormatAlias(km.Alias), Merge: crypto.FormatAlias(m.Alias), Reason: reason, keep: keep, merge: id})
+			return nil
+		}
+		if e := m.Index["email"]; e != "" {
+			byEmail[e] = id
+		}
+		if pn != "" {
+			byPhoneName[pn] = id
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Dedupe merges every likely duplicate into the older record: empty fields
+// filled, aliases moved (so both keep resolving), shipments relinked,
+// consents kept; the newer record is erased with a "merge" tombstone.
+func (v *Vault) Dedupe() ([]DuplicatePair, error) {
+	var pairs []DuplicatePair
+	err := v.update(func(tx *bolt.Tx) error {
+		if err := v.need(tx, SealedGroups[0], SealedGroups[1], SealedGroups[2], GroupIndex); err != nil {
+			return err
+		}
+		var err error
+		pairs, err = findDuplicatePairs(tx)
+		if err != nil {
+			return err
+		}
+		var aliases []string
+		for _, p := range pairs {
+			if err := v.mergeRecords(tx, p.keep, p.merge); err != nil {
+				return err
+			}
+			aliases = append(aliases, p.Keep, p.Merge)
+		}
+		if len(pairs) == 0 {
+			return nil
+		}
+		return v.appendAudit(tx, AuditEntry{Action: "dedupe", Aliases: aliases, Count: len(pairs)})
+	})
+	if err != nil || len(pairs) == 0 {
+		return pairs, err
+	}
+	return pairs, v.Compact()
+}
+
+func (v *Vault) mergeRecords(tx *bolt.Tx, keep, dup recordID) error {
+	km, err := loadMeta(tx, keep)
+	if err != nil {
+		return err
+	}
+	dm, err := loadMeta(tx, dup)
+	if err != nil {
+		return err
+	}
+	if km == nil || dm == nil {
+		return nil
+	}
+	dvals, err := v.readFields(tx, dup, dm, dm.Fields)
+	if err != nil {
+		return err
+	}
+	if _, err := v.mergeInto(tx, keep, dvals); err != nil {
+		return err
+	}
+	km, _ = loadMeta(tx, keep)
+	for p, c := range dm.Consent {
+		if km.Consent == nil {
+			km.Consent = map[string]Consent{}
+		}
+		if cur, ok := km.Consent[p]; !ok || c.At.After(cur.At) {
+			km.Consent[p] = c
+		}
+	}
+	if dm.LastShipment != nil && (km.LastShipment == nil || dm.LastShipment.After(*km.LastShipment)) {
+		km.LastShipment = dm.LastShipment
+	}
+	if dm.LastActivity.After(km.LastActivity) {
+		km.LastActivity = dm.LastActivity
+	}
+	if err := putMeta(tx, keep, km); err != nil {
+		return err
+	}
+	// Move the duplicate's aliases to the kept record.
+	infos, err := v.aliasesOf(tx, dup)
+	if err != nil {
+		return err
+	}
+	for _, a := range infos {
+		canon, _ := crypto.ParseAlias(a.Alias)
+		var e aliasEntry
+		if _, err := getJSON(tx.Bucket(bAliases), []byte(canon), &e); err != nil {
+			return err
+		}
+		e.Primary = false
+		if err := v.putAlias(tx, canon, keep, e); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bRecAliases).Delete(append(append([]byte{}, dup[:]...), canon...)); err != nil {
+			return err
+		}
+	}
+	// Relink shipments.
+	sb := tx.Bucket(bShipments)
+	var keys [][]byte
+	var ships []shipment
+	sb.ForEach(func(k, data []byte) error {
+		var s shipment
+		if getErr := jsonUnmarshal(data, &s); getErr == nil && s.Record == dup.String() {
+			s.Record = keep.String()
+			keys = append(keys, append([]byte{}, k...))
+			ships = append(ships, s)
+		}
+		return nil
+	})
+	for i := range keys {
+		if err := putJSON(sb, keys[i], ships[i]); err != nil {
+			return err
+		}
+	}
+	return v.eraseInTx(tx, dup, dm, "merge")
+}
+
+var _ = hex.EncodeToString

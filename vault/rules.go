@@ -1,0 +1,200 @@
+package vault
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// Rule is one retention rule from the owner's TOML file.
+type Rule struct {
+	Name      string   `toml:"name" json:"name"`
+	When      string   `toml:"when" json:"when"`
+	OlderThan string   `toml:"older_than" json:"older_than"`
+	Action    string   `toml:"action" json:"action"`
+	Fields    []string `toml:"fields" json:"fields,omitempty"`
+	Span      Span     `toml:"-" json:"-"`
+	Line      int      `toml:"-" json:"line"`
+}
+
+// Rules is a parsed, validated rules file.
+type Rules struct {
+	Rules []Rule `toml:"rule"`
+}
+
+// RuleTriggers are the metadata dates a rule can count from.
+var RuleTriggers = []string{"created", "last_activity", "last_shipment", "consent_withdrawn", "erasure_requested"}
+
+// RulesError is a rules file problem, with the line it is on.
+type RulesError struct {
+	Line int
+	Msg  string
+}
+
+func (e *RulesError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("rules file line %d: %s", e.Line, e.Msg)
+	}
+	return "rules file: " + e.Msg
+}
+
+// ParseRules parses and validates a rules file. Every problem is reported
+// with its line number; unknown keys, units, triggers and actions, negative
+// ages and unknown fields are all refused.
+func ParseRules(data []byte) (*Rules, error) {
+	var rs Rules
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rs); err != nil {
+		var sm *toml.StrictMissingError
+		var de *toml.DecodeError
+		switch {
+		case errors.As(err, &sm) && len(sm.Errors) > 0:
+			row, _ := sm.Errors[0].Position()
+			return nil, &RulesError{Line: row, Msg: fmt.Sprintf("unknown key %q (keys are name, when, older_than, action, fields)", strings.Join(sm.Errors[0].Key(), "."))}
+		case errors.As(err, &de):
+			row, _ := de.Position()
+			return nil, &RulesError{Line: row, Msg: de.Error()}
+		}
+		return nil, &RulesError{Msg: err.Error()}
+	}
+	headers := ruleHeaderLines(data)
+	for i := range rs.Rules {
+		r := &rs.Rules[i]
+		if i < len(headers) {
+			r.Line = headers[i]
+		}
+		line := func(key string) int { return keyLine(data, headers, i, key, r.Line) }
+		if strings.TrimSpace(r.Name) == "" {
+			return nil, &RulesError{Line: r.Line, Msg: "every rule needs a name"}
+		}
+		if !contains(RuleTriggers, r.When) {
+			return nil, &RulesError{Line: line("when"), Msg: fmt.Sprintf("rule %q: when = %q is not one of %s", r.Name, r.When, strings.Join(RuleTriggers, ", "))}
+		}
+		sp, err := ParseSpan(r.OlderThan)
+		if err != nil {
+			return nil, &RulesError{Line: line("older_than"), Msg: fmt.Sprintf("rule %q: older_than: %v", r.Name, err)}
+		}
+		r.Span = sp
+		switch r.Action {
+		case "erase":
+			if len(r.Fields) > 0 {
+				return nil, &RulesError{Line: line("fields"), Msg: fmt.Sprintf("rule %q: erase removes the whole record; fields only go with action = \"drop\"", r.Name)}
+			}
+		case "drop":
+			if len(r.Fields) == 0 {
+				return nil, &RulesError{Line: line("action"), Msg: fmt.Sprintf("rule %q: drop needs fields = [...]", r.Name)}
+			}
+			for _, f := range r.Fields {
+				if !IsField(f) {
+					return nil, &RulesError{Line: line("fields"), Msg: fmt.Sprintf("rule %q: %q is not a field (fields are %s)", r.Name, f, strings.Join(FieldNames, ", "))}
+				}
+			}
+		default:
+			return nil, &RulesError{Line: line("action"), Msg: fmt.Sprintf("rule %q: action = %q is not erase or drop", r.Name, r.Action)}
+		}
+	}
+	return &rs, nil
+}
+
+func contains(list []string, x string) bool {
+	for _, y := range list {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// ruleHeaderLines finds the line of each [[rule]] header.
+func ruleHeaderLines(data []byte) []int {
+	var out []int
+	for i, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "[[rule]]") {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+// keyLine finds the line of key inside the i-th rule's block.
+func keyLine(data []byte, headers []int, i int, key string, fallback int) int {
+	if i >= len(headers) {
+		return fallback
+	}
+	lines := strings.Split(string(data), "\n")
+	end := len(lines)
+	if i+1 < len(headers) {
+		end = headers[i+1] - 1
+	}
+	for n := headers[i]; n < end; n++ {
+		t := strings.TrimSpace(lines[n])
+		if strings.HasPrefix(t, key) && strings.HasPrefix(strings.TrimSpace(t[len(key):]), "=") {
+			return n + 1
+		}
+	}
+	return fallback
+}
+
+// Explain says in plain words what a rule does.
+func (r Rule) Explain() string {
+	var from string
+	switch r.When {
+	case "created":
+		from = "after the customer was added"
+	case "last_activity":
+		from = "after the customer's last activity (added, edited, consent or a request)"
+	case "last_shipment":
+		from = "after the last shipment to the customer"
+	case "consent_withdrawn":
+		from = "after the customer withdrew a consent"
+	case "erasure_requested":
+		from = "after the customer asked to be erased"
+	}
+	what := "erase the whole customer record"
+	if r.Action == "drop" {
+		what = "delete the field(s) " + strings.Join(r.Fields, ", ")
+	}
+	return fmt.Sprintf("%s %s %s", what, r.OlderThan, from)
+}
+
+// ExampleRules is what rules init writes: commented, valid, and sensible.
+const ExampleRules = `# shopvault retention rules. shopvault purge applies them (a dry run unless
+# --apply); it needs no key, so it can run from cron.
+#
+# when:       created | last_activity | last_shipment | consent_withdrawn | erasure_requested
+# older_than: a number and a unit: d (days), w (weeks), m (months), y (years)
+# action:     erase (the whole record) | drop (only the listed fields)
+# fields:     for drop: name, email, phone, line1, line2, city, region, postcode, country, note
+#
+# A customer under a hold (shopvault hold ALIAS --until DATE) is skipped.
+
+[[rule]]
+name = "inactive customers"
+when = "last_activity"
+older_than = "2y"
+action = "erase"
+
+[[rule]]
+name = "delivery phone after shipment"
+when = "last_shipment"
+older_than = "30d"
+action = "drop"
+fields = ["phone"]
+
+[[rule]]
+name = "erasure requests after the grace period"
+when = "erasure_requested"
+older_than = "14d"
+action = "erase"
+
+[[rule]]
+name = "notes after consent is withdrawn"
+when = "consent_withdrawn"
+older_than = "30d"
+action = "drop"
+fields = ["note"]
+`
