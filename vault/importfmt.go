@@ -41,7 +41,7 @@ var columnMaps = map[string]map[string]string{
 		"zip": "postcode", "country code": "country", "note": "note",
 		"default address address1": "line1", "default address address2": "line2", "default address city": "city",
 		"default address province code": "region", "default address zip": "postcode", "default address country code": "country",
-		"default address phone": "phone",
+		"default address phone":   "phone",
 		"accepts email marketing": "consent:marketing", "accepts marketing": "consent:marketing", "accepts sms marketing": "consent:sms",
 	},
 	// WooCommerce's customer export: shipping address preferred, billing as
