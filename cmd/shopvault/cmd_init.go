@@ -141,9 +141,9 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 		}
 		fmt.Fprintln(env.ErrOut, "If you lose the key, the data is gone for good: copy it to a USB stick, or print a recovery sheet (init --recovery-sheet).")
 	} else {
-		fmt.Fprintf(env.Out, "created %s\n", path)
+		fmt.Fprintf(env.ErrOut, "shopvault: created %s\n", path)
 		if idPath != "" {
-			fmt.Fprintf(env.Out, "owner identity %s\n", idPath)
+			fmt.Fprintf(env.ErrOut, "shopvault: owner identity %s (keep a copy: without it the data is lost)\n", idPath)
 		}
 	}
 	return nil
