@@ -47,7 +47,7 @@ func (v *Vault) Backup(w io.Writer) (BackupResult, error) {
 		if err != nil {
 			return err
 		}
-		res.Customers = tx.Bucket(bRecords).Stats().KeyN
+		res.Customers = countKeys(tx.Bucket(bRecords))
 		aw, err := crypto.EncryptTo(w, rcpts...)
 		if err != nil {
 			return fmt.Errorf("backup: %w", err)
@@ -168,8 +168,8 @@ func (v *Vault) Restore(src io.Reader) (RestoreResult, error) {
 		if err := unlinkShipments(tx, erased); err != nil {
 			return err
 		}
-		res.Customers = tx.Bucket(bRecords).Stats().KeyN
-		res.Tombstones = tx.Bucket(bTombstones).Stats().KeyN
+		res.Customers = countKeys(tx.Bucket(bRecords))
+		res.Tombstones = countKeys(tx.Bucket(bTombstones))
 		return v.appendAudit(tx, AuditEntry{Action: "restore", Count: res.Customers, Detail: fmt.Sprintf("%d erasures re-applied", res.Reapplied)})
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	bolt "go.etcd.io/bbolt"
 	"io"
 	"time"
 )
@@ -235,3 +236,11 @@ type Settings struct {
 func hexDecode(s string) ([]byte, error) { return hex.DecodeString(s) }
 
 func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// countKeys counts a bucket's keys; Stats is not exact inside a write
+// transaction that changed the bucket.
+func countKeys(b *bolt.Bucket) int {
+	n := 0
+	b.ForEach(func(_, _ []byte) error { n++; return nil })
+	return n
+}

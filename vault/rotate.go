@@ -76,7 +76,7 @@ func (v *Vault) Rotate(groups []string) (RotateResult, error) {
 			}
 			res.Versions[g] = ver
 		}
-		res.Records = tx.Bucket(bRecords).Stats().KeyN
+		res.Records = countKeys(tx.Bucket(bRecords))
 		return nil
 	})
 	if err != nil {
@@ -146,7 +146,7 @@ func currentWrapTargets(tx *bolt.Tx, group, except string) (map[string]age.Recip
 }
 
 func (v *Vault) startRotation(tx *bolt.Tx, groups []string, _ []string) error {
-	r := rotation{Groups: groups, To: map[string]uint32{}, Total: tx.Bucket(bRecords).Stats().KeyN}
+	r := rotation{Groups: groups, To: map[string]uint32{}, Total: countKeys(tx.Bucket(bRecords))}
 	for _, g := range groups {
 		vers := keyVersions(tx, g)
 		sort.Slice(vers, func(i, j int) bool { return vers[i] < vers[j] })

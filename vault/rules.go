@@ -54,7 +54,7 @@ func ParseRules(data []byte) (*Rules, error) {
 		switch {
 		case errors.As(err, &sm) && len(sm.Errors) > 0:
 			row, _ := sm.Errors[0].Position()
-			return nil, &RulesError{Line: row, Msg: fmt.Sprintf("unknown key %q (keys are name, when, older_than, action, fields)", strings.Join(sm.Errors[0].Key(), "."))}
+			return nil, &RulesError{Line: row, Msg: fmt.Sprintf("unknown key %q (keys are name, when, older_than, action, fields)", lastKey(sm.Errors[0].Key()))}
 		case errors.As(err, &de):
 			row, _ := de.Position()
 			return nil, &RulesError{Line: row, Msg: de.Error()}
@@ -198,3 +198,10 @@ older_than = "30d"
 action = "drop"
 fields = ["note"]
 `
+
+func lastKey(k []string) string {
+	if len(k) == 0 {
+		return ""
+	}
+	return k[len(k)-1]
+}

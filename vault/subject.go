@@ -210,9 +210,9 @@ func (v *Vault) Inventory(rules *Rules) (Inventory, error) {
 		if err != nil {
 			return err
 		}
-		inv.Erasures = tx.Bucket(bTombstones).Stats().KeyN
-		inv.Shipments = tx.Bucket(bShipments).Stats().KeyN
-		inv.AuditEvents = tx.Bucket(bAudit).Stats().KeyN
+		inv.Erasures = countKeys(tx.Bucket(bTombstones))
+		inv.Shipments = countKeys(tx.Bucket(bShipments))
+		inv.AuditEvents = countKeys(tx.Bucket(bAudit))
 		inv.VaultBytes = tx.Size()
 		tx.Bucket(bRecipients).ForEach(func(_, data []byte) error {
 			var r recipientInfo

@@ -28,6 +28,9 @@ func ParseSpan(text string) (Span, error) {
 	if len(s) < 2 {
 		return Span{}, fmt.Errorf("%q is not a length of time: want a number and a unit d, w, m or y (e.g. 30d, 2y)", text)
 	}
+	if strings.HasPrefix(s, "-") {
+		return Span{}, fmt.Errorf("%q is negative: a rule can only look back in time", text)
+	}
 	unit := s[len(s)-1]
 	n, err := strconv.Atoi(s[:len(s)-1])
 	if err != nil || strings.ContainsAny(s[:len(s)-1], "+- ") {
