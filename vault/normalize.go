@@ -133,6 +133,9 @@ func NormalizeEmail(e string) string { return strings.ToLower(norm.NFC.String(st
 // copy of those tables, and refusing a real customer's phone loses data.
 func NormalizePhone(p, country string) (string, error) {
 	p = strings.TrimSpace(p)
+	if strings.HasPrefix(p, "00") {
+		p = "+" + p[2:]
+	}
 	if !strings.HasPrefix(p, "+") && !strings.HasPrefix(p, "00") && country == "" {
 		return "", &InputError{Field: "phone", Reason: "is in a national format and no country is given: add the country or write the number as +CC…"}
 	}

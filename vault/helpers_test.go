@@ -1,0 +1,96 @@
+package vault
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+)
+
+// seeded is deterministic randomness for tests; safe for one goroutine.
+type seeded struct {
+	mu sync.Mutex
+	r  *rand.ChaCha8
+}
+
+func newSeeded(seed byte) *seeded {
+	var s [32]byte
+	s[0] = seed
+	return &seeded{r: rand.NewChaCha8(s)}
+}
+
+func (s *seeded) Read(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.r.Read(p)
+}
+
+// clock is a settable fake clock.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+type fixture struct {
+	path  string
+	owner *age.X25519Identity
+	clock *clock
+	rand  *seeded
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	owner, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{path: filepath.Join(t.TempDir(), "v.db"), owner: owner,
+		clock: &clock{time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}, rand: newSeeded(42)}
+	v, err := Create(f.path, CreateOptions{Options: f.opts(nil), OwnerRecipient: owner.Recipient().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	return f
+}
+
+func (f *fixture) opts(ids []age.Identity) Options {
+	return Options{Now: f.clock.now, Rand: f.rand, Identities: ids, LockWait: 2 * time.Second}
+}
+
+// open opens as the owner.
+func (f *fixture) open(t testing.TB) *Vault {
+	t.Helper()
+	v, err := Open(f.path, f.opts([]age.Identity{f.owner}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// openKeyless opens with no identity, as cron does.
+func (f *fixture) openKeyless(t testing.TB) *Vault {
+	t.Helper()
+	v, err := Open(f.path, f.opts(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func sampleCustomer(i int) NewCustomer {
+	return NewCustomer{Fields: map[string]string{
+		"name": "Ngozi Okafor " + itoa(i), "email": "ngozi" + itoa(i) + "@example.ng", "phone": "+234 803 555 " + pad4(i),
+		"line1": itoa(i) + " Awolowo Road", "city": "Ikoyi", "region": "Lagos", "postcode": "101233", "country": "NG", "note": "blue gate " + itoa(i),
+	}}
+}
+
+func pad4(i int) string {
+	s := itoa(i % 10000)
+	for len(s) < 4 {
+		s = "0" + s
+	}
+	return s
+}

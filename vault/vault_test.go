@@ -1,0 +1,310 @@
+package vault
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+	bolt "go.etcd.io/bbolt"
+)
+
+func mustAdd(t *testing.T, v *Vault, nc NewCustomer) string {
+	t.Helper()
+	a, err := v.Add(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// Issue 3: nothing readable at rest.
+func TestNoPlaintextAtRest(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	for i := 0; i < 20; i++ {
+		mustAdd(t, v, sampleCustomer(i))
+	}
+	v.Close()
+	data, _ := os.ReadFile(f.path)
+	for _, s := range []string{"Ngozi", "Okafor", "Awolowo", "Ikoyi", "blue gate", "example.ng", "8035550001"} {
+		if bytes.Contains(data, []byte(s)) {
+			t.Errorf("vault file contains %q", s)
+		}
+	}
+}
+
+// Issue 3: a ciphertext moved from one record to another gives an
+// integrity failure (exit 7), never the other customer's data.
+func TestMovedCiphertextIsIntegrityFailure(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	a := mustAdd(t, v, sampleCustomer(1))
+	b := mustAdd(t, v, sampleCustomer(2))
+	var idA, idB recordID
+	v.view(func(tx *bolt.Tx) error {
+		idA, _, _, _ = v.resolve(tx, a)
+		idB, _, _, _ = v.resolve(tx, b)
+		return nil
+	})
+	err := v.db.Update(func(tx *bolt.Tx) error {
+		fb := tx.Bucket(bFields)
+		return fb.Put(fieldKey(idB, "name"), append([]byte{}, fb.Get(fieldKey(idA, "name"))...))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := v.Show(b, nil)
+	var ie *IntegrityError
+	if !errors.As(err, &ie) {
+		t.Fatalf("Show after moving a ciphertext: %v (fields %v)", err, c.Fields)
+	}
+	if strings.Contains(err.Error(), "Ngozi") {
+		t.Fatalf("error leaks data: %v", err)
+	}
+	if _, err := v.Check(false); !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("check did not catch the move: %v", err)
+	}
+	v.Close()
+}
+
+// Issue 7: a flipped byte in a record makes check exit 7.
+func TestCheckFindsFlippedByte(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	a := mustAdd(t, v, sampleCustomer(1))
+	if _, err := v.Check(false); err != nil {
+		t.Fatalf("fresh vault fails check: %v", err)
+	}
+	v.db.Update(func(tx *bolt.Tx) error {
+		id, _, _, _ := v.resolve(tx, a)
+		fb := tx.Bucket(bFields)
+		val := append([]byte{}, fb.Get(fieldKey(id, "note"))...)
+		val[len(val)-3] ^= 0x40
+		return fb.Put(fieldKey(id, "note"), val)
+	})
+	res, err := v.Check(false)
+	if !errors.Is(err, ErrIntegrity) || len(res.Problems) != 1 || !strings.Contains(res.Problems[0].What, "note does not authenticate") {
+		t.Fatalf("check: %v %+v", err, res.Problems)
+	}
+	// the metadata-only check cannot see inside a sealed value, but passes the rest
+	if _, err := v.Check(true); err != nil {
+		t.Fatalf("metadata-only check: %v", err)
+	}
+	v.Close()
+}
+
+// Issue 6: editing, dropping or reordering audit entries is detected.
+func TestAuditTamperDetected(t *testing.T) {
+	cases := map[string]func(tx *bolt.Tx) error{
+		"edited entry": func(tx *bolt.Tx) error {
+			ab := tx.Bucket(bAudit)
+			val := bytes.Replace(ab.Get(beBytes(2)), []byte(`"add"`), []byte(`"adx"`), 1)
+			return ab.Put(beBytes(2), val)
+		},
+		"dropped last entry": func(tx *bolt.Tx) error {
+			k, _ := tx.Bucket(bAudit).Cursor().Last()
+			return tx.Bucket(bAudit).Delete(k)
+		},
+		"dropped middle entry": func(tx *bolt.Tx) error { return tx.Bucket(bAudit).Delete(beBytes(2)) },
+		"swapped entries": func(tx *bolt.Tx) error {
+			ab := tx.Bucket(bAudit)
+			a, b := append([]byte{}, ab.Get(beBytes(2))...), append([]byte{}, ab.Get(beBytes(3))...)
+			ab.Put(beBytes(2), b)
+			return ab.Put(beBytes(3), a)
+		},
+		"rewritten chain": func(tx *bolt.Tx) error {
+			// an attacker recomputes every hash after editing; the head MAC still fails
+			ab := tx.Bucket(bAudit)
+			prev := ""
+			return ab.ForEach(func(k, data []byte) error {
+				var e AuditEntry
+				json.Unmarshal(data, &e)
+				if e.Seq == 2 {
+					e.Action = "nothing to see"
+				}
+				e.Prev = prev
+				e.Hash, _ = entryHash(e)
+				prev = e.Hash
+				return putJSON(ab, k, e)
+			})
+		},
+	}
+	for name, tamper := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			v := f.open(t)
+			mustAdd(t, v, sampleCustomer(1))
+			mustAdd(t, v, sampleCustomer(2))
+			if _, err := v.AuditVerify(); err != nil {
+				t.Fatalf("untouched log: %v", err)
+			}
+			if err := v.db.Update(tamper); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := v.AuditVerify(); !errors.Is(err, ErrIntegrity) {
+				t.Fatalf("tampering not detected: %v", err)
+			}
+			v.Close()
+		})
+	}
+}
+
+// Issue 6: keyless appends (cron) chain on and stay verifiable; the owner's
+// next command authenticates them.
+func TestKeylessAuditEntriesArePendingThenAuthenticated(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	a := mustAdd(t, v, sampleCustomer(1))
+	v.Close()
+	k := f.openKeyless(t)
+	if _, err := k.Ship(a, "gig", "", f.clock.t); err != nil {
+		t.Fatal(err)
+	}
+	k.Close()
+	v = f.open(t)
+	rep, err := v.AuditVerify()
+	if err != nil || rep.Pending != 1 {
+		t.Fatalf("verify: %+v %v", rep, err)
+	}
+	mustAdd(t, v, sampleCustomer(2))
+	rep, err = v.AuditVerify()
+	if err != nil || rep.Pending != 0 {
+		t.Fatalf("verify after owner write: %+v %v", rep, err)
+	}
+	v.Close()
+}
+
+// Issue 6: roles limit what an identity opens; removal rotates.
+func TestRolesAndRemoval(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	a := mustAdd(t, v, sampleCustomer(1))
+	helper, _ := age.GenerateX25519Identity()
+	if _, err := v.AddRecipient(helper.Recipient().String(), RoleShipping, "packing-desk"); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	h, _ := Open(f.path, f.opts([]age.Identity{helper}))
+	if _, err := h.ForLabels([]LabelRequest{{Alias: a}}, false); err != nil {
+		t.Fatalf("shipping role cannot label: %v", err)
+	}
+	_, err := h.Show(a, nil)
+	var nr *NeedRoleError
+	if !errors.As(err, &nr) || !strings.Contains(err.Error(), "needs role support or owner") {
+		t.Fatalf("shipping role show: %v", err)
+	}
+	h.Close()
+	v = f.open(t)
+	if _, _, err := v.RemoveRecipient("packing-desk"); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	h, _ = Open(f.path, f.opts([]age.Identity{helper}))
+	if _, err := h.ForLabels([]LabelRequest{{Alias: a}}, false); !errors.Is(err, ErrWrongIdentity) {
+		t.Fatalf("removed helper: %v", err)
+	}
+	h.Close()
+	// the removed key opens no wrapped key left in the file
+	data, _ := os.ReadFile(f.path)
+	db, _ := bolt.Open(f.path+".copy", 0o600, nil)
+	db.Close()
+	os.WriteFile(f.path+".copy", data, 0o600)
+	db, _ = bolt.Open(f.path+".copy", 0o600, nil)
+	db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bKeys).ForEachBucket(func(g []byte) error {
+			return tx.Bucket(bKeys).Bucket(g).ForEachBucket(func(ver []byte) error {
+				return tx.Bucket(bKeys).Bucket(g).Bucket(ver).ForEach(func(_, blob []byte) error {
+					if _, err := age.Decrypt(bytes.NewReader(blob), helper); err == nil {
+						t.Errorf("removed identity still opens %s/%s", g, ver)
+					}
+					return nil
+				})
+			})
+		})
+	})
+	db.Close()
+	v = f.open(t)
+	if _, _, err := v.RemoveRecipient("owner"); err == nil {
+		t.Fatal("removed the last owner")
+	}
+	v.Close()
+}
+
+// Issue 5: purge needs no key; drop deletes the value and its index entry.
+func TestKeylessPurgeDropsAndErases(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	old := sampleCustomer(1)
+	old.Created = f.clock.t.AddDate(-3, 0, 0)
+	oldAlias := mustAdd(t, v, old)
+	shipped := mustAdd(t, v, sampleCustomer(2))
+	fresh := mustAdd(t, v, sampleCustomer(3))
+	if _, err := v.Ship(shipped, "gig", "", f.clock.t.AddDate(0, -2, 0)); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	rules, err := ParseRules([]byte(ExampleRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := f.openKeyless(t)
+	res, err := k.Purge(rules)
+	k.Close()
+	if err != nil || res.Erased != 1 || res.Dropped != 1 {
+		t.Fatalf("purge: %+v %v", res, err)
+	}
+	v = f.open(t)
+	defer v.Close()
+	var nf *NotFoundError
+	if _, err := v.Show(oldAlias, nil); !errors.As(err, &nf) || nf.Reason != "erased" {
+		t.Fatalf("erased customer: %v", err)
+	}
+	c, err := v.Show(shipped, nil)
+	if err != nil || c.Fields["phone"] != "" || c.Fields["name"] == "" {
+		t.Fatalf("shipped customer: %v %v", c.Fields, err)
+	}
+	if _, err := v.Find(FindQuery{Phone: "+234 803 555 0002"}); !errors.As(err, &nf) {
+		t.Fatalf("dropped phone still found: %v", err)
+	}
+	if _, err := v.Show(fresh, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Check(false); err != nil {
+		t.Fatalf("check after purge: %v", err)
+	}
+}
+
+func TestNoIdentityAndWrongIdentity(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	a := mustAdd(t, v, sampleCustomer(1))
+	v.Close()
+	k := f.openKeyless(t)
+	_, err := k.Show(a, nil)
+	var nr *NeedRoleError
+	if !errors.As(err, &nr) {
+		t.Fatalf("keyless show: %v", err)
+	}
+	k.Close()
+	stranger, _ := age.GenerateX25519Identity()
+	s, _ := Open(f.path, f.opts([]age.Identity{stranger}))
+	if _, err := s.Show(a, nil); !errors.Is(err, ErrWrongIdentity) {
+		t.Fatalf("stranger show: %v", err)
+	}
+	s.Close()
+}
+
+func TestLockedVaultIsErrLocked(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	defer v.Close()
+	o := f.opts(nil)
+	o.LockWait = 100 * 1e6
+	if _, err := Open(f.path, o); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second open: %v", err)
+	}
+}
