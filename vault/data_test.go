@@ -99,7 +99,7 @@ func TestImportFormatsAndDuplicates(t *testing.T) {
 	// header detection
 	for hdr, want := range map[string]string{
 		"First Name,Last Name,Email,Accepts Email Marketing,Address1,City,Province Code,Country Code,Zip,Phone": FormatShopify,
-		"first_name,last_name,email,billing_address_1,billing_city,billing_country":                          FormatWooCommerce,
+		"first_name,last_name,email,billing_address_1,billing_city,billing_country":                             FormatWooCommerce,
 		"name,email,phone": FormatNative, "foo,bar": "",
 	} {
 		if got := DetectFormat(strings.Split(hdr, ",")); got != want {

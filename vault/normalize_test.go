@@ -8,12 +8,12 @@ import (
 
 func TestNormalizeFields(t *testing.T) {
 	tests := []struct {
-		name    string
-		in      map[string]string
-		country string
-		want    map[string]string
+		name     string
+		in       map[string]string
+		country  string
+		want     map[string]string
 		errField string
-		errHas  string
+		errHas   string
 	}{
 		{name: "nigerian national phone", in: map[string]string{"phone": "0803 123 4567", "country": "ng"}, want: map[string]string{"phone": "+2348031234567", "country": "NG"}},
 		{name: "international phone ignores country", in: map[string]string{"phone": "+44 20 7946 0000", "country": "NG"}, want: map[string]string{"phone": "+442079460000", "country": "NG"}},

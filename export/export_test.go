@@ -1,0 +1,133 @@
+package export
+
+import (
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Issue 4: a customer field holding ZPL commands cannot inject them.
+func TestZPLFieldEscapesCommandPrefixes(t *testing.T) {
+	for in, want := range map[string]string{
+		"^XA^FO50,50^FDpwned^FS^XZ": "_5EXA_5EFO50,50_5EFDpwned_5EFS_5EXZ",
+		"~JA 12 Main St":            "_7EJA 12 Main St",
+		"a_b\\c\n":                  "a_5Fb_5Cc_0A",
+		"Ọlá":                       "_E1_BB_8Cl_C3_A1",
+	} {
+		if got := ZPLField(in); got != want {
+			t.Errorf("ZPLField(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestWriteZPLOneBlockPerLabel(t *testing.T) {
+	var buf bytes.Buffer
+	labels := []Label{{Alias: "K7QM-4TXR-Z", Recipient: "^XA^XZ~DG", Lines: []string{"~JA"}}, {Alias: "M3JD-8QWE-4", Recipient: "Ann"}}
+	if err := WriteZPL(&buf, labels); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Count(out, "^XA") != 2 || strings.Count(out, "^XZ") != 2 || strings.Contains(out, "~") {
+		t.Fatalf("injection or wrong block count:\n%s", out)
+	}
+}
+
+func FuzzZPLField(f *testing.F) {
+	f.Add("^XA^FDx^FS^XZ")
+	f.Add("~JA")
+	f.Add("Adébáyọ̀")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := ZPLField(s)
+		if strings.ContainsAny(out, "^~\\\n\r") {
+			t.Fatalf("ZPLField(%q) = %q keeps a control character", s, out)
+		}
+	})
+}
+
+// Issue 4: CSV neutralises formula injection and stays RFC 4180.
+func TestSafeCell(t *testing.T) {
+	for in, want := range map[string]string{
+		"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")", "+cmd|' /C calc'!A0": "'+cmd|' /C calc'!A0", "-1": "'-1", "@SUM(A1)": "'@SUM(A1)",
+		"\tx": "'\tx", "\rx": "'\rx", "Lagos": "Lagos", "": "", "a=b": "a=b",
+	} {
+		if got := SafeCell(in); got != want {
+			t.Errorf("SafeCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+	var buf bytes.Buffer
+	w, _ := NewCSVWriter(&buf, []string{"a", "b"})
+	w.Write([]string{"x,y", "=1+1"})
+	w.Flush()
+	if buf.String() != "a,b\r\n\"x,y\",'=1+1\r\n" {
+		t.Fatalf("csv: %q", buf.String())
+	}
+}
+
+func TestLabelMinimises(t *testing.T) {
+	f := map[string]string{"name": "Ngozi Okafor", "phone": "+2348035550101", "line1": "5 Awolowo Road", "city": "Ikoyi", "region": "Lagos", "postcode": "101233", "country": "NG"}
+	l := LabelFromFields("K7QM-4TXR-Z", f, false, false, "ORD-1", "")
+	if l.Recipient != "Ngozi" || l.Phone != "" {
+		t.Fatalf("default label: %+v", l)
+	}
+	l = LabelFromFields("K7QM-4TXR-Z", f, true, true, "", "")
+	if l.Recipient != "Ngozi Okafor" || l.Phone != "+2348035550101" {
+		t.Fatalf("full label: %+v", l)
+	}
+	if FirstName("王小明") != "王小明" || FirstName("  ") != "" {
+		t.Fatal("FirstName")
+	}
+}
+
+func TestPDFLabelsRenderScriptsAndRefuseCJK(t *testing.T) {
+	labels := []Label{
+		{Alias: "K7QM-4TXR-Z", Recipient: "Adébáyọ̀", Lines: []string{"14 Herbert Macaulay Way", "Yaba Lagos 101212", "NIGERIA"}},
+		{Alias: "M3JD-8QWE-4", Recipient: "Ελένη", Lines: []string{"Дмитрий Иванов 5", "Athens"}},
+	}
+	var buf bytes.Buffer
+	if err := WritePDFLabels(&buf, labels, PDFOptions{Size: Size4x6, Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(buf.Bytes(), []byte("%PDF-")) {
+		t.Fatal("not a PDF")
+	}
+	if _, err := exec.LookPath("pdftotext"); err == nil {
+		cmd := exec.Command("pdftotext", "-", "-")
+		cmd.Stdin = bytes.NewReader(buf.Bytes())
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{"K7QM-4TXR-Z", "Herbert Macaulay", "Ελένη", "Дмитрий", "\f"} {
+			if !strings.Contains(string(out), s) {
+				t.Errorf("pdftotext output lacks %q", s)
+			}
+		}
+		if strings.Count(string(out), "\f") != 2 {
+			t.Errorf("want 2 pages, got %d", strings.Count(string(out), "\f"))
+		}
+	}
+	err := WritePDFLabels(&bytes.Buffer{}, []Label{{Alias: "K7QM-4TXR-Z", Recipient: "王小明"}}, PDFOptions{Size: Size4x6})
+	if me, ok := err.(*MissingGlyphsError); !ok || me.Alias != "K7QM-4TXR-Z" || !strings.Contains(me.Script, "Han") {
+		t.Fatalf("CJK without a font: %v", err)
+	}
+}
+
+func TestManifestCSVHasNoPersonalFields(t *testing.T) {
+	var buf bytes.Buffer
+	rows := []ManifestRow{{Alias: "K7QM-4TXR-Z", Ref: "=cmd", Date: time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC), City: "Ikoyi", Country: "NG", Name: "Ngozi", Line1: "5 Awolowo"}}
+	WriteManifestCSV(&buf, rows, false)
+	if strings.Contains(buf.String(), "Ngozi") || !strings.Contains(buf.String(), "'=cmd") {
+		t.Fatalf("manifest: %q", buf.String())
+	}
+}
+
+func TestNoticeFromConfiguration(t *testing.T) {
+	var buf bytes.Buffer
+	WriteNotice(&buf, NoticeInput{ShopName: "Mama Put", FieldsHeld: map[string]int{"phone": 3, "email": 0}, Rules: []NoticeRule{{Explanation: "erase the whole customer record 2y after x"}}, Generated: time.Now()})
+	out := buf.String()
+	if !strings.Contains(out, "# How Mama Put") || !strings.Contains(out, "phone number") || strings.Contains(out, "email address") || !strings.Contains(out, "erase the whole") {
+		t.Fatalf("notice:\n%s", out)
+	}
+}
