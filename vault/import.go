@@ -68,7 +68,7 @@ func (v *Vault) Import(src RowReader, o ImportOptions) (ImportResult, error) {
 	for {
 		var batch []pendingRow
 		eof := false
-		for len(batch) < v.opts.BatchSize {
+		for len(batch) < v.opts.ImportBatchSize {
 			row, err := src.Next()
 			if errors.Is(err, io.EOF) {
 				eof = true
@@ -131,6 +131,8 @@ func (v *Vault) Import(src RowReader, o ImportOptions) (ImportResult, error) {
 
 func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResult, seen map[string]int, report func(ImportProblem)) error {
 	before := *res
+	v.pending = newPendingPuts()
+	defer func() { v.pending = nil }()
 	err := v.update(func(tx *bolt.Tx) error {
 		if err := v.need(tx, SealedGroups[0], SealedGroups[1], SealedGroups[2], GroupIndex); err != nil {
 			return err
@@ -181,6 +183,10 @@ func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResu
 		if o.DryRun {
 			return errRollback
 		}
+		if err := v.pending.flush(tx); err != nil {
+			return err
+		}
+		v.pending = nil
 		e := AuditEntry{Action: "import", Count: len(aliases)}
 		if len(aliases) <= 100 {
 			e.Aliases = aliases

@@ -91,6 +91,15 @@ func indexValues(fields map[string]string) map[byte]string {
 	return out
 }
 
+func kindByte(kind string) byte {
+	for b, n := range kindNames {
+		if n == kind {
+			return b
+		}
+	}
+	return 0
+}
+
 func fieldKey(id recordID, field string) []byte {
 	k := make([]byte, 0, idLen+len(field))
 	k = append(k, id[:]...)
@@ -148,6 +157,12 @@ func (v *Vault) writeFields(tx *bolt.Tx, id recordID, m *recordMeta, values map[
 		present[f] = true
 	}
 	m.setFields(present)
+	if v.pending != nil {
+		for kind, tokHex := range m.Index {
+			tok, _ := hex.DecodeString(tokHex)
+			v.pending.deleteIndex(m.IndexVersion, indexKey(kindByte(kind), tok, id))
+		}
+	}
 	if err := deleteIndexEntries(tx, id, m); err != nil {
 		return err
 	}
@@ -167,7 +182,9 @@ func (v *Vault) writeFields(tx *bolt.Tx, id recordID, m *recordMeta, values map[
 	m.IndexVersion = ver
 	for kind, val := range indexValues(values) {
 		tok := ix.Token(kindNames[kind], val)
-		if err := vb.Put(indexKey(kind, tok, id), nil); err != nil {
+		if v.pending != nil {
+			v.pending.putIndex(ver, indexKey(kind, tok, id))
+		} else if err := vb.Put(indexKey(kind, tok, id), nil); err != nil {
 			return err
 		}
 		m.Index[kindNames[kind]] = hex.EncodeToString(tok)
@@ -190,13 +207,7 @@ func deleteIndexEntries(tx *bolt.Tx, id recordID, m *recordMeta) error {
 		if err != nil {
 			return &IntegrityError{What: fmt.Sprintf("record %s has a bad index token", id)}
 		}
-		var kb byte
-		for b, n := range kindNames {
-			if n == kind {
-				kb = b
-			}
-		}
-		if err := vb.Delete(indexKey(kb, tok, id)); err != nil {
+		if err := vb.Delete(indexKey(kindByte(kind), tok, id)); err != nil {
 			return err
 		}
 	}
@@ -256,16 +267,28 @@ func (v *Vault) mintAlias(tx *bolt.Tx) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if ab.Get([]byte(a)) == nil {
-			return a, nil
+		if ab.Get([]byte(a)) != nil {
+			continue
 		}
+		if v.pending != nil {
+			if _, taken := v.pending.aliases[a]; taken {
+				continue
+			}
+		}
+		return a, nil
 	}
 	return "", errors.New("could not mint a unique alias")
 }
 
 func (v *Vault) putAlias(tx *bolt.Tx, alias string, id recordID, e aliasEntry) error {
 	e.Record = id.String()
-	if err := putJSON(tx.Bucket(bAliases), []byte(alias), e); err != nil {
+	if v.pending != nil {
+		data, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		v.pending.aliases[alias] = data
+	} else if err := putJSON(tx.Bucket(bAliases), []byte(alias), e); err != nil {
 		return err
 	}
 	return tx.Bucket(bRecAliases).Put(append(append([]byte{}, id[:]...), alias...), nil)
@@ -466,6 +489,13 @@ func (v *Vault) lookup(tx *bolt.Tx, kind byte, value string) (map[recordID]bool,
 			return nil, err
 		}
 		prefix := append([]byte{kind}, ix.Token(kindNames[kind], value)...)
+		if v.pending != nil {
+			v.pending.scanIndex(ver, prefix, func(k []byte) {
+				var id recordID
+				copy(id[:], k[len(prefix):])
+				out[id] = true
+			})
+		}
 		c := vb.Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			var id recordID

@@ -38,6 +38,10 @@ type Options struct {
 	ScryptWorkFactor int
 	// BatchSize is the number of records per transaction in long operations.
 	BatchSize int
+	// ImportBatchSize is the number of rows per import transaction: larger
+	// than BatchSize because each import commit rewrites every blind-index
+	// page it touched, so fewer, larger commits write far less.
+	ImportBatchSize int
 	// crashAfterBatches, when >0, makes long operations stop as if killed
 	// after that many committed batches (tests of resumability).
 	crashAfterBatches int
@@ -52,6 +56,9 @@ type Vault struct {
 	opts Options
 	ids  idMinter
 	keys *keyring
+	// pending, during an import batch, defers random-key writes so they
+	// can be applied in key order.
+	pending *pendingPuts
 }
 
 func (o *Options) fill() {
@@ -67,9 +74,14 @@ func (o *Options) fill() {
 	if o.BatchSize <= 0 {
 		o.BatchSize = 1000
 	}
+	if o.ImportBatchSize <= 0 {
+		o.ImportBatchSize = 10000
+	}
 }
 
-func (v *Vault) now() time.Time { return v.opts.Now().UTC() }
+// now is the session's clock in UTC, to the second: stored dates need no
+// more, and shorter timestamps keep every record's metadata smaller.
+func (v *Vault) now() time.Time { return v.opts.Now().UTC().Truncate(time.Second) }
 
 // Path is the vault file.
 func (v *Vault) Path() string { return v.path }
@@ -277,6 +289,11 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		return errors.New("vault opened read-only")
 	}
 	err := v.db.Update(func(tx *bolt.Tx) error {
+		// Keys in these buckets only grow (time-ordered ids, sequence
+		// numbers): full pages on split keep the file compact.
+		for _, b := range [][]byte{bRecords, bFields, bRecAliases, bShipments, bAudit, bTombstones} {
+			tx.Bucket(b).FillPercent = 0.95
+		}
 		if err := fn(tx); err != nil {
 			return err
 		}
