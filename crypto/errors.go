@@ -18,7 +18,7 @@ var ErrAliasCheck = errors.New("alias check character does not match")
 // wrong field, or tampered bytes.
 var ErrOpen = errors.New("sealed value does not authenticate")
 
-// ErrSealedFormat means the bytes are not a sealed value this version knows.
+// ErrSealedFormat means the bytes are not a sealed record this version knows.
 var ErrSealedFormat = errors.New("unknown sealed value format")
 
 // ErrNoIdentityMatch means none of the given identities can unwrap a key.

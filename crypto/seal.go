@@ -14,15 +14,6 @@ import (
 // KeySize is the size of every group key, index key and audit key.
 const KeySize = 32
 
-// sealedFormat is the first byte of every sealed value; a reader refuses any
-// other so that a future format can never be misread as this one.
-const sealedFormat = 0x01
-
-const sealedHeaderLen = 1 + 4 + chacha20poly1305.NonceSizeX
-
-// SealedOverhead is how many bytes sealing adds to a value.
-const SealedOverhead = sealedHeaderLen + chacha20poly1305.Overhead
-
 // NewKey returns a fresh random key.
 func NewKey(rand io.Reader) ([]byte, error) {
 	k := make([]byte, KeySize)
@@ -76,41 +67,4 @@ func FieldAAD(recordID []byte, field string, version uint32) []byte {
 	aad = append(aad, field...)
 	aad = binary.BigEndian.AppendUint32(aad, version)
 	return aad
-}
-
-// Seal returns format || version || nonce || ciphertext.
-func (s *Sealer) Seal(rand io.Reader, recordID []byte, field string, plaintext []byte) ([]byte, error) {
-	out := make([]byte, sealedHeaderLen, sealedHeaderLen+len(plaintext)+chacha20poly1305.Overhead)
-	out[0] = sealedFormat
-	binary.BigEndian.PutUint32(out[1:5], s.version)
-	nonce := out[5:sealedHeaderLen]
-	if _, err := io.ReadFull(rand, nonce); err != nil {
-		return nil, fmt.Errorf("read randomness: %w", err)
-	}
-	return s.aead.Seal(out, nonce, plaintext, FieldAAD(recordID, field, s.version)), nil
-}
-
-// Open authenticates and decrypts a value sealed for recordID and field.
-func (s *Sealer) Open(recordID []byte, field string, sealed []byte) ([]byte, error) {
-	v, err := SealedVersion(sealed)
-	if err != nil {
-		return nil, err
-	}
-	if v != s.version {
-		return nil, fmt.Errorf("%w: sealed under key version %d, sealer has %d", ErrOpen, v, s.version)
-	}
-	nonce := sealed[5:sealedHeaderLen]
-	pt, err := s.aead.Open(nil, nonce, sealed[sealedHeaderLen:], FieldAAD(recordID, field, v))
-	if err != nil {
-		return nil, ErrOpen
-	}
-	return pt, nil
-}
-
-// SealedVersion reads the key version from a sealed value's header.
-func SealedVersion(sealed []byte) (uint32, error) {
-	if len(sealed) < SealedOverhead || sealed[0] != sealedFormat {
-		return 0, ErrSealedFormat
-	}
-	return binary.BigEndian.Uint32(sealed[1:5]), nil
 }

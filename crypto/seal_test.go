@@ -13,66 +13,117 @@ func testKey(seed byte) []byte {
 	return k
 }
 
+func sealOne(t *testing.T, s *Sealer, rng *seededRand, record, field string, code byte, value string) SealedGroup {
+	t.Helper()
+	g, err := s.SealGroup(rng, 's', []byte(record), []FieldValue{{Name: field, Code: code, Value: []byte(value)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
 // DESIGN.md key hierarchy: the record id, field name and key version are
 // associated data, so a ciphertext cannot move undetected.
 func TestSealBindsRecordFieldAndVersion(t *testing.T) {
 	key := testKey(1)
 	s1, _ := NewSealer(key, "shipping", 1)
-	sealed, err := s1.Seal(newSeeded(9), []byte("record-A"), "name", []byte("Ngozi Okafor"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pt, err := s1.Open([]byte("record-A"), "name", sealed); err != nil || string(pt) != "Ngozi Okafor" {
+	g := sealOne(t, s1, newSeeded(9), "record-A", "name", 1, "Ngozi Okafor")
+	if pt, err := s1.OpenField(&g, []byte("record-A"), "name", 1); err != nil || string(pt) != "Ngozi Okafor" {
 		t.Fatalf("round trip: %q %v", pt, err)
 	}
 	otherGroup, _ := NewSealer(key, "contact", 1)
 	s2, _ := NewSealer(key, "shipping", 2)
-	flipped := append([]byte{}, sealed...)
-	flipped[len(flipped)-1] ^= 1
-	relabelled := append([]byte{}, sealed...)
-	relabelled[4] = 2 // claim key version 2
+	flipped := g
+	flipped.Fields = []SealedField{{Code: 1, Ciphertext: append([]byte{}, g.Fields[0].Ciphertext...)}}
+	flipped.Fields[0].Ciphertext[0] ^= 1
+	relabelled := g
+	relabelled.Version = 2
+	otherNonce := g
+	otherNonce.Nonce[0] ^= 1
+	recoded := g
+	recoded.Fields = []SealedField{{Code: 2, Ciphertext: g.Fields[0].Ciphertext}}
 	tests := []struct {
 		name   string
 		sealer *Sealer
 		record string
 		field  string
-		data   []byte
+		code   byte
+		group  SealedGroup
 	}{
-		{"other record", s1, "record-B", "name", sealed},
-		{"other field", s1, "record-A", "line1", sealed},
-		{"other group key", otherGroup, "record-A", "name", sealed},
-		{"other key version", s2, "record-A", "name", sealed},
-		{"version byte edited", s2, "record-A", "name", relabelled},
-		{"flipped bit", s1, "record-A", "name", flipped},
-		{"truncated", s1, "record-A", "name", sealed[:10]},
+		{"other record", s1, "record-B", "name", 1, g},
+		{"other field name", s1, "record-A", "line1", 1, g},
+		{"other field code", s1, "record-A", "name", 2, recoded},
+		{"other group key", otherGroup, "record-A", "name", 1, g},
+		{"other key version", s2, "record-A", "name", 1, g},
+		{"version relabelled", s2, "record-A", "name", 1, relabelled},
+		{"nonce edited", s1, "record-A", "name", 1, otherNonce},
+		{"flipped bit", s1, "record-A", "name", 1, flipped},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			pt, err := tc.sealer.Open([]byte(tc.record), tc.field, tc.data)
+			pt, err := tc.sealer.OpenField(&tc.group, []byte(tc.record), tc.field, tc.code)
 			if err == nil {
 				t.Fatalf("opened as %q", pt)
 			}
-			if !errors.Is(err, ErrOpen) && !errors.Is(err, ErrSealedFormat) {
-				t.Fatalf("error %v is neither ErrOpen nor ErrSealedFormat", err)
+			if !errors.Is(err, ErrOpen) {
+				t.Fatalf("error %v is not ErrOpen", err)
 			}
 		})
 	}
 }
 
-func TestSealedHidesPlaintextAndVaries(t *testing.T) {
+func TestSealedRecordEncodingAndDrop(t *testing.T) {
 	s, _ := NewSealer(testKey(2), "notes", 1)
 	rng := newSeeded(3)
-	a, _ := s.Seal(rng, []byte("r"), "note", []byte("gate is blue"))
-	b, _ := s.Seal(rng, []byte("r"), "note", []byte("gate is blue"))
-	if bytes.Contains(a, []byte("gate")) || bytes.Equal(a, b) {
-		t.Fatal("sealed value shows plaintext or repeats")
+	g, err := s.SealGroup(rng, 'n', []byte("r"), []FieldValue{{"note", 10, []byte("gate is blue")}, {"line2", 5, []byte("Flat 3")}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if v, err := SealedVersion(a); err != nil || v != 1 {
-		t.Fatalf("SealedVersion = %d, %v", v, err)
+	h, _ := s.SealGroup(rng, 'n', []byte("r"), []FieldValue{{"note", 10, []byte("gate is blue")}})
+	if bytes.Equal(g.Fields[0].Ciphertext, h.Fields[0].Ciphertext) {
+		t.Fatal("two sealings of the same value are equal")
 	}
-	if len(a) != len("gate is blue")+SealedOverhead {
-		t.Fatalf("overhead %d, want %d", len(a)-len("gate is blue"), SealedOverhead)
+	data := EncodeRecord([]SealedGroup{g})
+	if bytes.Contains(data, []byte("gate")) {
+		t.Fatal("plaintext in sealed record")
 	}
+	parsed, err := ParseRecord(data)
+	if err != nil || len(parsed) != 1 || len(parsed[0].Fields) != 2 {
+		t.Fatalf("parse: %+v %v", parsed, err)
+	}
+	// dropping a field needs no key: remove it and re-encode
+	parsed[0].Fields = parsed[0].Fields[1:]
+	again, _ := ParseRecord(EncodeRecord(parsed))
+	if pt, err := s.OpenField(&again[0], []byte("r"), "line2", 5); err != nil || string(pt) != "Flat 3" {
+		t.Fatalf("after drop: %q %v", pt, err)
+	}
+	if _, err := s.OpenField(&again[0], []byte("r"), "note", 10); err == nil {
+		t.Fatal("dropped field still opens")
+	}
+	for _, bad := range [][]byte{nil, {0x01}, {0x02, 's'}, {0x02, 's', 1}, append(data[:len(data)-5:len(data)-5], 0)} {
+		if _, err := ParseRecord(bad); !errors.Is(err, ErrSealedFormat) {
+			t.Errorf("ParseRecord(%x) = %v", bad, err)
+		}
+	}
+	if _, err := s.SealGroup(rng, 'n', []byte("r"), []FieldValue{{"a", 1, nil}, {"b", 1, nil}}); err == nil {
+		t.Fatal("duplicate field codes accepted")
+	}
+}
+
+func FuzzParseRecord(f *testing.F) {
+	s, _ := NewSealer(testKey(4), "shipping", 3)
+	g, _ := s.SealGroup(newSeeded(1), 's', []byte("r"), []FieldValue{{"name", 1, []byte("Ann")}})
+	f.Add(EncodeRecord([]SealedGroup{g}))
+	f.Add([]byte{0x02})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		groups, err := ParseRecord(data)
+		if err != nil {
+			return
+		}
+		if _, err := ParseRecord(EncodeRecord(groups)); err != nil {
+			t.Fatalf("re-encoded record does not parse: %v", err)
+		}
+	})
 }
 
 func TestBlindIndexSeparatesKindsAndKeys(t *testing.T) {
@@ -182,12 +233,12 @@ func BenchmarkSeal8Fields(b *testing.B) {
 	s, _ := NewSealer(testKey(8), "shipping", 1)
 	rng := newSeeded(8)
 	id := []byte("0123456789ab")
-	fields := []string{"name", "phone", "line1", "line2", "city", "region", "postcode", "country"}
-	val := []byte("Adébáyọ̀ Ọládípọ̀ 14 Herbert")
+	var fv []FieldValue
+	for i, f := range []string{"name", "phone", "line1", "line2", "city", "region", "postcode", "country"} {
+		fv = append(fv, FieldValue{Name: f, Code: byte(i + 1), Value: []byte("Adébáyọ̀ Ọládípọ̀ 14 Herbert")})
+	}
 	for b.Loop() {
-		for _, f := range fields {
-			s.Seal(rng, id, f, val)
-		}
+		s.SealGroup(rng, 's', id, fv)
 	}
 }
 

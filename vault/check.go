@@ -70,21 +70,31 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 			}
 			metas[id] = &m
 			res.Records++
+			var groups []crypto.SealedGroup
+			if data := fb.Get(id[:]); data != nil {
+				var err error
+				if groups, err = crypto.ParseRecord(data); err != nil {
+					add(id.String(), "the sealed value does not parse")
+					return nil
+				}
+			}
+			held := map[byte]bool{}
+			for _, g := range groups {
+				for _, sf := range g.Fields {
+					held[sf.Code] = true
+				}
+			}
 			for _, f := range m.Fields {
-				sealed := fb.Get(fieldKey(id, f))
-				if sealed == nil {
+				g := findGroup(groups, FieldGroup[f])
+				if g == nil || !held[fieldCode[f]] {
 					add(id.String(), "field %s is listed but missing", f)
 					continue
 				}
-				ver, err := crypto.SealedVersion(sealed)
-				if err != nil {
-					add(id.String(), "field %s is not a sealed value", f)
-					continue
-				}
+				delete(held, fieldCode[f])
 				if metadataOnly {
 					continue
 				}
-				s, err := v.keys.sealer(tx, FieldGroup[f], ver)
+				s, err := v.keys.sealer(tx, FieldGroup[f], g.Version)
 				if err != nil {
 					var ie *IntegrityError
 					if errors.As(err, &ie) {
@@ -93,11 +103,14 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 					}
 					return err
 				}
-				if _, err := s.Open(id[:], f, sealed); err != nil {
+				if _, err := s.OpenField(g, id[:], f, fieldCode[f]); err != nil {
 					add(id.String(), "field %s does not authenticate (tampered or moved)", f)
 					continue
 				}
 				res.SealedOpened++
+			}
+			if len(held) > 0 {
+				add(id.String(), "the sealed value holds %d field(s) the record does not list", len(held))
 			}
 			if !metadataOnly && len(m.Index) > 0 {
 				vals, err := v.readFields(tx, id, &m, []string{"name", "email", "phone"})
@@ -118,19 +131,12 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 		if err != nil {
 			return err
 		}
-		// Sealed values that belong to no record, or to an unlisted field.
+		// Sealed values that belong to no record.
 		fb.ForEach(func(k, _ []byte) error {
-			if len(k) <= idLen {
-				add("", "a sealed value has a malformed key")
-				return nil
-			}
 			var id recordID
-			copy(id[:], k[:idLen])
-			m := metas[id]
-			if m == nil {
-				add(id.String(), "sealed value %s belongs to no record", k[idLen:])
-			} else if !m.hasField(string(k[idLen:])) {
-				add(id.String(), "sealed value %s is not listed in the record", k[idLen:])
+			copy(id[:], k)
+			if len(k) != idLen || metas[id] == nil {
+				add(hex.EncodeToString(k), "a sealed value belongs to no record")
 			}
 			return nil
 		})

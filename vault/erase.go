@@ -15,11 +15,8 @@ import (
 // leaves a tombstone. Shipments are unlinked by unlinkShipments.
 func (v *Vault) eraseInTx(tx *bolt.Tx, id recordID, m *recordMeta, by string) error {
 	now := v.now()
-	fb := tx.Bucket(bFields)
-	for _, f := range FieldNames {
-		if err := fb.Delete(fieldKey(id, f)); err != nil {
-			return err
-		}
+	if err := tx.Bucket(bFields).Delete(id[:]); err != nil {
+		return err
 	}
 	if err := deleteIndexEntries(tx, id, m); err != nil {
 		return err

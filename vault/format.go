@@ -20,7 +20,7 @@ var (
 	bKeys       = []byte("keys")       // group -> current, v<N> -> recipient id -> wrapped key
 	bRecipients = []byte("recipients") // recipient id -> recipientInfo JSON
 	bRecords    = []byte("records")    // record id -> recordMeta JSON (plaintext metadata)
-	bFields     = []byte("fields")     // record id || field name -> sealed value
+	bFields     = []byte("fields")     // record id -> sealed record (every sealed field)
 	bIndex      = []byte("index")      // v<N> -> kind || token || record id -> empty
 	bAliases    = []byte("aliases")    // canonical alias -> aliasEntry JSON
 	bRecAliases = []byte("recaliases") // record id || canonical alias -> empty
@@ -102,6 +102,18 @@ var FieldGroup = map[string]string{
 	"city": GroupShipping, "region": GroupShipping, "postcode": GroupShipping, "country": GroupShipping,
 	"email": GroupContact, "note": GroupNotes,
 }
+
+// fieldCode numbers fields inside a sealed record (1..10, FieldNames order).
+var fieldCode = func() map[string]byte {
+	m := map[string]byte{}
+	for i, f := range FieldNames {
+		m[f] = byte(i + 1)
+	}
+	return m
+}()
+
+// groupCode marks a group inside a sealed record.
+var groupCode = map[string]byte{GroupShipping: 's', GroupContact: 'c', GroupNotes: 'n'}
 
 // SealedGroups are the groups whose keys seal fields.
 var SealedGroups = []string{GroupShipping, GroupContact, GroupNotes}

@@ -17,6 +17,7 @@ type keyring struct {
 	v        *Vault
 	keys     map[string]map[uint32][]byte
 	sealers  map[string]*crypto.Sealer
+	indexers map[uint32]*crypto.BlindIndexer
 	actor    *actorInfo
 	resolved bool
 	ids      []age.Identity
@@ -29,7 +30,7 @@ type actorInfo struct {
 }
 
 func newKeyring(v *Vault) *keyring {
-	return &keyring{v: v, keys: map[string]map[uint32][]byte{}, sealers: map[string]*crypto.Sealer{}}
+	return &keyring{v: v, keys: map[string]map[uint32][]byte{}, sealers: map[string]*crypto.Sealer{}, indexers: map[uint32]*crypto.BlindIndexer{}}
 }
 
 func (k *keyring) wipe() {
@@ -40,6 +41,7 @@ func (k *keyring) wipe() {
 	}
 	k.keys = map[string]map[uint32][]byte{}
 	k.sealers = map[string]*crypto.Sealer{}
+	k.indexers = map[uint32]*crypto.BlindIndexer{}
 }
 
 func (k *keyring) remember(group string, version uint32, key []byte) {
@@ -266,11 +268,19 @@ func (k *keyring) currentSealer(tx *bolt.Tx, group string) (*crypto.Sealer, erro
 }
 
 func (k *keyring) indexer(tx *bolt.Tx, version uint32) (*crypto.BlindIndexer, error) {
+	if ix, ok := k.indexers[version]; ok {
+		return ix, nil
+	}
 	key, err := k.key(tx, GroupIndex, version)
 	if err != nil {
 		return nil, err
 	}
-	return crypto.NewBlindIndexer(key, version)
+	ix, err := crypto.NewBlindIndexer(key, version)
+	if err != nil {
+		return nil, err
+	}
+	k.indexers[version] = ix
+	return ix, nil
 }
 
 // need checks up front that the session opens every group (so a command

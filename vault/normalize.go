@@ -182,7 +182,8 @@ var (
 	ssnRe   = regexp.MustCompile(`\b\d{3}-\d{2}-\d{4}\b`)
 	// Nigeria's NIN (11 digits) and the UK National Insurance number, when
 	// introduced as such; bare 11-digit runs are too often phone numbers.
-	ninRe = regexp.MustCompile(`(?i)\b(?:NIN|national id(?:entity)?(?: number| no\.?)?)\s*[:#]?\s*\d{11}\b|\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b`)
+	ninRe  = regexp.MustCompile(`(?i)\b(?:NIN|national id(?:entity)?(?: number| no\.?)?)\s*[:#]?\s*\d{11}\b`)
+	ukNIRe = regexp.MustCompile(`\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b`)
 )
 
 // refuseForbidden refuses data the vault does not keep: payment card numbers
@@ -200,7 +201,7 @@ func refuseForbidden(field, val string) error {
 	if digits < 6 {
 		return nil
 	}
-	for _, m := range cardRun.FindAllString(val, -1) {
+	for _, m := range cardRunIf(val, digits) {
 		digits := strings.Map(func(r rune) rune {
 			if r >= '0' && r <= '9' {
 				return r
@@ -211,13 +212,20 @@ func refuseForbidden(field, val string) error {
 			return &InputError{Field: field, Reason: "looks like a payment card number; shopvault does not keep card data"}
 		}
 	}
-	if ssnRe.MatchString(val) {
+	if digits >= 9 && ssnRe.MatchString(val) {
 		return &InputError{Field: field, Reason: "looks like a US social security number; shopvault does not keep national IDs"}
 	}
-	if ninRe.MatchString(val) {
+	if (digits >= 11 && ninRe.MatchString(val)) || ukNIRe.MatchString(val) {
 		return &InputError{Field: field, Reason: "looks like a national ID number; shopvault does not keep national IDs"}
 	}
 	return nil
+}
+
+func cardRunIf(val string, digits int) []string {
+	if digits < 13 {
+		return nil
+	}
+	return cardRun.FindAllString(val, -1)
 }
 
 func luhnValid(digits string) bool {

@@ -205,34 +205,28 @@ func (v *Vault) Purge(rules *Rules) (PurgeResult, error) {
 	return res, nil
 }
 
-// dropFields deletes sealed values and their index entries: no decryption.
+// dropFields deletes sealed values and their index entries: no decryption,
+// the sealed record is re-encoded without those fields.
 func dropFields(tx *bolt.Tx, id recordID, m *recordMeta, fields []string) (int, error) {
-	fb := tx.Bucket(bFields)
-	n := 0
+	groups, err := loadSealed(tx, id)
+	if err != nil {
+		return 0, err
+	}
+	drop := map[byte]bool{}
 	keep := map[string]bool{}
 	for _, f := range m.Fields {
 		keep[f] = true
 	}
+	n := 0
 	vb := tx.Bucket(bIndex).Bucket(versionBucketName(m.IndexVersion))
 	for _, f := range fields {
 		if !keep[f] {
 			continue
 		}
-		if err := fb.Delete(fieldKey(id, f)); err != nil {
-			return n, err
-		}
+		drop[fieldCode[f]] = true
 		delete(keep, f)
 		n++
-		var kind byte
-		switch f {
-		case "email":
-			kind = kindEmail
-		case "phone":
-			kind = kindPhone
-		case "name":
-			kind = kindName
-		}
-		if kind != 0 && vb != nil {
+		if kind := kindByteForField(f); kind != 0 && vb != nil {
 			if tokHex, ok := m.Index[kindNames[kind]]; ok {
 				tok, err := hexDecode(tokHex)
 				if err != nil {
@@ -245,8 +239,32 @@ func dropFields(tx *bolt.Tx, id recordID, m *recordMeta, fields []string) (int, 
 			}
 		}
 	}
+	for i := range groups {
+		kept := groups[i].Fields[:0]
+		for _, sf := range groups[i].Fields {
+			if !drop[sf.Code] {
+				kept = append(kept, sf)
+			}
+		}
+		groups[i].Fields = kept
+	}
+	if err := putSealed(tx, id, groups); err != nil {
+		return n, err
+	}
 	m.setFields(keep)
 	return n, putMeta(tx, id, m)
+}
+
+func kindByteForField(f string) byte {
+	switch f {
+	case "email":
+		return kindEmail
+	case "phone":
+		return kindPhone
+	case "name":
+		return kindName
+	}
+	return 0
 }
 
 // LastPurge reports when purge last ran (zero if never).

@@ -100,12 +100,6 @@ func kindByte(kind string) byte {
 	return 0
 }
 
-func fieldKey(id recordID, field string) []byte {
-	k := make([]byte, 0, idLen+len(field))
-	k = append(k, id[:]...)
-	return append(k, field...)
-}
-
 func indexKey(kind byte, token []byte, id recordID) []byte {
 	k := make([]byte, 0, 1+len(token)+idLen)
 	k = append(k, kind)
@@ -130,31 +124,35 @@ func putMeta(tx *bolt.Tx, id recordID, m *recordMeta) error {
 }
 
 // writeFields seals the given (normalised) values under the current group
-// keys, replaces the record's index entries, and deletes fields that are no
-// longer present. Callers have checked the session opens every group needed.
+// keys, each group with a fresh nonce base, as the record's one sealed value;
+// replaces the record's index entries. Callers have checked the session
+// opens every group of the values.
 func (v *Vault) writeFields(tx *bolt.Tx, id recordID, m *recordMeta, values map[string]string) error {
-	fb := tx.Bucket(bFields)
 	present := map[string]bool{}
-	for _, f := range FieldNames {
-		val, ok := values[f]
-		if !ok || val == "" {
-			if err := fb.Delete(fieldKey(id, f)); err != nil {
-				return err
+	var groups []crypto.SealedGroup
+	for _, g := range SealedGroups {
+		var fv []crypto.FieldValue
+		for _, f := range FieldNames {
+			if FieldGroup[f] == g && values[f] != "" {
+				fv = append(fv, crypto.FieldValue{Name: f, Code: fieldCode[f], Value: []byte(values[f])})
+				present[f] = true
 			}
+		}
+		if len(fv) == 0 {
 			continue
 		}
-		s, err := v.keys.currentSealer(tx, FieldGroup[f])
+		s, err := v.keys.currentSealer(tx, g)
 		if err != nil {
 			return err
 		}
-		sealed, err := s.Seal(v.opts.Rand, id[:], f, []byte(val))
+		sg, err := s.SealGroup(v.opts.Rand, groupCode[g], id[:], fv)
 		if err != nil {
 			return err
 		}
-		if err := fb.Put(fieldKey(id, f), sealed); err != nil {
-			return err
-		}
-		present[f] = true
+		groups = append(groups, sg)
+	}
+	if err := putSealed(tx, id, groups); err != nil {
+		return err
 	}
 	m.setFields(present)
 	if v.pending != nil {
@@ -192,6 +190,41 @@ func (v *Vault) writeFields(tx *bolt.Tx, id recordID, m *recordMeta, values map[
 	return nil
 }
 
+// putSealed stores a record's sealed groups, or deletes the value when no
+// field is left.
+func putSealed(tx *bolt.Tx, id recordID, groups []crypto.SealedGroup) error {
+	n := 0
+	for _, g := range groups {
+		n += len(g.Fields)
+	}
+	if n == 0 {
+		return tx.Bucket(bFields).Delete(id[:])
+	}
+	return tx.Bucket(bFields).Put(id[:], crypto.EncodeRecord(groups))
+}
+
+// loadSealed parses a record's sealed value (nil when it holds no field).
+func loadSealed(tx *bolt.Tx, id recordID) ([]crypto.SealedGroup, error) {
+	data := tx.Bucket(bFields).Get(id[:])
+	if data == nil {
+		return nil, nil
+	}
+	groups, err := crypto.ParseRecord(data)
+	if err != nil {
+		return nil, &IntegrityError{What: fmt.Sprintf("record %s: the sealed value does not parse", id)}
+	}
+	return groups, nil
+}
+
+func findGroup(groups []crypto.SealedGroup, group string) *crypto.SealedGroup {
+	for i := range groups {
+		if groups[i].Code == groupCode[group] {
+			return &groups[i]
+		}
+	}
+	return nil
+}
+
 // deleteIndexEntries removes a record's blind index entries using the tokens
 // kept in its metadata: no key needed (keyless purge relies on this).
 func deleteIndexEntries(tx *bolt.Tx, id recordID, m *recordMeta) error {
@@ -219,25 +252,32 @@ func deleteIndexEntries(tx *bolt.Tx, id recordID, m *recordMeta) error {
 // the groups; a value that does not authenticate is an integrity failure,
 // never another customer's data.
 func (v *Vault) readFields(tx *bolt.Tx, id recordID, m *recordMeta, want []string) (map[string]string, error) {
-	fb := tx.Bucket(bFields)
 	out := map[string]string{}
+	var groups []crypto.SealedGroup
+	loaded := false
 	for _, f := range want {
 		if !m.hasField(f) {
 			continue
 		}
-		sealed := fb.Get(fieldKey(id, f))
-		if sealed == nil {
+		if !loaded {
+			var err error
+			if groups, err = loadSealed(tx, id); err != nil {
+				return nil, err
+			}
+			loaded = true
+		}
+		g := findGroup(groups, FieldGroup[f])
+		if g == nil {
 			return nil, &IntegrityError{What: fmt.Sprintf("record %s: field %s is listed but missing", id, f)}
 		}
-		ver, err := crypto.SealedVersion(sealed)
-		if err != nil {
-			return nil, &IntegrityError{What: fmt.Sprintf("record %s: field %s is not a sealed value", id, f)}
+		if _, ok := g.Field(fieldCode[f]); !ok {
+			return nil, &IntegrityError{What: fmt.Sprintf("record %s: field %s is listed but missing", id, f)}
 		}
-		s, err := v.keys.sealer(tx, FieldGroup[f], ver)
+		s, err := v.keys.sealer(tx, FieldGroup[f], g.Version)
 		if err != nil {
 			return nil, err
 		}
-		pt, err := s.Open(id[:], f, sealed)
+		pt, err := s.OpenField(g, id[:], f, fieldCode[f])
 		if err != nil {
 			return nil, &IntegrityError{What: fmt.Sprintf("record %s: field %s does not authenticate (tampered, or moved from another record)", id, f)}
 		}

@@ -238,37 +238,42 @@ func (v *Vault) progressRotation() {
 }
 
 func (v *Vault) rotateRecord(tx *bolt.Tx, id recordID, m *recordMeta, r *rotation) error {
-	fb := tx.Bucket(bFields)
 	for _, g := range r.Groups {
 		switch g {
 		case GroupShipping, GroupContact, GroupNotes:
+			groups, err := loadSealed(tx, id)
+			if err != nil {
+				return err
+			}
+			sg := findGroup(groups, g)
+			if sg == nil || sg.Version == r.To[g] {
+				continue
+			}
+			var names []string
 			for _, f := range m.Fields {
-				if FieldGroup[f] != g {
-					continue
+				if FieldGroup[f] == g {
+					names = append(names, f)
 				}
-				sealed := fb.Get(fieldKey(id, f))
-				ver, err := crypto.SealedVersion(sealed)
-				if err != nil {
-					return &IntegrityError{What: fmt.Sprintf("record %s: field %s is not a sealed value", id, f)}
-				}
-				if ver == r.To[g] {
-					continue
-				}
-				vals, err := v.readFields(tx, id, m, []string{f})
-				if err != nil {
-					return err
-				}
-				s, err := v.keys.sealer(tx, g, r.To[g])
-				if err != nil {
-					return err
-				}
-				resealed, err := s.Seal(v.opts.Rand, id[:], f, []byte(vals[f]))
-				if err != nil {
-					return err
-				}
-				if err := fb.Put(fieldKey(id, f), resealed); err != nil {
-					return err
-				}
+			}
+			vals, err := v.readFields(tx, id, m, names)
+			if err != nil {
+				return err
+			}
+			s, err := v.keys.sealer(tx, g, r.To[g])
+			if err != nil {
+				return err
+			}
+			var fv []crypto.FieldValue
+			for _, f := range names {
+				fv = append(fv, crypto.FieldValue{Name: f, Code: fieldCode[f], Value: []byte(vals[f])})
+			}
+			resealed, err := s.SealGroup(v.opts.Rand, groupCode[g], id[:], fv)
+			if err != nil {
+				return err
+			}
+			*sg = resealed
+			if err := putSealed(tx, id, groups); err != nil {
+				return err
 			}
 		case GroupIndex:
 			if m.IndexVersion == r.To[g] {
@@ -333,6 +338,9 @@ func (v *Vault) finishRotation(tx *bolt.Tx, r *rotation) error {
 	}
 	for name := range v.keys.sealers {
 		delete(v.keys.sealers, name)
+	}
+	for ver := range v.keys.indexers {
+		delete(v.keys.indexers, ver)
 	}
 	if err := tx.Bucket(bMeta).Delete(mRotation); err != nil {
 		return err

@@ -83,7 +83,7 @@ func TestMovedCiphertextExits7(t *testing.T) {
 			keys = append(keys, append([]byte{}, k...))
 			return nil
 		})
-		// both records hold only "name": copy the first one's over the second
+		// copy the first record's sealed value over the second's
 		return fb.Put(keys[1], append([]byte{}, fb.Get(keys[0])...))
 	})
 	db.Close()
