@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/ccojocar/zxcvbn-go"
+	"github.com/shopvault/shopvault/crypto/internal/zxcvbn"
 	"github.com/sethvargo/go-diceware/diceware"
 )
 
