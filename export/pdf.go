@@ -64,6 +64,9 @@ type PDFOptions struct {
 	// FontTTF is an extra TrueType font (e.g. with CJK) used for labels the
 	// built-in font cannot draw.
 	FontTTF []byte
+	// FallbackFont, when FontTTF is nil, is asked for one only if a label
+	// needs it (the CLI looks for a system CJK TrueType font).
+	FallbackFont func() []byte
 	// Created fixes the PDF's creation date (reproducible output).
 	Created time.Time
 }
@@ -121,19 +124,21 @@ func WritePDFLabels(w io.Writer, labels []Label, o PDFOptions) error {
 			return err
 		}
 	}
-	useExtra := make([]bool, len(labels))
-	for i, l := range labels {
+	for _, l := range labels {
 		r := base.missing(labelText(l))
 		if r == 0 {
 			continue
 		}
-		if extra == nil || extra.missing(labelText(l)) != 0 {
-			if extra != nil {
-				r = extra.missing(labelText(l))
+		if extra == nil && o.FallbackFont != nil {
+			if ttf := o.FallbackFont(); ttf != nil {
+				if fc, err := newFontChecker(ttf); err == nil {
+					o.FontTTF, extra = ttf, fc
+				}
 			}
+		}
+		if r := missingFromBoth(labelText(l), base, extra); r != 0 {
 			return &MissingGlyphsError{Alias: l.Alias, Script: scriptOf(r)}
 		}
-		useExtra[i] = true
 	}
 	page := o.Size
 	if o.Sheet != nil {
@@ -150,7 +155,7 @@ func WritePDFLabels(w io.Writer, labels []Label, o PDFOptions) error {
 	}
 	pdf.AddUTF8FontFromBytes("dejavu", "", dejaVuRegular)
 	pdf.AddUTF8FontFromBytes("dejavu", "B", dejaVuBold)
-	if o.FontTTF != nil {
+	if extra != nil {
 		pdf.AddUTF8FontFromBytes("extra", "", o.FontTTF)
 		pdf.AddUTF8FontFromBytes("extra", "B", o.FontTTF)
 	}
@@ -175,11 +180,8 @@ func WritePDFLabels(w io.Writer, labels []Label, o PDFOptions) error {
 			pdf.SetLineWidth(0.3)
 			pdf.Rect(x, y, o.Size.Width, o.Size.Height, "D")
 		}
-		family := "dejavu"
-		if useExtra[i] {
-			family = "extra"
-		}
-		if err := drawLabel(pdf, l, x, y, o.Size, family); err != nil {
+		tw := &textWriter{pdf: pdf, base: base, extra: extra}
+		if err := drawLabel(pdf, tw, l, x, y, o.Size); err != nil {
 			return err
 		}
 	}
@@ -189,19 +191,79 @@ func WritePDFLabels(w io.Writer, labels []Label, o PDFOptions) error {
 	return pdf.Output(w)
 }
 
-func drawLabel(pdf *fpdf.Fpdf, l Label, x0, y0 float64, size PageSize, family string) error {
+// missingFromBoth returns a rune neither font draws, or 0.
+func missingFromBoth(s string, base, extra *fontChecker) rune {
+	for _, r := range s {
+		if base.missing(string(r)) == 0 {
+			continue
+		}
+		if extra == nil || extra.missing(string(r)) != 0 {
+			return r
+		}
+	}
+	return 0
+}
+
+// textWriter draws a line of text in runs: the built-in font where it has
+// the glyphs, the extra font (CJK) for the rest.
+type textWriter struct {
+	pdf   *fpdf.Fpdf
+	base  *fontChecker
+	extra *fontChecker
+}
+
+func (t *textWriter) runs(s string) []struct{ family, text string } {
+	var out []struct{ family, text string }
+	for _, r := range s {
+		fam := "dejavu"
+		if t.extra != nil && t.base.missing(string(r)) != 0 {
+			fam = "extra"
+		}
+		if n := len(out); n > 0 && (out[n-1].family == fam || r == ' ') {
+			out[n-1].text += string(r)
+			continue
+		}
+		out = append(out, struct{ family, text string }{fam, string(r)})
+	}
+	return out
+}
+
+// line draws s at (x, y) in style and size, shrinking the size until it
+// fits width w; returns the line height used.
+func (t *textWriter) line(x, y, w, size float64, style, s string) float64 {
+	runs := t.runs(s)
+	width := func(sz float64) float64 {
+		total := 0.0
+		for _, r := range runs {
+			t.pdf.SetFont(r.family, style, sz)
+			total += t.pdf.GetStringWidth(r.text)
+		}
+		return total
+	}
+	for size > 6 && width(size) > w {
+		size -= 0.5
+	}
+	cx := x
+	for _, r := range runs {
+		t.pdf.SetFont(r.family, style, size)
+		rw := t.pdf.GetStringWidth(r.text)
+		t.pdf.SetXY(cx, y)
+		t.pdf.CellFormat(rw, size*1.2, r.text, "", 0, "L", false, 0, "")
+		cx += rw
+	}
+	return size * 1.25
+}
+
+func drawLabel(pdf *fpdf.Fpdf, tw *textWriter, l Label, x0, y0 float64, size PageSize) error {
 	const m = 16.0
 	w := size.Width - 2*m
 	x := x0 + m
 	y := y0 + m
 	pdf.SetTextColor(0, 0, 0)
 	if l.From != "" {
-		pdf.SetFont(family, "", 8)
-		pdf.SetXY(x, y)
-		pdf.CellFormat(w, 10, "From: "+l.From, "", 0, "L", false, 0, "")
-		y += 14
+		y += tw.line(x, y, w, 8, "", "From: "+l.From) + 2
 	}
-	pdf.SetFont(family, "B", 30)
+	pdf.SetFont("dejavu", "B", 30)
 	pdf.SetXY(x, y)
 	pdf.CellFormat(w, 34, l.Alias, "", 0, "C", false, 0, "")
 	y += 40
@@ -213,34 +275,23 @@ func drawLabel(pdf *fpdf.Fpdf, l Label, x0, y0 float64, size PageSize, family st
 	pdf.SetLineWidth(1)
 	pdf.Line(x, y, x+w, y)
 	y += 8
-	pdf.SetFont(family, "", 8)
+	pdf.SetFont("dejavu", "", 8)
 	pdf.SetXY(x, y)
 	pdf.CellFormat(w, 10, "SHIP TO", "", 0, "L", false, 0, "")
 	y += 12
-	pdf.SetFont(family, "B", 18)
-	pdf.SetXY(x, y)
-	pdf.MultiCell(w, 21, l.Recipient, "", "L", false)
-	y = pdf.GetY() + 2
-	pdf.SetFont(family, "", 13)
+	y += tw.line(x, y, w, 18, "B", l.Recipient) + 2
 	for _, line := range l.Lines {
-		pdf.SetXY(x, y)
-		pdf.MultiCell(w, 16, line, "", "L", false)
-		y = pdf.GetY()
+		y += tw.line(x, y, w, 13, "", line)
 	}
 	if l.Phone != "" {
 		y += 4
-		pdf.SetFont(family, "", 12)
-		pdf.SetXY(x, y)
-		pdf.CellFormat(w, 14, "Tel. "+l.Phone, "", 0, "L", false, 0, "")
-		y += 16
+		y += tw.line(x, y, w, 12, "", "Tel. "+l.Phone)
 	}
 	bottom := y0 + size.Height - m
 	if l.Ref != "" {
-		pdf.SetFont(family, "B", 12)
-		pdf.SetXY(x, bottom-28)
-		pdf.CellFormat(w, 14, "Order "+l.Ref, "", 0, "L", false, 0, "")
+		tw.line(x, bottom-28, w, 12, "B", "Order "+l.Ref)
 	}
-	pdf.SetFont(family, "", 6.5)
+	pdf.SetFont("dejavu", "", 6.5)
 	pdf.SetTextColor(90, 90, 90)
 	pdf.SetXY(x, bottom-10)
 	pdf.CellFormat(w, 8, "The code above is a pseudonym; only the sender can link it to a person.", "", 0, "L", false, 0, "")

@@ -197,7 +197,10 @@ from stdin, one per line, optionally followed by a tab and an order ref.
 PDF labels are 4x6 in (288x432 pt) by default; --size a6, or --sheet a4 for
 four A6 labels per A4 page. ZPL is for Zebra-style printers at 203 dpi.
 Printing reads personal data: it needs the shipping role and is recorded.
-Names in scripts the built-in font lacks (CJK) need --font FILE.ttf.`,
+The built-in font covers Latin (with every diacritic), Greek and Cyrillic.
+For CJK it uses --font FILE.ttf, else $SHOPVAULT_LABEL_FONT, else a system
+font such as Debian's fonts-droid-fallback; with none, it refuses with a
+clear error rather than printing boxes.`,
 		Example: `  shopvault label K7QM-4TXR-Z -o label.pdf
   printf 'K7QM-4TXR-Z\tORD-1\nM3JD-8QWE-4\tORD-2\n' | shopvault label - --sheet a4 -o week.pdf
   shopvault label K7QM-4TXR-Z --format zpl -o - | nc printer 9100`,
@@ -310,7 +313,7 @@ func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
 	var buf bytes.Buffer
 	switch format {
 	case "pdf":
-		err = export.WritePDFLabels(&buf, labels, export.PDFOptions{Size: size, Sheet: sheet, FontTTF: font, Created: env.Now()})
+		err = export.WritePDFLabels(&buf, labels, export.PDFOptions{Size: size, Sheet: sheet, FontTTF: font, FallbackFont: func() []byte { return systemCJKFont(env) }, Created: env.Now()})
 	case "zpl":
 		err = export.WriteZPL(&buf, labels)
 	case "text":
@@ -319,7 +322,7 @@ func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
 	if err != nil {
 		var mg *export.MissingGlyphsError
 		if errors.As(err, &mg) {
-			return &exitError{code: exitOther, msg: mg.Error(), hint: "pass --font with a TrueType font that covers it (e.g. a Noto Sans CJK .ttf), or use --format zpl/text; nothing was written"}
+			return &exitError{code: exitOther, msg: mg.Error(), hint: "pass --font with a TrueType (.ttf) font that covers it, or install one (Debian: apt install fonts-droid-fallback), or use --format zpl/text; nothing was written"}
 		}
 		return err
 	}
@@ -447,4 +450,29 @@ and safe to open in a spreadsheet (formula-looking values are neutralised).`,
 	c.Flags().StringVarP(&out, "output", "o", "-", "output file, or - for stdout")
 	c.Flags().BoolVar(&withAddress, "with-address", false, "add name and street lines (never email, phone or notes)")
 	return c
+}
+
+// cjkFontPaths are TrueType fonts with CJK glyphs that Linux distributions
+// ship (fpdf reads .ttf, not .ttc/.otf collections).
+var cjkFontPaths = []string{
+	"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+	"/usr/share/fonts/truetype/droid/DroidSansFallback.ttf",
+	"/usr/share/fonts/droid/DroidSansFallbackFull.ttf",
+	"/usr/share/fonts/google-droid/DroidSansFallbackFull.ttf",
+	"/usr/share/fonts/truetype/unifont/unifont.ttf",
+}
+
+// systemCJKFont is the documented fallback for labels the built-in font
+// cannot draw: $SHOPVAULT_LABEL_FONT, else the first system font found.
+func systemCJKFont(env *Env) []byte {
+	paths := cjkFontPaths
+	if p := env.Getenv("SHOPVAULT_LABEL_FONT"); p != "" {
+		paths = append([]string{p}, paths...)
+	}
+	for _, p := range paths {
+		if data, err := os.ReadFile(p); err == nil {
+			return data
+		}
+	}
+	return nil
 }
