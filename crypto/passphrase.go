@@ -6,8 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/shopvault/shopvault/crypto/internal/zxcvbn"
 	"github.com/sethvargo/go-diceware/diceware"
+	"github.com/shopvault/shopvault/crypto/internal/zxcvbn"
 )
 
 // Passphrase policy: zxcvbn (a port of Dropbox's estimator) scores how a

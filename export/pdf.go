@@ -64,9 +64,9 @@ type PDFOptions struct {
 	// FontTTF is an extra TrueType font (e.g. with CJK) used for labels the
 	// built-in font cannot draw.
 	FontTTF []byte
-	// FallbackFont, when FontTTF is nil, is asked for one only if a label
-	// needs it (the CLI looks for a system CJK TrueType font).
-	FallbackFont func() []byte
+	// FallbackFonts, asked only if a label needs it, returns more TrueType
+	// fonts to try after FontTTF (the CLI finds system CJK fonts).
+	FallbackFonts func() [][]byte
 	// Created fixes the PDF's creation date (reproducible output).
 	Created time.Time
 }
@@ -118,25 +118,34 @@ func WritePDFLabels(w io.Writer, labels []Label, o PDFOptions) error {
 	if err != nil {
 		return err
 	}
-	var extra *fontChecker
+	var extras []*fontChecker
+	var extraTTF [][]byte
+	addFont := func(ttf []byte) error {
+		fc, err := newFontChecker(ttf)
+		if err != nil {
+			return err
+		}
+		extras = append(extras, fc)
+		extraTTF = append(extraTTF, ttf)
+		return nil
+	}
 	if o.FontTTF != nil {
-		if extra, err = newFontChecker(o.FontTTF); err != nil {
+		if err := addFont(o.FontTTF); err != nil {
 			return err
 		}
 	}
+	fallbackTried := false
 	for _, l := range labels {
-		r := base.missing(labelText(l))
-		if r == 0 {
+		if r := missingFromAll(labelText(l), base, extras); r == 0 {
 			continue
 		}
-		if extra == nil && o.FallbackFont != nil {
-			if ttf := o.FallbackFont(); ttf != nil {
-				if fc, err := newFontChecker(ttf); err == nil {
-					o.FontTTF, extra = ttf, fc
-				}
+		if !fallbackTried && o.FallbackFonts != nil {
+			fallbackTried = true
+			for _, ttf := range o.FallbackFonts() {
+				addFont(ttf) // a system font that does not parse is skipped
 			}
 		}
-		if r := missingFromBoth(labelText(l), base, extra); r != 0 {
+		if r := missingFromAll(labelText(l), base, extras); r != 0 {
 			return &MissingGlyphsError{Alias: l.Alias, Script: scriptOf(r)}
 		}
 	}
@@ -155,9 +164,9 @@ func WritePDFLabels(w io.Writer, labels []Label, o PDFOptions) error {
 	}
 	pdf.AddUTF8FontFromBytes("dejavu", "", dejaVuRegular)
 	pdf.AddUTF8FontFromBytes("dejavu", "B", dejaVuBold)
-	if extra != nil {
-		pdf.AddUTF8FontFromBytes("extra", "", o.FontTTF)
-		pdf.AddUTF8FontFromBytes("extra", "B", o.FontTTF)
+	for i, ttf := range extraTTF {
+		pdf.AddUTF8FontFromBytes(extraFamily(i), "", ttf)
+		pdf.AddUTF8FontFromBytes(extraFamily(i), "B", ttf)
 	}
 	cols, rows := 1, 1
 	if o.Sheet != nil {
@@ -180,7 +189,7 @@ func WritePDFLabels(w io.Writer, labels []Label, o PDFOptions) error {
 			pdf.SetLineWidth(0.3)
 			pdf.Rect(x, y, o.Size.Width, o.Size.Height, "D")
 		}
-		tw := &textWriter{pdf: pdf, base: base, extra: extra}
+		tw := &textWriter{pdf: pdf, base: base, extras: extras}
 		if err := drawLabel(pdf, tw, l, x, y, o.Size); err != nil {
 			return err
 		}
@@ -191,13 +200,28 @@ func WritePDFLabels(w io.Writer, labels []Label, o PDFOptions) error {
 	return pdf.Output(w)
 }
 
-// missingFromBoth returns a rune neither font draws, or 0.
-func missingFromBoth(s string, base, extra *fontChecker) rune {
+func extraFamily(i int) string { return fmt.Sprintf("extra%d", i) }
+
+// fontFor names the first font (built-in, then extras) with a glyph for r.
+func fontFor(r rune, base *fontChecker, extras []*fontChecker) (string, bool) {
+	if base.missing(string(r)) == 0 {
+		return "dejavu", true
+	}
+	for i, e := range extras {
+		if e.missing(string(r)) == 0 {
+			return extraFamily(i), true
+		}
+	}
+	return "", false
+}
+
+// missingFromAll returns a rune no font draws, or 0.
+func missingFromAll(s string, base *fontChecker, extras []*fontChecker) rune {
 	for _, r := range s {
-		if base.missing(string(r)) == 0 {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
 			continue
 		}
-		if extra == nil || extra.missing(string(r)) != 0 {
+		if _, ok := fontFor(r, base, extras); !ok {
 			return r
 		}
 	}
@@ -205,19 +229,19 @@ func missingFromBoth(s string, base, extra *fontChecker) rune {
 }
 
 // textWriter draws a line of text in runs: the built-in font where it has
-// the glyphs, the extra font (CJK) for the rest.
+// the glyphs, the first extra font (CJK) that has them for the rest.
 type textWriter struct {
-	pdf   *fpdf.Fpdf
-	base  *fontChecker
-	extra *fontChecker
+	pdf    *fpdf.Fpdf
+	base   *fontChecker
+	extras []*fontChecker
 }
 
 func (t *textWriter) runs(s string) []struct{ family, text string } {
 	var out []struct{ family, text string }
 	for _, r := range s {
-		fam := "dejavu"
-		if t.extra != nil && t.base.missing(string(r)) != 0 {
-			fam = "extra"
+		fam, ok := fontFor(r, t.base, t.extras)
+		if !ok {
+			fam = "dejavu"
 		}
 		if n := len(out); n > 0 && (out[n-1].family == fam || r == ' ') {
 			out[n-1].text += string(r)

@@ -117,13 +117,59 @@ func (v *Vault) Restore(src io.Reader) (RestoreResult, error) {
 	if err := checkBackupFile(tmp); err != nil {
 		return res, err
 	}
-	// Remember every erasure of the current vault before replacing it.
+	// Every erasure of the current vault is applied to the restored file
+	// before it replaces the vault, so no moment exists (even if killed)
+	// where an erased customer is back.
 	var stones map[string]tombstone
 	if err := v.view(func(tx *bolt.Tx) error {
 		var err error
 		stones, err = v.tombstones(tx)
 		return err
 	}); err != nil {
+		return res, err
+	}
+	tdb, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: v.opts.LockWait})
+	if err != nil {
+		return res, &InputError{Field: "backup", Reason: "does not contain a shopvault vault"}
+	}
+	tv := &Vault{db: tdb, path: tmp, opts: v.opts, ids: idMinter{rand: v.opts.Rand, last: v.ids.last}}
+	tv.keys = newKeyring(tv)
+	tv.keys.ids = ids
+	err = tv.update(func(tx *bolt.Tx) error {
+		if last := tx.Bucket(bMeta).Get(mLastID); len(last) == 8 && beUint64(last) > tv.ids.last {
+			tv.ids.last = beUint64(last)
+		}
+		erased := map[string]bool{}
+		for idHex, t := range stones {
+			id, err := parseRecordID(idHex)
+			if err != nil {
+				return err
+			}
+			if m, err := loadMeta(tx, id); err != nil {
+				return err
+			} else if m != nil {
+				if err := tv.eraseInTx(tx, id, m, t.By); err != nil {
+					return err
+				}
+				erased[idHex] = true
+				res.Reapplied++
+			}
+			if err := putJSON(tx.Bucket(bTombstones), id[:], t); err != nil {
+				return err
+			}
+		}
+		if err := unlinkShipments(tx, erased); err != nil {
+			return err
+		}
+		res.Customers = countKeys(tx.Bucket(bRecords))
+		res.Tombstones = countKeys(tx.Bucket(bTombstones))
+		return tv.appendAudit(tx, AuditEntry{Action: "restore", Count: res.Customers, Detail: fmt.Sprintf("%d erasures re-applied", res.Reapplied)})
+	})
+	tdb.Close()
+	if err != nil {
+		return res, fmt.Errorf("re-applying erasures to the backup (the vault is unchanged): %w", err)
+	}
+	if err := fsyncFile(tmp); err != nil {
 		return res, err
 	}
 	before := v.path + ".before-restore"
@@ -142,39 +188,7 @@ func (v *Vault) Restore(src io.Reader) (RestoreResult, error) {
 		return res, err
 	}
 	v.keys.wipe()
-	err = v.update(func(tx *bolt.Tx) error {
-		if last := tx.Bucket(bMeta).Get(mLastID); len(last) == 8 && beUint64(last) > v.ids.last {
-			v.ids.last = beUint64(last)
-		}
-		erased := map[string]bool{}
-		for idHex, t := range stones {
-			id, err := parseRecordID(idHex)
-			if err != nil {
-				return err
-			}
-			if m, err := loadMeta(tx, id); err != nil {
-				return err
-			} else if m != nil {
-				if err := v.eraseInTx(tx, id, m, t.By); err != nil {
-					return err
-				}
-				erased[idHex] = true
-				res.Reapplied++
-			}
-			if err := putJSON(tx.Bucket(bTombstones), id[:], t); err != nil {
-				return err
-			}
-		}
-		if err := unlinkShipments(tx, erased); err != nil {
-			return err
-		}
-		res.Customers = countKeys(tx.Bucket(bRecords))
-		res.Tombstones = countKeys(tx.Bucket(bTombstones))
-		return v.appendAudit(tx, AuditEntry{Action: "restore", Count: res.Customers, Detail: fmt.Sprintf("%d erasures re-applied", res.Reapplied)})
-	})
-	if err != nil {
-		return res, fmt.Errorf("restored, but re-applying erasures failed (the previous vault is at %s): %w", before, err)
-	}
+	v.keys.actor, v.keys.ids = nil, nil
 	if err := v.Compact(); err != nil {
 		return res, err
 	}

@@ -313,7 +313,7 @@ func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
 	var buf bytes.Buffer
 	switch format {
 	case "pdf":
-		err = export.WritePDFLabels(&buf, labels, export.PDFOptions{Size: size, Sheet: sheet, FontTTF: font, FallbackFont: func() []byte { return systemCJKFont(env) }, Created: env.Now()})
+		err = export.WritePDFLabels(&buf, labels, export.PDFOptions{Size: size, Sheet: sheet, FontTTF: font, FallbackFonts: func() [][]byte { return systemCJKFonts(env) }, Created: env.Now()})
 	case "zpl":
 		err = export.WriteZPL(&buf, labels)
 	case "text":
@@ -456,23 +456,26 @@ and safe to open in a spreadsheet (formula-looking values are neutralised).`,
 // ship (fpdf reads .ttf, not .ttc/.otf collections).
 var cjkFontPaths = []string{
 	"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+	"/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
+	"/usr/share/fonts/truetype/nanum/NanumBarunGothic.ttf",
 	"/usr/share/fonts/truetype/droid/DroidSansFallback.ttf",
 	"/usr/share/fonts/droid/DroidSansFallbackFull.ttf",
 	"/usr/share/fonts/google-droid/DroidSansFallbackFull.ttf",
 	"/usr/share/fonts/truetype/unifont/unifont.ttf",
 }
 
-// systemCJKFont is the documented fallback for labels the built-in font
-// cannot draw: $SHOPVAULT_LABEL_FONT, else the first system font found.
-func systemCJKFont(env *Env) []byte {
+// systemCJKFonts is the documented fallback for labels the built-in font
+// cannot draw: $SHOPVAULT_LABEL_FONT, then the system fonts found.
+func systemCJKFonts(env *Env) [][]byte {
 	paths := cjkFontPaths
 	if p := env.Getenv("SHOPVAULT_LABEL_FONT"); p != "" {
 		paths = append([]string{p}, paths...)
 	}
+	var out [][]byte
 	for _, p := range paths {
 		if data, err := os.ReadFile(p); err == nil {
-			return data
+			out = append(out, data)
 		}
 	}
-	return nil
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -67,7 +68,7 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 		return err
 	}
 	create := vault.CreateOptions{
-		Options:        vault.Options{Now: env.Now, Rand: env.Rand, LockWait: g.Wait},
+		Options:        vault.Options{Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond)},
 		OwnerRecipient: recipient,
 		OwnerLabel:     "owner",
 		Settings:       vault.Settings{ShopName: o.ShopName, ShopContact: o.ShopContact},

@@ -220,7 +220,8 @@ func readLine(env *Env, prompt string) (string, error) {
 // and never read identities (cron holds no secret).
 func (g *Global) openVault(env *Env, keys, readOnly bool) (*vault.Vault, error) {
 	opts := vault.Options{
-		Now: env.Now, Rand: env.Rand, LockWait: g.Wait, ReadOnly: readOnly, Reason: g.Reason,
+		// --wait 0s means "do not wait": the vault's zero value means its default.
+		Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), ReadOnly: readOnly, Reason: g.Reason,
 		ScryptWorkFactor: env.ScryptWorkFactor,
 	}
 	if keys {

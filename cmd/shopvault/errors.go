@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"syscall"
 
 	"github.com/shopvault/shopvault/crypto"
 	"github.com/shopvault/shopvault/vault"
@@ -90,6 +91,8 @@ func classify(err error) *exitError {
 		return &exitError{code: exitOther, msg: "no vault found", hint: "create one with shopvault init, or pass --vault PATH (or SHOPVAULT_VAULT)"}
 	case errors.Is(err, vault.ErrExists):
 		return &exitError{code: exitOther, msg: "a vault already exists there; init never overwrites one", hint: "pass another --vault PATH, or use the existing vault"}
+	case errors.Is(err, syscall.ENOSPC):
+		return &exitError{code: exitOther, msg: "the disk is full; the vault is unchanged", hint: "free some disk space and run the command again"}
 	case errors.Is(err, fs.ErrPermission):
 		return &exitError{code: exitOther, msg: err.Error(), hint: "check file permissions"}
 	}

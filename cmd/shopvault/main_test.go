@@ -14,6 +14,13 @@ import (
 const testScryptWorkFactor = 10
 
 func TestMain(m *testing.M) {
+	// Crash and concurrency tests start this test binary as shopvault, so
+	// they can SIGKILL a real process.
+	if os.Getenv("SHOPVAULT_TEST_AS_BINARY") == "1" {
+		env := systemEnv()
+		env.ScryptWorkFactor = testScryptWorkFactor
+		os.Exit(run(os.Args[1:], env))
+	}
 	testscript.Main(m, map[string]func(){
 		"shopvault": func() {
 			env := systemEnv()
@@ -38,9 +45,17 @@ func TestScripts(t *testing.T) {
 			return copyFile(filepath.Join("..", "..", "testdata", "customers-sample.csv"), filepath.Join(e.WorkDir, "customers-sample.csv"))
 		},
 		Condition: func(cond string) (bool, error) {
-			if cond == "pdftotext" {
+			switch cond {
+			case "pdftotext":
 				_, err := exec.LookPath("pdftotext")
 				return err == nil, nil
+			case "cjkfont":
+				for _, p := range cjkFontPaths {
+					if _, err := os.Stat(p); err == nil {
+						return true, nil
+					}
+				}
+				return false, nil
 			}
 			return false, nil
 		},
