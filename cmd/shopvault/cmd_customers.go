@@ -79,7 +79,7 @@ flags, add asks for each field in turn.`,
 					return usageErr("--stdin reads the fields from stdin; do not also give field flags")
 				}
 				return addStdinRun(env, g, o)
-			case len(set) == 0 && env.StdinIsTTY && env.StderrIsTTY:
+			case len(set) == 0 && env.StdinIsTTY:
 				return addGuidedRun(env, g, o)
 			case len(set) == 0:
 				return usageErr("no fields given: pass --name, --phone, … or --stdin")

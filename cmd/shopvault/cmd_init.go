@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -133,19 +134,12 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 	if g.JSON {
 		return printJSON(env.Out, map[string]string{"vault": path, "identity": idPath, "recipient": recipient})
 	}
-	if env.StderrIsTTY {
-		fmt.Fprintf(env.ErrOut, "Your customer vault is %s.\n", path)
-		if idPath != "" {
-			fmt.Fprintf(env.ErrOut, "The key that opens it is %s: only this file (or your backup of it) can read the data.\n", idPath)
-		} else {
-			fmt.Fprintln(env.ErrOut, "It opens with your passphrase, and only with it.")
-		}
-		fmt.Fprintln(env.ErrOut, "If you lose the key, the data is gone for good: copy it to a USB stick, or print a recovery sheet (init --recovery-sheet).")
-	} else {
-		fmt.Fprintf(env.ErrOut, "shopvault: created %s\n", path)
-		if idPath != "" {
-			fmt.Fprintf(env.ErrOut, "shopvault: owner identity %s (keep a copy: without it the data is lost)\n", idPath)
-		}
+	if env.StdinIsTTY {
+		return initGuide(env, path, idPath, identity, recipient, o.RecoverySheet != "")
+	}
+	fmt.Fprintf(env.ErrOut, "shopvault: created %s\n", path)
+	if idPath != "" {
+		fmt.Fprintf(env.ErrOut, "shopvault: owner identity %s (keep a copy: without it the data is lost)\n", idPath)
 	}
 	return nil
 }
@@ -174,4 +168,47 @@ func writeNewSecretFile(path string, data []byte) error {
 		return err
 	}
 	return f.Close()
+}
+
+// initGuide explains, on a terminal, where things are and that losing the
+// key loses the data, and offers to write a backup copy of the identity and
+// a printable recovery sheet.
+func initGuide(env *Env, path, idPath, identity, recipient string, sheetDone bool) error {
+	out := env.ErrOut
+	fmt.Fprintf(out, "Your customer vault is %s.\n", path)
+	if idPath != "" {
+		fmt.Fprintf(out, "The key that opens it is %s: only this file (or a copy of it) can read the data.\n", idPath)
+	} else {
+		fmt.Fprintln(out, "It opens with your passphrase, and only with it.")
+	}
+	fmt.Fprintln(out, "If you lose the key, the data is gone for good, so keep a copy somewhere safe now.")
+	if idPath != "" {
+		ans, err := readLine(env, "Copy the key to a backup file, e.g. on a USB stick (path, or Enter to skip): ")
+		if err != nil {
+			return err
+		}
+		if p := strings.TrimSpace(ans); p != "" {
+			data, err := os.ReadFile(idPath)
+			if err != nil {
+				return err
+			}
+			if err := writeNewSecretFile(p, data); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "Wrote a copy of the key to %s.\n", p)
+		}
+	}
+	if !sheetDone {
+		ans, err := readLine(env, "Write a printable recovery sheet (PDF with the key as a QR code)? (file name, or Enter to skip): ")
+		if err != nil {
+			return err
+		}
+		if p := strings.TrimSpace(ans); p != "" {
+			if err := writeRecoverySheet(env, p, identity, recipient, path); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintln(out, "Next: shopvault add (or shopvault import customers.csv). See shopvault --help.")
+	return nil
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"filippo.io/age"
@@ -181,7 +183,26 @@ func readSecret(env *Env, prompt string) (string, error) {
 	}
 	defer tty.Close()
 	fmt.Fprintf(tty, "%s: ", prompt)
-	b, err := term.ReadPassword(int(tty.Fd()))
+	// Ctrl-C while echo is off must not leave the terminal silent: restore
+	// it, then die of the signal as usual (nothing has been written yet).
+	fd := int(tty.Fd())
+	if state, err := term.GetState(fd); err == nil {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		done := make(chan struct{})
+		defer func() { signal.Stop(sig); close(done) }()
+		go func() {
+			select {
+			case s := <-sig:
+				term.Restore(fd, state)
+				fmt.Fprintln(tty, "\ncancelled: nothing was changed")
+				signal.Reset(s)
+				syscall.Kill(os.Getpid(), s.(syscall.Signal))
+			case <-done:
+			}
+		}()
+	}
+	b, err := term.ReadPassword(fd)
 	fmt.Fprintln(tty)
 	if err != nil {
 		return "", &exitError{code: 3, msg: "could not read the passphrase", hint: "try again, or pass --passphrase-file FILE"}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+)
+
+// ptySession runs this test binary as shopvault on a new pseudo-terminal.
+type ptySession struct {
+	t    *testing.T
+	ptmx *os.File
+	tty  *os.File
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  bytes.Buffer
+}
+
+func (p *ptySession) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+func startOnPty(t *testing.T, dir string, args ...string) *ptySession {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skip("no pseudo-terminal here:", err)
+	}
+	c := exec.Command(os.Args[0], args...)
+	c.Dir = dir
+	c.Env = append(os.Environ(), "SHOPVAULT_TEST_AS_BINARY=1", "HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir)
+	c.Stdin, c.Stdout, c.Stderr = tty, tty, tty
+	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &ptySession{t: t, ptmx: ptmx, tty: tty, cmd: c}
+	t.Cleanup(func() { c.Process.Kill(); ptmx.Close(); tty.Close() })
+	go func() {
+		buf := make([]byte, 1024)
+		for {
+			n, err := ptmx.Read(buf)
+			p.mu.Lock()
+			p.out.Write(buf[:n])
+			p.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return p
+}
+
+// waitFor reads terminal output until it contains s.
+func (p *ptySession) waitFor(s string) {
+	p.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(p.output(), s) {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("timed out waiting for %q; terminal shows %q", s, p.output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (p *ptySession) wait() int {
+	err := p.cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); ok {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return ee.ExitCode()
+	}
+	return 0
+}
+
+// Issue 9: passphrase prompts never echo, and Ctrl-C at a prompt leaves
+// the terminal echoing again and nothing written.
+func TestPassphrasePrompt(t *testing.T) {
+	dir := t.TempDir()
+	const pass = "copper-lantern-orbit-meadow-violin-sprocket"
+	p := startOnPty(t, dir, "--vault", filepath.Join(dir, "v.db"), "init", "--passphrase")
+	p.waitFor("new vault passphrase: ")
+	p.ptmx.Write([]byte(pass + "\r"))
+	p.waitFor("the same passphrase again: ")
+	p.ptmx.Write([]byte(pass + "\r"))
+	p.waitFor("recovery sheet")
+	p.ptmx.Write([]byte("\r"))
+	p.waitFor("Next: shopvault add")
+	if code := p.wait(); code != 0 {
+		t.Fatalf("init exited %d: %q", code, p.output())
+	}
+	if strings.Contains(p.output(), "copper") {
+		t.Fatalf("the passphrase was echoed: %q", p.output())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "v.db")); err != nil {
+		t.Fatal("no vault after init")
+	}
+
+	c := startOnPty(t, dir, "--vault", filepath.Join(dir, "w.db"), "init", "--passphrase")
+	c.waitFor("new vault passphrase: ")
+	c.ptmx.Write([]byte("copper-lan\x03"))
+	code := c.wait()
+	if code != 128+int(syscall.SIGINT) {
+		t.Fatalf("Ctrl-C: exit %d, output %q", code, c.output())
+	}
+	termios, err := unix.IoctlGetTermios(int(c.tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if termios.Lflag&unix.ECHO == 0 {
+		t.Fatal("Ctrl-C at the passphrase prompt left the terminal without echo")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "w.db")); err == nil {
+		t.Fatal("Ctrl-C at the prompt left a vault behind")
+	}
+}
