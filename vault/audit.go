@@ -68,6 +68,15 @@ func (v *Vault) appendAudit(tx *bolt.Tx, e AuditEntry) error {
 	if e.Reason == "" {
 		e.Reason = v.opts.Reason
 	}
+	if readActions[e.Action] && e.Reason == "" && v.Role() == RoleSupport {
+		var st Settings
+		if _, err := getJSON(tx.Bucket(bMeta), mSettings, &st); err != nil {
+			return err
+		}
+		if st.ReasonRequiredSupport {
+			return ErrReasonRequired
+		}
+	}
 	e.Prev = ""
 	if k, data := ab.Cursor().Last(); k != nil {
 		var prev AuditEntry

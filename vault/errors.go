@@ -111,3 +111,7 @@ func (e *IntegrityError) Error() string { return "integrity failure: " + e.What 
 
 // Unwrap makes errors.Is(err, ErrIntegrity) hold.
 func (e *IntegrityError) Unwrap() error { return ErrIntegrity }
+
+// ErrReasonRequired means the vault requires a purpose (--reason) for reads
+// of personal data by the support role.
+var ErrReasonRequired = errors.New("this vault requires a reason for every read of personal data by the support role")

@@ -159,3 +159,63 @@ func (v *Vault) RemoveRecipient(which string) (Recipient, RotateResult, error) {
 	}
 	return out, rot, nil
 }
+
+// RotateOwnerIdentity replaces the session's own owner identity with a new
+// recipient: the new one is added as an owner under the same label, the old
+// one removed, and every key rotated, so the old identity file opens
+// nothing in the current vault.
+// replaced reports whether the new identity is in place (even when the
+// rotation after it failed: the caller must then keep the new identity).
+func (v *Vault) RotateOwnerIdentity(newRecipient string) (res RotateResult, replaced bool, err error) {
+	r, err := crypto.ParseRecipient(newRecipient, nil)
+	if err != nil {
+		return res, false, &InputError{Field: "recipient", Reason: err.Error()}
+	}
+	rid := crypto.RecipientID(newRecipient)
+	err = v.update(func(tx *bolt.Tx) error {
+		if err := v.requireRole(tx, RoleOwner); err != nil {
+			return err
+		}
+		old := v.keys.actor
+		for _, g := range AllGroups {
+			for _, ver := range keyVersions(tx, g) {
+				key, err := v.keys.key(tx, g, ver)
+				if err != nil {
+					return err
+				}
+				blob, err := crypto.WrapKey(key, r)
+				if err != nil {
+					return err
+				}
+				vb := tx.Bucket(bKeys).Bucket([]byte(g)).Bucket(versionBucketName(ver))
+				if err := vb.Put([]byte(rid), blob); err != nil {
+					return err
+				}
+				if err := vb.Delete([]byte(old.ID)); err != nil {
+					return err
+				}
+			}
+		}
+		rb := tx.Bucket(bRecipients)
+		if err := rb.Delete([]byte(old.ID)); err != nil {
+			return err
+		}
+		info := recipientInfo{Recipient: strings.TrimSpace(newRecipient), Role: RoleOwner, Label: old.Label, Added: v.now()}
+		if err := putJSON(rb, []byte(rid), info); err != nil {
+			return err
+		}
+		if err := v.appendAudit(tx, AuditEntry{Action: "rotate identity", Detail: old.Label}); err != nil {
+			return err
+		}
+		v.keys.actor = &actorInfo{ID: rid, Label: old.Label, Role: RoleOwner}
+		return nil
+	})
+	if err != nil {
+		return res, false, err
+	}
+	res, err = v.Rotate(AllGroups)
+	if err != nil {
+		return res, true, fmt.Errorf("the new identity is in place, but rotating the keys failed (run shopvault rotate with the new identity): %w", err)
+	}
+	return res, true, nil
+}

@@ -85,6 +85,9 @@ rows. Exit 0 when every row went in, 5 when some were refused.`,
 					fmt.Fprintf(env.ErrOut, "shopvault: row %d: %s\n", p.Line, strings.TrimSpace(p.Field+" "+p.Reason))
 				}
 			}})
+			if env.StderrIsTTY {
+				fmt.Fprintln(env.ErrOut)
+			}
 			if report != nil {
 				report.Flush()
 				if werr := writeOutput(env, reportPath, reportBuf.Bytes(), 0o600); werr != nil && err == nil {

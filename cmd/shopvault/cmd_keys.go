@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -109,7 +110,8 @@ The last owner cannot be removed.`,
 }
 
 func newRotateCmd(env *Env, g *Global) *cobra.Command {
-	var group string
+	var group, identityOut string
+	var pq bool
 	c := &cobra.Command{
 		Use:   "rotate",
 		Short: "Replace keys and re-seal the data under them",
@@ -118,11 +120,19 @@ re-seal every affected field under them, recompute blind indexes for index,
 re-wrap to the current recipients, destroy the old key versions and compact.
 Owner only. It works in batches and records its progress: if it is
 interrupted, every record still reads, and the next rotate (or any write by
-an owner) finishes the job.`,
+an owner) finishes the job.
+
+With --identity-out NEW, the owner's own identity is replaced: a new key is
+written to NEW (0600), the old one is removed, and every key is rotated, so
+the old identity file opens nothing in the vault.`,
 		Example: `  shopvault rotate --group all
-  shopvault rotate --group contact`,
+  shopvault rotate --group contact
+  shopvault rotate --identity-out ~/.config/shopvault/identity-2027.txt`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if identityOut != "" {
+				return rotateIdentityRun(env, g, identityOut, pq)
+			}
 			var groups []string
 			switch group {
 			case "all":
@@ -149,7 +159,40 @@ an owner) finishes the job.`,
 		},
 	}
 	c.Flags().StringVar(&group, "group", "all", "shipping, contact, notes, index, audit or all")
+	c.Flags().StringVar(&identityOut, "identity-out", "", "replace your own owner identity with a new one written to this file")
+	c.Flags().BoolVar(&pq, "pq", false, "with --identity-out: make the new identity post-quantum")
 	return c
+}
+
+func rotateIdentityRun(env *Env, g *Global, out string, pq bool) error {
+	identity, recipient, err := crypto.GenerateIdentity(pq)
+	if err != nil {
+		return err
+	}
+	v, err := g.openVault(env, true, false)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	if err := v.Unlock(); err != nil {
+		return err
+	}
+	if err := writeNewSecretFile(out, []byte(fmt.Sprintf("# shopvault owner identity, public key: %s\n%s\n", recipient, identity))); err != nil {
+		return err
+	}
+	res, replaced, err := v.RotateOwnerIdentity(recipient)
+	if err != nil {
+		if !replaced {
+			os.Remove(out)
+		}
+		return err
+	}
+	if g.JSON {
+		return printJSON(env.Out, map[string]any{"identity": out, "recipient": recipient, "rotated": res})
+	}
+	fmt.Fprintf(env.Out, "new owner identity %s; the old one no longer opens this vault (keys rotated over %d customers)\n", out, res.Records)
+	fmt.Fprintln(env.ErrOut, "shopvault: use the new file from now on (--identity, SHOPVAULT_IDENTITY, or move it to the default path), and update your backup copy of the key")
+	return nil
 }
 
 func newAuditCmd(env *Env, g *Global) *cobra.Command {

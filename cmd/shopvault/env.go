@@ -262,10 +262,12 @@ func (g *Global) openVault(env *Env, keys, readOnly bool) (*vault.Vault, error) 
 func progressPrinter(env *Env) func(done, total int) {
 	start := env.Now()
 	return func(done, total int) {
+		el := env.Now().Sub(start).Seconds()
 		if total <= 0 {
+			// streaming work (import): no total known, show count and rate
+			fmt.Fprintf(env.ErrOut, "\r%d rows  %.0f rows/s ", done, float64(done)/max(el, 0.001))
 			return
 		}
-		el := env.Now().Sub(start).Seconds()
 		rate := float64(done) / max(el, 0.001)
 		eta := float64(total-done) / max(rate, 1)
 		bar := strings.Repeat("#", done*30/max(total, 1)) + strings.Repeat(".", 30-done*30/max(total, 1))

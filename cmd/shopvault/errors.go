@@ -81,6 +81,8 @@ func classify(err error) *exitError {
 		return &exitError{code: exitKey, msg: "this command needs a key and no identity or passphrase was given", hint: "pass --identity FILE (or set SHOPVAULT_IDENTITY), or --passphrase-file FILE"}
 	case errors.Is(err, vault.ErrWrongIdentity):
 		return &exitError{code: exitKey, msg: err.Error(), hint: "pass the identity file made by shopvault init, or one added with shopvault recipients add"}
+	case errors.Is(err, vault.ErrReasonRequired):
+		return &exitError{code: exitUsage, msg: err.Error(), hint: "say why with --reason \"customer asked about order 1042\""}
 	case errors.Is(err, vault.ErrLocked):
 		return &exitError{code: exitLocked, msg: "vault is in use by another shopvault process", hint: "wait for it to finish, or pass --wait 30s"}
 	case errors.As(err, &ie), errors.Is(err, vault.ErrIntegrity):

@@ -52,6 +52,7 @@ delete what you no longer need.
 		newRotateCmd(env, g),
 		newAuditCmd(env, g),
 		newCompactCmd(env, g),
+		newSettingsCmd(env, g),
 		newVersionCmd(env),
 	)
 	addLifecycleCmds(root, env, g)

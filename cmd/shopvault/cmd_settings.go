@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+func newSettingsCmd(env *Env, g *Global) *cobra.Command {
+	var shopName, shopContact string
+	var requireReason bool
+	c := &cobra.Command{
+		Use:   "settings",
+		Short: "Show or change vault-wide settings",
+		Long: `Show the vault's settings, or change them (owner only): the shop's name and
+contact for the privacy notice, and whether helpers with the support role
+must give a purpose (--reason) for every read of personal data.`,
+		Example: `  shopvault settings
+  shopvault settings --shop-name "Mama Put Kitchen" --shop-contact "privacy@mamaput.example"
+  shopvault settings --require-reason-for-support`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			change := c.Flags().Changed("shop-name") || c.Flags().Changed("shop-contact") || c.Flags().Changed("require-reason-for-support")
+			v, err := g.openVault(env, change, !change)
+			if err != nil {
+				return err
+			}
+			defer v.Close()
+			st, err := v.Settings()
+			if err != nil {
+				return err
+			}
+			if change {
+				if c.Flags().Changed("shop-name") {
+					st.ShopName = shopName
+				}
+				if c.Flags().Changed("shop-contact") {
+					st.ShopContact = shopContact
+				}
+				if c.Flags().Changed("require-reason-for-support") {
+					st.ReasonRequiredSupport = requireReason
+				}
+				if err := v.SetSettings(st); err != nil {
+					return err
+				}
+			}
+			if g.JSON {
+				return printJSON(env.Out, st)
+			}
+			fmt.Fprintf(env.Out, "shop name: %s\nshop contact: %s\nreason required for support reads: %s\n", st.ShopName, st.ShopContact, yesNo(st.ReasonRequiredSupport))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&shopName, "shop-name", "", "the shop's name (privacy notice)")
+	c.Flags().StringVar(&shopContact, "shop-contact", "", "how customers reach you about their data (privacy notice)")
+	c.Flags().BoolVar(&requireReason, "require-reason-for-support", false, "require --reason for every read by the support role")
+	return c
+}
