@@ -7,7 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/nyaruka/phonenumbers"
+	"github.com/shopvault/shopvault/vault/internal/phonenumbers"
 	"golang.org/x/text/unicode/norm"
 )
 
