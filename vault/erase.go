@@ -18,7 +18,7 @@ func (v *Vault) eraseInTx(tx *bolt.Tx, id recordID, m *recordMeta, by string) er
 	if err := tx.Bucket(bFields).Delete(id[:]); err != nil {
 		return err
 	}
-	if err := deleteIndexEntries(tx, id, m); err != nil {
+	if err := v.deleteIndex(tx, id, m); err != nil {
 		return err
 	}
 	ab := tx.Bucket(bAliases)
@@ -37,7 +37,13 @@ func (v *Vault) eraseInTx(tx *bolt.Tx, id recordID, m *recordMeta, by string) er
 		e.Erased = &now
 		e.Note = ""
 		e.Courier = ""
-		if err := putJSON(ab, alias, e); err != nil {
+		if v.pending != nil {
+			data, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			v.pending.aliases[string(alias)] = data
+		} else if err := putJSON(ab, alias, e); err != nil {
 			return err
 		}
 		if err := rb.Delete(k); err != nil {

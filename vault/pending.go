@@ -15,12 +15,14 @@ type pendingPuts struct {
 	// index version -> kind||token prefix -> full keys (prefix||record id)
 	index   map[uint32]map[string]map[string]bool
 	aliases map[string][]byte // canonical alias -> entry JSON
+	// index deletions, applied sorted before the puts
+	dels map[uint32][]string
 }
 
 const indexPrefixLen = 1 + 16
 
 func newPendingPuts() *pendingPuts {
-	return &pendingPuts{index: map[uint32]map[string]map[string]bool{}, aliases: map[string][]byte{}}
+	return &pendingPuts{index: map[uint32]map[string]map[string]bool{}, aliases: map[string][]byte{}, dels: map[uint32][]string{}}
 }
 
 func (p *pendingPuts) putIndex(ver uint32, key []byte) {
@@ -49,6 +51,18 @@ func (p *pendingPuts) scanIndex(ver uint32, prefix []byte, fn func(key []byte)) 
 }
 
 func (p *pendingPuts) flush(tx *bolt.Tx) error {
+	for ver, keys := range p.dels {
+		vb := tx.Bucket(bIndex).Bucket(versionBucketName(ver))
+		if vb == nil {
+			continue
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if err := vb.Delete([]byte(k)); err != nil {
+				return err
+			}
+		}
+	}
 	for ver, keys := range p.index {
 		vb, err := tx.Bucket(bIndex).CreateBucketIfNotExists(versionBucketName(ver))
 		if err != nil {

@@ -155,13 +155,7 @@ func (v *Vault) writeFields(tx *bolt.Tx, id recordID, m *recordMeta, values map[
 		return err
 	}
 	m.setFields(present)
-	if v.pending != nil {
-		for kind, tokHex := range m.Index {
-			tok, _ := hex.DecodeString(tokHex)
-			v.pending.deleteIndex(m.IndexVersion, indexKey(kindByte(kind), tok, id))
-		}
-	}
-	if err := deleteIndexEntries(tx, id, m); err != nil {
+	if err := v.deleteIndex(tx, id, m); err != nil {
 		return err
 	}
 	ver, err := currentVersion(tx, GroupIndex)
@@ -222,6 +216,25 @@ func findGroup(groups []crypto.SealedGroup, group string) *crypto.SealedGroup {
 			return &groups[i]
 		}
 	}
+	return nil
+}
+
+// deleteIndex removes a record's index entries, deferred and sorted when
+// a batch is collecting pending writes.
+func (v *Vault) deleteIndex(tx *bolt.Tx, id recordID, m *recordMeta) error {
+	if v.pending == nil {
+		return deleteIndexEntries(tx, id, m)
+	}
+	for kind, tokHex := range m.Index {
+		tok, err := hex.DecodeString(tokHex)
+		if err != nil {
+			return &IntegrityError{What: fmt.Sprintf("record %s has a bad index token", id)}
+		}
+		key := indexKey(kindByte(kind), tok, id)
+		v.pending.deleteIndex(m.IndexVersion, key)
+		v.pending.dels[m.IndexVersion] = append(v.pending.dels[m.IndexVersion], string(key))
+	}
+	m.Index = nil
 	return nil
 }
 
@@ -322,6 +335,11 @@ func (v *Vault) mintAlias(tx *bolt.Tx) (string, error) {
 
 func (v *Vault) putAlias(tx *bolt.Tx, alias string, id recordID, e aliasEntry) error {
 	e.Record = id.String()
+	return v.writeAliasEntry(tx, alias, e, id)
+}
+
+// writeAliasEntry stores an alias entry (deferred in a batch) and its link.
+func (v *Vault) writeAliasEntry(tx *bolt.Tx, alias string, e aliasEntry, id recordID) error {
 	if v.pending != nil {
 		data, err := json.Marshal(e)
 		if err != nil {

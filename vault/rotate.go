@@ -177,6 +177,7 @@ func (v *Vault) runRotation() error {
 	batches := 0
 	for {
 		finished := false
+		v.pending = newPendingPuts()
 		err := v.update(func(tx *bolt.Tx) error {
 			var r rotation
 			if _, err := getJSON(tx.Bucket(bMeta), mRotation, &r); err != nil {
@@ -208,12 +209,17 @@ func (v *Vault) runRotation() error {
 				n++
 			}
 			r.Done += n
+			if err := v.pending.flush(tx); err != nil {
+				return err
+			}
+			v.pending = nil
 			if k == nil {
 				finished = true
 				return v.finishRotation(tx, &r)
 			}
 			return putJSON(tx.Bucket(bMeta), mRotation, r)
 		})
+		v.pending = nil
 		if err != nil {
 			return err
 		}
@@ -283,7 +289,7 @@ func (v *Vault) rotateRecord(tx *bolt.Tx, id recordID, m *recordMeta, r *rotatio
 			if err != nil {
 				return err
 			}
-			if err := deleteIndexEntries(tx, id, m); err != nil {
+			if err := v.deleteIndex(tx, id, m); err != nil {
 				return err
 			}
 			ix, err := v.keys.indexer(tx, r.To[g])
@@ -298,7 +304,9 @@ func (v *Vault) rotateRecord(tx *bolt.Tx, id recordID, m *recordMeta, r *rotatio
 			m.IndexVersion = r.To[g]
 			for kind, val := range indexValues(vals) {
 				tok := ix.Token(kindNames[kind], val)
-				if err := vb.Put(indexKey(kind, tok, id), nil); err != nil {
+				if v.pending != nil {
+					v.pending.putIndex(r.To[g], indexKey(kind, tok, id))
+				} else if err := vb.Put(indexKey(kind, tok, id), nil); err != nil {
 					return err
 				}
 				m.Index[kindNames[kind]] = hex.EncodeToString(tok)

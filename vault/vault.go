@@ -72,7 +72,7 @@ func (o *Options) fill() {
 		o.LockWait = 5 * time.Second
 	}
 	if o.BatchSize <= 0 {
-		o.BatchSize = 1000
+		o.BatchSize = 5000
 	}
 	if o.ImportBatchSize <= 0 {
 		o.ImportBatchSize = 10000

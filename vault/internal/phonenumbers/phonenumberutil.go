@@ -2561,6 +2561,12 @@ func maybeStripExtension(number *Builder) string {
 	// If we find a potential extension, and the number preceding this is
 	// a viable number, we assume it is an extension.
 	numStr := number.String()
+	// shopvault: every extension marker (ext, x, #, ;ext=, ",", доб, …) is
+	// a character outside digits and plain number punctuation; skip the
+	// expensive pattern for the common case of a plain number.
+	if strings.Trim(numStr, "0123456789 +-()./") == "" {
+		return ""
+	}
 	ind := EXTN_PATTERN.FindStringIndex(numStr)
 	if len(ind) > 0 && isViablePhoneNumber(numStr[0:ind[0]]) {
 		// The numbers are captured into groups in the regular expression.
