@@ -3,6 +3,7 @@ package vault
 import (
 	"bytes"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -159,6 +160,29 @@ func FuzzImportRows(f *testing.F) {
 				return
 			}
 			PrepareCustomer(NewCustomer{Fields: row.Fields, Consent: row.Consent})
+		}
+	})
+}
+
+// FuzzBackupReader: restore reads files from a USB stick; whatever bytes it
+// gets, it refuses cleanly and writes no vault.
+func FuzzBackupReader(f *testing.F) {
+	owner, _ := age.GenerateX25519Identity()
+	var buf bytes.Buffer
+	w, _ := age.Encrypt(&buf, owner.Recipient())
+	w.Write([]byte("not a bbolt file"))
+	w.Close()
+	f.Add(buf.Bytes())
+	f.Add([]byte("age-encryption.org/v1\n-> X25519 abc\n"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := t.TempDir() + "/v.db"
+		err := RestoreFresh(path, bytes.NewReader(data), []age.Identity{owner})
+		if err == nil {
+			t.Fatal("restored a vault from fuzz input")
+		}
+		if _, statErr := os.Stat(path); statErr == nil {
+			t.Fatal("a refused restore left a vault behind")
 		}
 	})
 }
