@@ -20,7 +20,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"filippo.io/age"
@@ -194,8 +193,12 @@ func datedCSV(path string) string {
 	return out
 }
 
+// sv runs shopvault under /usr/bin/time: the child's own peak RSS (rusage
+// from wait4 would include this bench process's memory, shared with the
+// child between fork and exec).
 func sv(bin string, stdin []byte, args ...string) sample {
-	cmd := exec.Command(bin, args...)
+	rssFile := filepath.Join(*dataDir, "rss.txt")
+	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", rssFile, bin}, args...)...)
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
@@ -209,8 +212,14 @@ func sv(bin string, stdin []byte, args ...string) sample {
 		fmt.Fprintf(os.Stderr, "shopvault %v: %v\n%s", args, err, stderr.String())
 		os.Exit(1)
 	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return sample{wall: wall, rss: ru.Maxrss}
+	data, _ := os.ReadFile(rssFile)
+	rss, _ := strconv.ParseInt(strings.TrimSpace(lastLine(string(data))), 10, 64)
+	return sample{wall: wall, rss: rss}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
 
 func svOut(bin string, args ...string) []byte {

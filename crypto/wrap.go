@@ -18,16 +18,25 @@ import (
 // blob per recipient: age refuses to mix post-quantum and classic recipients
 // in one file, and separate blobs make adding or removing a person local.
 func WrapKey(key []byte, r age.Recipient) ([]byte, error) {
-	var buf bytes.Buffer
-	w, err := age.Encrypt(&buf, r)
+	blob, err := EncryptBytes(key, r)
 	if err != nil {
 		return nil, fmt.Errorf("wrap key: %w", err)
 	}
-	if _, err := w.Write(key); err != nil {
-		return nil, fmt.Errorf("wrap key: %w", err)
+	return blob, nil
+}
+
+// EncryptBytes encrypts data to recipients as a standard (binary) age file.
+func EncryptBytes(data []byte, recipients ...age.Recipient) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, recipients...)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(data); err != nil {
+		return nil, err
 	}
 	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("wrap key: %w", err)
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }
@@ -188,18 +197,7 @@ func EncryptWithPassphrase(data []byte, pass string, opts *ScryptOptions) ([]byt
 	if opts != nil && opts.WorkFactor > 0 {
 		r.SetWorkFactor(opts.WorkFactor)
 	}
-	var buf bytes.Buffer
-	w, err := age.Encrypt(&buf, r)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := w.Write(data); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return EncryptBytes(data, r)
 }
 
 // DecryptWithPassphrase opens data encrypted by EncryptWithPassphrase or age -p.

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"encoding/json"
+	"filippo.io/age"
 	"fmt"
 	"sort"
 	"strings"
@@ -73,20 +74,8 @@ func (v *Vault) AddRecipient(recipient, role, label string) (Recipient, error) {
 		if dup {
 			return &InputError{Field: "name", Reason: "another recipient already has this label"}
 		}
-		for _, g := range roleGroups[role] {
-			for _, ver := range keyVersions(tx, g) {
-				key, err := v.keys.key(tx, g, ver)
-				if err != nil {
-					return err
-				}
-				blob, err := crypto.WrapKey(key, r)
-				if err != nil {
-					return err
-				}
-				if err := tx.Bucket(bKeys).Bucket([]byte(g)).Bucket(versionBucketName(ver)).Put([]byte(rid), blob); err != nil {
-					return err
-				}
-			}
+		if err := v.wrapAllVersions(tx, roleGroups[role], rid, r, ""); err != nil {
+			return err
 		}
 		info := recipientInfo{Recipient: strings.TrimSpace(recipient), Role: role, Label: label, Added: v.now()}
 		if err := putJSON(rb, []byte(rid), info); err != nil {
@@ -177,24 +166,8 @@ func (v *Vault) RotateOwnerIdentity(newRecipient string) (res RotateResult, repl
 			return err
 		}
 		old := v.keys.actor
-		for _, g := range AllGroups {
-			for _, ver := range keyVersions(tx, g) {
-				key, err := v.keys.key(tx, g, ver)
-				if err != nil {
-					return err
-				}
-				blob, err := crypto.WrapKey(key, r)
-				if err != nil {
-					return err
-				}
-				vb := tx.Bucket(bKeys).Bucket([]byte(g)).Bucket(versionBucketName(ver))
-				if err := vb.Put([]byte(rid), blob); err != nil {
-					return err
-				}
-				if err := vb.Delete([]byte(old.ID)); err != nil {
-					return err
-				}
-			}
+		if err := v.wrapAllVersions(tx, AllGroups, rid, r, old.ID); err != nil {
+			return err
 		}
 		rb := tx.Bucket(bRecipients)
 		if err := rb.Delete([]byte(old.ID)); err != nil {
@@ -218,4 +191,31 @@ func (v *Vault) RotateOwnerIdentity(newRecipient string) (res RotateResult, repl
 		return res, true, fmt.Errorf("the new identity is in place, but rotating the keys failed (run shopvault rotate with the new identity): %w", err)
 	}
 	return res, true, nil
+}
+
+// wrapAllVersions wraps every version of groups' keys to r under rid, and
+// drops the wraps of replace (when set) in the same step.
+func (v *Vault) wrapAllVersions(tx *bolt.Tx, groups []string, rid string, r age.Recipient, replace string) error {
+	for _, g := range groups {
+		for _, ver := range keyVersions(tx, g) {
+			key, err := v.keys.key(tx, g, ver)
+			if err != nil {
+				return err
+			}
+			blob, err := crypto.WrapKey(key, r)
+			if err != nil {
+				return err
+			}
+			vb := tx.Bucket(bKeys).Bucket([]byte(g)).Bucket(versionBucketName(ver))
+			if err := vb.Put([]byte(rid), blob); err != nil {
+				return err
+			}
+			if replace != "" {
+				if err := vb.Delete([]byte(replace)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -191,18 +191,7 @@ func sealOutput(data []byte, rcpts []age.Recipient) ([]byte, error) {
 	if len(rcpts) == 0 {
 		return data, nil
 	}
-	var buf bytes.Buffer
-	w, err := crypto.EncryptTo(&buf, rcpts...)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := w.Write(data); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return crypto.EncryptBytes(data, rcpts...)
 }
 
 func newExportCmd(env *Env, g *Global) *cobra.Command {
