@@ -179,7 +179,7 @@ func TestParseRecipientKinds(t *testing.T) {
 			t.Errorf("ParseRecipient(%.20s…): %v", s, err)
 		}
 	}
-	for _, s := range []string{"", "age1bogus", "hello", "AGE-SECRET-"+"KEY-1XYZ"} {
+	for _, s := range []string{"", "age1bogus", "hello", "AGE-SECRET-" + "KEY-1XYZ"} {
 		if _, err := ParseRecipient(s, nil); err == nil {
 			t.Errorf("ParseRecipient(%q) accepted", s)
 		}
