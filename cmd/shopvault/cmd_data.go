@@ -105,7 +105,7 @@ rows. Exit 0 when every row went in, 5 when some were refused.`,
 					verb = "would import"
 				}
 				fmt.Fprintf(env.Out, "%s %d of %d rows (%s format): %d duplicates skipped, %d merged, %d refused\n", verb, res.Added, res.Rows, res.Format, res.Duplicates, res.Merged, res.Refused)
-				if !dry && args[0] != "-" && res.Added > 0 {
+				if !dry && args[0] != "-" && res.Added > 0 && res.Refused == 0 {
 					fmt.Fprintf(env.ErrOut, "shopvault: the customers are now in the encrypted vault; delete the plaintext source: shred -u %q (and empty it from Downloads, e-mail and cloud folders)\n", args[0])
 				}
 			}
