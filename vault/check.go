@@ -140,9 +140,17 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 			}
 			return nil
 		})
-		// Blind index entries point at records that list them.
+		// Blind index entries point at records that list them. Mid-rotation
+		// the previous index version is left whole until the end: skip it.
+		curIndex, err := currentVersion(tx, GroupIndex)
+		if err != nil {
+			return err
+		}
 		tx.Bucket(bIndex).ForEachBucket(func(name []byte) error {
 			ver, _ := parseVersionBucketName(name)
+			if ver != curIndex && tx.Bucket(bMeta).Get(mRotation) != nil {
+				return nil
+			}
 			return tx.Bucket(bIndex).Bucket(name).ForEach(func(k, _ []byte) error {
 				res.IndexEntries++
 				if len(k) != 1+crypto.TokenSize+idLen {

@@ -289,9 +289,9 @@ func (v *Vault) rotateRecord(tx *bolt.Tx, id recordID, m *recordMeta, r *rotatio
 			if err != nil {
 				return err
 			}
-			if err := v.deleteIndex(tx, id, m); err != nil {
-				return err
-			}
+			// The old version's entries are not deleted one by one (random
+			// writes); its whole bucket goes when the rotation finishes.
+			// Until then lookups see both versions, which name the same records.
 			ix, err := v.keys.indexer(tx, r.To[g])
 			if err != nil {
 				return err
