@@ -144,3 +144,14 @@ func FuzzStdinLine(f *testing.F) {
 		}
 	})
 }
+
+// SECURITY.md: stored values printed to a terminal cannot drive it.
+func TestSanitizeTerminal(t *testing.T) {
+	for in, want := range map[string]string{
+		"Lagos\x1b[31mred": "Lagos[31mred", "a\rb\nc": "abc", "tab\tok": "tab\tok", "\u009bcsi": "csi", "Ọládípọ̀": "Ọládípọ̀",
+	} {
+		if got := sanitizeTerminal(in); got != want {
+			t.Errorf("sanitizeTerminal(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
