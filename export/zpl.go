@@ -6,12 +6,6 @@ import (
 	"strings"
 )
 
-// ZPL at 203 dpi on a 4x6 in label: 812 x 1218 dots.
-const (
-	zplWidth  = 812
-	zplHeight = 1218
-)
-
 // ZPLField escapes a value for a ^FH field: every byte outside a small safe
 // set is written as _XX hex, so a customer field holding ^ or ~ (ZPL's
 // command prefixes) or a newline can never start a printer command.
@@ -29,8 +23,9 @@ func ZPLField(s string) string {
 	return b.String()
 }
 
-// WriteZPL writes one ^XA … ^XZ block per label, UTF-8 (^CI28), with the
-// alias as a Code 128 barcode.
+// WriteZPL writes one ^XA … ^XZ block per label for a 4x6 in label at
+// 203 dpi (812 x 1218 dots), UTF-8 (^CI28), with the alias as a Code 128
+// barcode.
 func WriteZPL(w io.Writer, labels []Label) error {
 	for _, l := range labels {
 		var b strings.Builder

@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -237,8 +236,6 @@ func auditChainOK(tx *bolt.Tx) error {
 	var rep AuditReport
 	return verifyChain(tx, &rep)
 }
-
-var _ = bytes.Equal
 
 // readActions are the audit actions that expose personal data.
 var readActions = map[string]bool{

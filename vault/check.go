@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -257,5 +256,3 @@ func describe(p CheckProblem) string {
 	}
 	return p.What
 }
-
-var _ = bytes.Equal

@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -466,5 +465,3 @@ func (v *Vault) mergeRecords(tx *bolt.Tx, keep, dup recordID) error {
 	}
 	return v.eraseInTx(tx, dup, dm, "merge")
 }
-
-var _ = hex.EncodeToString

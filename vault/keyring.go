@@ -19,7 +19,6 @@ type keyring struct {
 	sealers  map[string]*crypto.Sealer
 	indexers map[uint32]*crypto.BlindIndexer
 	actor    *actorInfo
-	resolved bool
 	ids      []age.Identity
 }
 

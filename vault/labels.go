@@ -1,8 +1,6 @@
 package vault
 
 import (
-	"strings"
-
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/shopvault/shopvault/crypto"
@@ -59,5 +57,3 @@ func (v *Vault) ForLabels(reqs []LabelRequest, withPhone bool) ([]LabelRecord, e
 	})
 	return out, err
 }
-
-var _ = strings.TrimSpace

@@ -3,7 +3,6 @@ package vault
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -245,15 +244,3 @@ func (v *Vault) Inventory(rules *Rules) (Inventory, error) {
 	})
 	return inv, err
 }
-
-// sortedConsents returns consent names in order (for the notice).
-func sortedConsents(m map[string]int) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-var _ = sortedConsents

@@ -12,6 +12,7 @@ import (
 
 	"filippo.io/age"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/shopvault/shopvault/crypto"
 )
@@ -116,10 +117,10 @@ func Open(path string, opts Options) (*Vault, error) {
 func openLocked(path string, opts Options, lock *fileLock) (*Vault, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockWait, ReadOnly: opts.ReadOnly})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, ErrLocked
 		}
-		if errors.Is(err, bolt.ErrInvalid) || errors.Is(err, bolt.ErrVersionMismatch) || errors.Is(err, bolt.ErrChecksum) {
+		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrVersionMismatch) || errors.Is(err, berrors.ErrChecksum) {
 			return nil, &IntegrityError{What: "the vault file is not a valid database: " + err.Error()}
 		}
 		return nil, fmt.Errorf("open vault: %w", err)
@@ -333,13 +334,9 @@ func getJSON(b *bolt.Bucket, key []byte, val any) (bool, error) {
 		return false, nil
 	}
 	if err := json.Unmarshal(data, val); err != nil {
-		return true, &IntegrityError{What: fmt.Sprintf("%s entry %x does not decode", bucketName(b), key)}
+		return true, &IntegrityError{What: fmt.Sprintf("stored entry %x does not decode", key)}
 	}
 	return true, nil
-}
-
-func bucketName(b *bolt.Bucket) string {
-	return "bucket"
 }
 
 func beUint64(b []byte) uint64 {

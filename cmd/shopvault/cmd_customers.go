@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -511,5 +510,3 @@ The new values are checked like add's, and the change is one transaction.`,
 	ff = addFieldFlags(c)
 	return c
 }
-
-var _ = time.Now
