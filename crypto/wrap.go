@@ -184,7 +184,8 @@ func ParseIdentityFile(data []byte, ui *plugin.ClientUI, passphrase func() (stri
 	return ids, nil
 }
 
-// scryptWorkFactor is age's own default unless a test lowers it.
+// ScryptOptions tune age's scrypt recipient; a zero WorkFactor keeps age's
+// own default (only tests lower it).
 type ScryptOptions struct{ WorkFactor int }
 
 // EncryptWithPassphrase encrypts data to a passphrase with age's scrypt

@@ -35,8 +35,6 @@ type Options struct {
 	Reason string
 	// Progress, when set, is told how far long operations are.
 	Progress func(done, total int)
-	// ScryptWorkFactor lowers age's scrypt cost; tests only.
-	ScryptWorkFactor int
 	// BatchSize is the number of records per transaction in long operations.
 	BatchSize int
 	// ImportBatchSize is the number of rows per import transaction: larger

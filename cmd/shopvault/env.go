@@ -243,7 +243,6 @@ func (g *Global) openVault(env *Env, keys, readOnly bool) (*vault.Vault, error) 
 	opts := vault.Options{
 		// --wait 0s means "do not wait": the vault's zero value means its default.
 		Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), ReadOnly: readOnly, Reason: g.Reason,
-		ScryptWorkFactor: env.ScryptWorkFactor,
 	}
 	if keys {
 		ids, err := g.loadIdentities(env)
