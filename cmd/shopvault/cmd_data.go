@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	"filippo.io/age"
@@ -77,16 +78,23 @@ rows. Exit 0 when every row went in, 5 when some were refused.`,
 				return err
 			}
 			defer v.Close()
+			// Problems arrive per batch (refusals while reading, duplicates
+			// at commit); they are reported in row order at the end.
+			var problems []vault.ImportProblem
 			res, err := v.Import(rows, vault.ImportOptions{DryRun: dry, Merge: merge, Report: func(p vault.ImportProblem) {
+				problems = append(problems, p)
+			}})
+			if env.StderrIsTTY {
+				fmt.Fprintln(env.ErrOut)
+			}
+			sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
+			for _, p := range problems {
 				if report != nil {
 					report.Write([]string{fmt.Sprint(p.Line), p.Field, p.Reason})
 				}
 				if !g.JSON {
 					fmt.Fprintf(env.ErrOut, "shopvault: row %d: %s\n", p.Line, strings.TrimSpace(p.Field+" "+p.Reason))
 				}
-			}})
-			if env.StderrIsTTY {
-				fmt.Fprintln(env.ErrOut)
 			}
 			if report != nil {
 				report.Flush()
