@@ -221,7 +221,12 @@ func addStdinRun(env *Env, g *Global, o *addOptions) error {
 		return &exitError{code: exitRefused, msg: fmt.Sprintf("reading stdin at line %d: %v", n+1, err), hint: "one JSON object per line, at most 1 MiB each; nothing was written"}
 	}
 	if len(batch) == 0 {
-		return usageErr("--stdin read no customers")
+		// An empty feed (a script with nothing new today) is not an error.
+		fmt.Fprintln(env.ErrOut, "shopvault: no customers on stdin; nothing was added")
+		if g.JSON {
+			return printJSON(env.Out, []map[string]string{})
+		}
+		return nil
 	}
 	v, err := g.openVault(env, true, false)
 	if err != nil {
