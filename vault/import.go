@@ -63,52 +63,37 @@ func (v *Vault) Import(src RowReader, o ImportOptions) (ImportResult, error) {
 	// Dry runs roll every batch back, so rows already "seen" in earlier
 	// batches are remembered here to still catch duplicates inside the file.
 	seen := map[string]int{}
+	// Reading and validating rows (phone parsing, Unicode normalisation,
+	// minimisation checks) runs on its own goroutine, ahead of the
+	// transactions: on two cores it overlaps with bbolt's writes.
+	items := make(chan prepared, 2*v.opts.ImportBatchSize)
+	done := make(chan struct{})
+	defer close(done)
+	go prepareRows(src, items, done)
 	batches := 0
 	for {
 		var batch []pendingRow
 		eof := false
 		for len(batch) < v.opts.ImportBatchSize {
-			row, err := src.Next()
-			if errors.Is(err, io.EOF) {
+			it := <-items
+			if it.eof {
 				eof = true
 				break
 			}
-			if err != nil {
-				var in *InputError
-				if errors.As(err, &in) {
-					res.Rows++
-					res.Refused++
-					report(ImportProblem{Line: row.Line, Field: in.Field, Reason: in.Reason})
-					if strings.Contains(in.Reason, "malformed") {
-						continue
-					}
+			if it.err != nil {
+				return res, it.err
+			}
+			res.Rows++
+			if it.problem != nil {
+				res.Refused++
+				report(*it.problem)
+				if it.last {
 					eof = true
 					break
 				}
-				return res, err
+				continue
 			}
-			res.Rows++
-			nc := NewCustomer{Fields: row.Fields, Consent: row.Consent}
-			if row.Created != "" {
-				t, err := ParseDate(row.Created)
-				if err != nil {
-					res.Refused++
-					report(ImportProblem{Line: row.Line, Field: "created", Reason: "is not a date (YYYY-MM-DD)"})
-					continue
-				}
-				nc.Created = t
-			}
-			norm, err := PrepareCustomer(nc)
-			if err != nil {
-				var in *InputError
-				if errors.As(err, &in) {
-					res.Refused++
-					report(ImportProblem{Line: row.Line, Field: in.Field, Reason: in.Reason})
-					continue
-				}
-				return res, err
-			}
-			batch = append(batch, pendingRow{row: row, nc: nc, norm: norm})
+			batch = append(batch, it.row)
 		}
 		if len(batch) > 0 {
 			if err := v.importBatch(batch, o, &res, seen, report); err != nil {
@@ -124,6 +109,72 @@ func (v *Vault) Import(src RowReader, o ImportOptions) (ImportResult, error) {
 		}
 		if eof {
 			return res, nil
+		}
+	}
+}
+
+// prepared is one row read and validated ahead of the transactions.
+type prepared struct {
+	row     pendingRow
+	problem *ImportProblem
+	last    bool // the problem ends the input (unreadable file)
+	err     error
+	eof     bool
+}
+
+func prepareRows(src RowReader, out chan<- prepared, done <-chan struct{}) {
+	send := func(p prepared) bool {
+		select {
+		case out <- p:
+			return true
+		case <-done:
+			return false
+		}
+	}
+	for {
+		row, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			send(prepared{eof: true})
+			return
+		}
+		if err != nil {
+			var in *InputError
+			if !errors.As(err, &in) {
+				send(prepared{err: err})
+				return
+			}
+			last := !strings.Contains(in.Reason, "malformed")
+			if !send(prepared{problem: &ImportProblem{Line: row.Line, Field: in.Field, Reason: in.Reason}, last: last}) || last {
+				send(prepared{eof: true})
+				return
+			}
+			continue
+		}
+		nc := NewCustomer{Fields: row.Fields, Consent: row.Consent}
+		if row.Created != "" {
+			t, err := ParseDate(row.Created)
+			if err != nil {
+				if !send(prepared{problem: &ImportProblem{Line: row.Line, Field: "created", Reason: "is not a date (YYYY-MM-DD)"}}) {
+					return
+				}
+				continue
+			}
+			nc.Created = t
+		}
+		norm, err := PrepareCustomer(nc)
+		if err != nil {
+			var in *InputError
+			if !errors.As(err, &in) {
+				send(prepared{err: err})
+				return
+			}
+			if !send(prepared{problem: &ImportProblem{Line: row.Line, Field: in.Field, Reason: in.Reason}}) {
+				return
+			}
+			continue
+		}
+		if !send(prepared{row: pendingRow{row: row, nc: nc, norm: norm}}) {
+			return
 		}
 	}
 }
