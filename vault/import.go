@@ -66,7 +66,7 @@ func (v *Vault) Import(src RowReader, o ImportOptions) (ImportResult, error) {
 	// Reading and validating rows (phone parsing, Unicode normalisation,
 	// minimisation checks) runs on its own goroutine, ahead of the
 	// transactions: on two cores it overlaps with bbolt's writes.
-	items := make(chan prepared, 2*v.opts.ImportBatchSize)
+	items := make(chan prepared, 1024)
 	done := make(chan struct{})
 	defer close(done)
 	go prepareRows(src, items, done)
