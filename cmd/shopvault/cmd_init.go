@@ -61,6 +61,9 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 	if _, err := os.Stat(path); err == nil {
 		return vault.ErrExists
 	}
+	if (o.Passphrase || o.GeneratePassphrase) && o.IdentityOut != "" {
+		return usageErr("with a passphrase the identity is kept inside the vault; --identity-out is for key-file vaults (use --recovery-sheet for a printed copy)")
+	}
 	if o.GeneratePassphrase && (o.Passphrase || g.PassphraseFile != "") {
 		return usageErr("--generate-passphrase makes the passphrase; do not also give --passphrase or --passphrase-file")
 	}
