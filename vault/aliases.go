@@ -12,18 +12,28 @@ import (
 	"github.com/shopvault/shopvault/crypto"
 )
 
-// resolve turns any live alias of a customer into its record. Unknown,
-// mistyped, revoked, expired and erased aliases give a NotFoundError that
-// says which.
-func (v *Vault) resolve(tx *bolt.Tx, text string) (recordID, *recordMeta, string, error) {
-	var id recordID
+// CanonicalAlias parses an alias as a person typed it; a malformed alias or
+// a wrong check character is a NotFoundError saying which.
+func CanonicalAlias(text string) (string, error) {
 	canon, err := crypto.ParseAlias(text)
 	if err != nil {
 		reason := "malformed"
 		if errors.Is(err, crypto.ErrAliasCheck) {
 			reason = "check"
 		}
-		return id, nil, "", &NotFoundError{Alias: text, Reason: reason}
+		return "", &NotFoundError{Alias: text, Reason: reason}
+	}
+	return canon, nil
+}
+
+// resolve turns any live alias of a customer into its record. Unknown,
+// mistyped, revoked, expired and erased aliases give a NotFoundError that
+// says which.
+func (v *Vault) resolve(tx *bolt.Tx, text string) (recordID, *recordMeta, string, error) {
+	var id recordID
+	canon, err := CanonicalAlias(text)
+	if err != nil {
+		return id, nil, "", err
 	}
 	shown := crypto.FormatAlias(canon)
 	var e aliasEntry

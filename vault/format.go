@@ -3,7 +3,6 @@ package vault
 import (
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	bolt "go.etcd.io/bbolt"
 	"io"
@@ -244,10 +243,6 @@ type Settings struct {
 	ShopContact           string `json:"shop_contact,omitempty"`
 	ReasonRequiredSupport bool   `json:"reason_required_support,omitempty"`
 }
-
-func hexDecode(s string) ([]byte, error) { return hex.DecodeString(s) }
-
-func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 
 // countKeys counts a bucket's keys; Stats is not exact inside a write
 // transaction that changed the bucket.

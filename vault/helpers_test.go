@@ -3,6 +3,7 @@ package vault
 import (
 	"math/rand/v2"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -82,13 +83,13 @@ func (f *fixture) openKeyless(t testing.TB) *Vault {
 
 func sampleCustomer(i int) NewCustomer {
 	return NewCustomer{Fields: map[string]string{
-		"name": "Ngozi Okafor " + itoa(i), "email": "ngozi" + itoa(i) + "@example.ng", "phone": "+234 803 555 " + pad4(i),
-		"line1": itoa(i) + " Awolowo Road", "city": "Ikoyi", "region": "Lagos", "postcode": "101233", "country": "NG", "note": "blue gate " + itoa(i),
+		"name": "Ngozi Okafor " + strconv.Itoa(i), "email": "ngozi" + strconv.Itoa(i) + "@example.ng", "phone": "+234 803 555 " + pad4(i),
+		"line1": strconv.Itoa(i) + " Awolowo Road", "city": "Ikoyi", "region": "Lagos", "postcode": "101233", "country": "NG", "note": "blue gate " + strconv.Itoa(i),
 	}}
 }
 
 func pad4(i int) string {
-	s := itoa(i % 10000)
+	s := strconv.Itoa(i % 10000)
 	for len(s) < 4 {
 		s = "0" + s
 	}

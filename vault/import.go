@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -502,7 +503,7 @@ func (v *Vault) mergeRecords(tx *bolt.Tx, keep, dup recordID) error {
 	var ships []shipment
 	sb.ForEach(func(k, data []byte) error {
 		var s shipment
-		if getErr := jsonUnmarshal(data, &s); getErr == nil && s.Record == dup.String() {
+		if getErr := json.Unmarshal(data, &s); getErr == nil && s.Record == dup.String() {
 			s.Record = keep.String()
 			keys = append(keys, append([]byte{}, k...))
 			ships = append(ships, s)

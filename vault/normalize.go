@@ -3,6 +3,7 @@ package vault
 import (
 	"net/mail"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -41,7 +42,7 @@ func NormalizeFields(fields map[string]string, existingCountry string) (map[stri
 			return nil, err
 		}
 		if n := utf8.RuneCountInString(val); n > fieldMaxRunes[name] {
-			return nil, &InputError{Field: name, Reason: "is too long (" + itoa(n) + " characters, at most " + itoa(fieldMaxRunes[name]) + ")"}
+			return nil, &InputError{Field: name, Reason: "is too long (" + strconv.Itoa(n) + " characters, at most " + strconv.Itoa(fieldMaxRunes[name]) + ")"}
 		}
 		if name != "phone" {
 			if err := refuseForbidden(name, val); err != nil {
@@ -74,19 +75,6 @@ func NormalizeFields(fields map[string]string, existingCountry string) (map[stri
 		out["phone"] = e164
 	}
 	return out, nil
-}
-
-func itoa(n int) string {
-	const digits = "0123456789"
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for n > 0 {
-		b = append([]byte{digits[n%10]}, b...)
-		n /= 10
-	}
-	return string(b)
 }
 
 // checkText refuses control characters and the invisible bidi overrides that

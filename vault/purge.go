@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -232,9 +233,9 @@ func dropFields(tx *bolt.Tx, id recordID, m *recordMeta, fields []string) (int, 
 		drop[fieldCode[f]] = true
 		delete(keep, f)
 		n++
-		if kind := kindByteForField(f); kind != 0 && vb != nil {
+		if kind := fieldKind[f]; kind != 0 && vb != nil {
 			if tokHex, ok := m.Index[kindNames[kind]]; ok {
-				tok, err := hexDecode(tokHex)
+				tok, err := hex.DecodeString(tokHex)
 				if err != nil {
 					return n, &IntegrityError{What: fmt.Sprintf("record %s has a bad index token", id)}
 				}
@@ -259,18 +260,6 @@ func dropFields(tx *bolt.Tx, id recordID, m *recordMeta, fields []string) (int, 
 	}
 	m.setFields(keep)
 	return n, putMeta(tx, id, m)
-}
-
-func kindByteForField(f string) byte {
-	switch f {
-	case "email":
-		return kindEmail
-	case "phone":
-		return kindPhone
-	case "name":
-		return kindName
-	}
-	return 0
 }
 
 // LastPurge reports when purge last ran (zero if never).

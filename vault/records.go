@@ -75,6 +75,9 @@ const (
 
 var kindNames = map[byte]string{kindEmail: "email", kindPhone: "phone", kindName: "name"}
 
+// fieldKind is the index kind of each indexed field (they share a name).
+var fieldKind = map[string]byte{"email": kindEmail, "phone": kindPhone, "name": kindName}
+
 func indexValues(fields map[string]string) map[byte]string {
 	out := map[byte]string{}
 	if e := fields["email"]; e != "" {

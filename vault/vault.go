@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -337,22 +338,16 @@ func getJSON(b *bolt.Bucket, key []byte, val any) (bool, error) {
 	return true, nil
 }
 
+// beUint64 reads a big-endian counter; a missing or short value reads as 0
+// (callers treat that as "none yet" or report it).
 func beUint64(b []byte) uint64 {
-	var x uint64
-	for _, c := range b {
-		x = x<<8 | uint64(c)
+	if len(b) != 8 {
+		return 0
 	}
-	return x
+	return binary.BigEndian.Uint64(b)
 }
 
-func beBytes(x uint64) []byte {
-	b := make([]byte, 8)
-	for i := 7; i >= 0; i-- {
-		b[i] = byte(x)
-		x >>= 8
-	}
-	return b
-}
+func beBytes(x uint64) []byte { return binary.BigEndian.AppendUint64(nil, x) }
 
 // Settings returns the vault-wide settings.
 func (v *Vault) Settings() (Settings, error) {

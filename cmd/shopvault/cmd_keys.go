@@ -218,7 +218,7 @@ key, so editing, dropping or reordering entries is detected by audit verify.`,
 			f.Since = t
 		}
 		if alias != "" {
-			canon, err := canonicalAlias(alias)
+			canon, err := vault.CanonicalAlias(alias)
 			if err != nil {
 				return f, err
 			}

@@ -1,27 +1,6 @@
 package main
 
-import (
-	"errors"
-
-	"github.com/spf13/cobra"
-
-	"github.com/shopvault/shopvault/crypto"
-	"github.com/shopvault/shopvault/vault"
-)
-
-// canonicalAlias parses an alias typed by a person, for filters that do not
-// resolve it (audit list --alias).
-func canonicalAlias(s string) (string, error) {
-	c, err := crypto.ParseAlias(s)
-	if err != nil {
-		reason := "malformed"
-		if errors.Is(err, crypto.ErrAliasCheck) {
-			reason = "check"
-		}
-		return "", &vault.NotFoundError{Alias: s, Reason: reason}
-	}
-	return c, nil
-}
+import "github.com/spf13/cobra"
 
 // completeAliases completes ALIAS arguments from the vault's metadata, which
 // needs no key; it stays silent when the vault cannot be read.
