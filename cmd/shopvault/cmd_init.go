@@ -1,10 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -117,7 +115,7 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 		if idPath == "" {
 			idPath = env.defaultIdentityPath()
 		}
-		if err := writeNewSecretFile(idPath, []byte(fmt.Sprintf("# shopvault owner identity, public key: %s\n%s\n", recipient, identity))); err != nil {
+		if err := writeNewSecretFile(idPath, identityFile(identity, recipient)); err != nil {
 			return err
 		}
 	}
@@ -145,32 +143,6 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 		fmt.Fprintf(env.ErrOut, "shopvault: owner identity %s (keep a copy: without it the data is lost)\n", idPath)
 	}
 	return nil
-}
-
-// writeNewSecretFile creates a 0600 file in a 0700 folder and refuses to
-// overwrite: an existing identity may be the only key to another vault.
-func writeNewSecretFile(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return &exitError{code: exitOther, msg: fmt.Sprintf("%s already exists; it may be the only key to another vault, so it is never overwritten", path), hint: "pass --identity-out with a new file name"}
-		}
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
-		return err
-	}
-	return f.Close()
 }
 
 // initGuide explains, on a terminal, where things are and that losing the

@@ -177,7 +177,7 @@ func rotateIdentityRun(env *Env, g *Global, out string, pq bool) error {
 	if err := v.Unlock(); err != nil {
 		return err
 	}
-	if err := writeNewSecretFile(out, []byte(fmt.Sprintf("# shopvault owner identity, public key: %s\n%s\n", recipient, identity))); err != nil {
+	if err := writeNewSecretFile(out, identityFile(identity, recipient)); err != nil {
 		return err
 	}
 	res, replaced, err := v.RotateOwnerIdentity(recipient)

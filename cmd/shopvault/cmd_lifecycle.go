@@ -62,7 +62,8 @@ withdrew consent or asked for erasure. They live in a TOML file
 			if path == "" {
 				path = env.defaultRulesPath()
 			}
-			if err := writeNewFile(path, []byte(vault.ExampleRules), 0o644); err != nil {
+			exists := &exitError{code: exitOther, msg: path + " already exists; it is never overwritten", hint: "edit it, or pass another --rules path"}
+			if err := createFile(path, []byte(vault.ExampleRules), 0o644, exists); err != nil {
 				return err
 			}
 			fmt.Fprintf(env.Out, "wrote %s\n", path)
@@ -100,31 +101,6 @@ withdrew consent or asked for erasure. They live in a TOML file
 	}
 	c.AddCommand(initC, check)
 	return c
-}
-
-func writeNewFile(path string, data []byte, mode os.FileMode) error {
-	if err := os.MkdirAll(dirOf(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return &exitError{code: exitOther, msg: path + " already exists; it is never overwritten", hint: "edit it, or pass another path"}
-		}
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndexByte(path, '/'); i > 0 {
-		return path[:i]
-	}
-	return "."
 }
 
 func newPurgeCmd(env *Env, g *Global) *cobra.Command {

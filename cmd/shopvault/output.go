@@ -2,8 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -80,4 +83,45 @@ func sanitizeTerminal(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// createFile writes data to a new file (in a 0700 folder, synced), and
+// never overwrites: exists is the error when the file is already there.
+// Nothing is left behind on failure.
+func createFile(path string, data []byte, mode os.FileMode, exists *exitError) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return exists
+		}
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
+}
+
+// writeNewSecretFile creates a 0600 key file; an existing one may be the
+// only key to another vault, so it is never overwritten.
+func writeNewSecretFile(path string, data []byte) error {
+	return createFile(path, data, 0o600, &exitError{code: exitOther,
+		msg:  path + " already exists; it may be the only key to another vault, so it is never overwritten",
+		hint: "pass a new file name (--identity-out)"})
+}
+
+// identityFile is the text of an identity file: the public key as a
+// comment (so a helper can send it to the owner), then the secret key.
+func identityFile(identity, recipient string) []byte {
+	return []byte(fmt.Sprintf("# shopvault owner identity, public key: %s\n%s\n", recipient, identity))
 }
