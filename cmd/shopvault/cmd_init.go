@@ -119,19 +119,26 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 			return err
 		}
 	}
+	// The sheet is written before the vault, so a bad path leaves nothing.
+	if o.RecoverySheet != "" {
+		if err := writeRecoverySheet(env, o.RecoverySheet, identity, recipient, path); err != nil {
+			if idPath != "" {
+				os.Remove(idPath)
+			}
+			return &exitError{code: exitOther, msg: "cannot write the recovery sheet " + o.RecoverySheet, hint: "pass a path in an existing folder; nothing was created"}
+		}
+	}
 	v, err := vault.Create(path, create)
 	if err != nil {
 		if idPath != "" {
 			os.Remove(idPath)
 		}
+		if o.RecoverySheet != "" {
+			os.Remove(o.RecoverySheet)
+		}
 		return err
 	}
 	v.Close()
-	if o.RecoverySheet != "" {
-		if err := writeRecoverySheet(env, o.RecoverySheet, identity, recipient, path); err != nil {
-			return fmt.Errorf("the vault was created, but the recovery sheet was not: %w", err)
-		}
-	}
 	if g.JSON {
 		return printJSON(env.Out, map[string]string{"vault": path, "identity": idPath, "recipient": recipient})
 	}
