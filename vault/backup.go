@@ -77,9 +77,6 @@ type RestoreResult struct {
 	Tombstones int `json:"tombstones"`
 }
 
-// ErrNotBackup means the file is not a shopvault backup.
-var ErrNotBackup = errors.New("not a shopvault backup")
-
 // Restore replaces the vault with a backup decrypted by the session's
 // identities. The current file is kept as PATH.before-restore until the new
 // one is in place and checked; then every erasure recorded in the current

@@ -1,6 +1,8 @@
 package vault
 
 import (
+	"slices"
+
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/shopvault/shopvault/crypto"
@@ -14,9 +16,9 @@ type LabelRecord struct {
 	Fields map[string]string
 }
 
-// LabelFields are the fields a label may print (name is cut to the first
-// name by the renderer unless asked; phone only when asked).
-var LabelFields = []string{"name", "phone", "line1", "line2", "city", "region", "postcode", "country"}
+// labelFields are the fields a label may print: the renderer cuts the name
+// to the first name unless asked; the phone is read only when asked.
+var labelFields = []string{"name", "line1", "line2", "city", "region", "postcode", "country"}
 
 // LabelRequest is one alias to print, with an optional order reference.
 type LabelRequest struct {
@@ -28,9 +30,9 @@ type LabelRequest struct {
 // shipping key and records one access-log entry naming every alias.
 func (v *Vault) ForLabels(reqs []LabelRequest, withPhone bool) ([]LabelRecord, error) {
 	var out []LabelRecord
-	want := []string{"name", "line1", "line2", "city", "region", "postcode", "country"}
+	want := labelFields
 	if withPhone {
-		want = append(want, "phone")
+		want = append(slices.Clone(labelFields), "phone")
 	}
 	err := v.update(func(tx *bolt.Tx) error {
 		if err := v.need(tx, GroupShipping); err != nil {
