@@ -182,9 +182,7 @@ func prepareRows(src RowReader, out chan<- prepared, done <-chan struct{}) {
 
 func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResult, seen map[string]int, report func(ImportProblem)) error {
 	before := *res
-	v.pending = newPendingPuts()
-	defer func() { v.pending = nil }()
-	err := v.update(func(tx *bolt.Tx) error {
+	err := v.updateBatch(func(tx *bolt.Tx) error {
 		if err := v.need(tx, SealedGroups[0], SealedGroups[1], SealedGroups[2], GroupIndex); err != nil {
 			return err
 		}
@@ -234,10 +232,6 @@ func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResu
 		if o.DryRun {
 			return errRollback
 		}
-		if err := v.pending.flush(tx); err != nil {
-			return err
-		}
-		v.pending = nil
 		e := AuditEntry{Action: "import", Count: len(aliases)}
 		if len(aliases) <= 100 {
 			e.Aliases = aliases

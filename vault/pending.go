@@ -50,6 +50,22 @@ func (p *pendingPuts) scanIndex(ver uint32, prefix []byte, fn func(key []byte)) 
 	}
 }
 
+// updateBatch is update for long operations (import, rotation, purge):
+// the random-key writes fn makes are collected and applied in key order
+// just before the commit.
+func (v *Vault) updateBatch(fn func(tx *bolt.Tx) error) error {
+	v.pending = newPendingPuts()
+	defer func() { v.pending = nil }()
+	return v.update(func(tx *bolt.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		p := v.pending
+		v.pending = nil
+		return p.flush(tx)
+	})
+}
+
 func (p *pendingPuts) flush(tx *bolt.Tx) error {
 	for ver, keys := range p.dels {
 		vb := tx.Bucket(bIndex).Bucket(versionBucketName(ver))

@@ -149,8 +149,7 @@ func (v *Vault) Purge(rules *Rules) (PurgeResult, error) {
 	res.Applied = true
 	for start := 0; start < len(res.Plan); start += v.opts.BatchSize {
 		batch := res.Plan[start:min(start+v.opts.BatchSize, len(res.Plan))]
-		v.pending = newPendingPuts()
-		err := v.update(func(tx *bolt.Tx) error {
+		err := v.updateBatch(func(tx *bolt.Tx) error {
 			erased := map[string]bool{}
 			var aliases []string
 			for _, it := range batch {
@@ -179,13 +178,8 @@ func (v *Vault) Purge(rules *Rules) (PurgeResult, error) {
 			if err := unlinkShipments(tx, erased); err != nil {
 				return err
 			}
-			if err := v.pending.flush(tx); err != nil {
-				return err
-			}
-			v.pending = nil
 			return v.appendAudit(tx, AuditEntry{Action: "purge", Aliases: aliases, Count: len(aliases), Detail: fmt.Sprintf("%d erased, %d fields dropped", len(erased), len(batch)-len(erased))})
 		})
-		v.pending = nil
 		if err != nil {
 			return res, err
 		}

@@ -177,8 +177,7 @@ func (v *Vault) runRotation() error {
 	batches := 0
 	for {
 		finished := false
-		v.pending = newPendingPuts()
-		err := v.update(func(tx *bolt.Tx) error {
+		err := v.updateBatch(func(tx *bolt.Tx) error {
 			var r rotation
 			if _, err := getJSON(tx.Bucket(bMeta), mRotation, &r); err != nil {
 				return err
@@ -209,17 +208,12 @@ func (v *Vault) runRotation() error {
 				n++
 			}
 			r.Done += n
-			if err := v.pending.flush(tx); err != nil {
-				return err
-			}
-			v.pending = nil
 			if k == nil {
 				finished = true
 				return v.finishRotation(tx, &r)
 			}
 			return putJSON(tx.Bucket(bMeta), mRotation, r)
 		})
-		v.pending = nil
 		if err != nil {
 			return err
 		}
