@@ -149,7 +149,9 @@ func (v *Vault) Purge(rules *Rules) (PurgeResult, error) {
 	res.Applied = true
 	for start := 0; start < len(res.Plan); start += v.opts.BatchSize {
 		batch := res.Plan[start:min(start+v.opts.BatchSize, len(res.Plan))]
+		erasedN, droppedN := 0, 0 // counted only once the batch commits
 		err := v.updateBatch(func(tx *bolt.Tx) error {
+			erasedN, droppedN = 0, 0
 			erased := map[string]bool{}
 			var aliases []string
 			for _, it := range batch {
@@ -166,14 +168,14 @@ func (v *Vault) Purge(rules *Rules) (PurgeResult, error) {
 						return err
 					}
 					erased[it.id.String()] = true
-					res.Erased++
+					erasedN++
 					continue
 				}
 				n, err := dropFields(tx, it.id, m, it.Fields)
 				if err != nil {
 					return err
 				}
-				res.Dropped += n
+				droppedN += n
 			}
 			if err := unlinkShipments(tx, erased); err != nil {
 				return err
@@ -183,6 +185,8 @@ func (v *Vault) Purge(rules *Rules) (PurgeResult, error) {
 		if err != nil {
 			return res, err
 		}
+		res.Erased += erasedN
+		res.Dropped += droppedN
 		if v.opts.Progress != nil {
 			v.opts.Progress(min(start+v.opts.BatchSize, len(res.Plan)), len(res.Plan))
 		}
