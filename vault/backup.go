@@ -88,30 +88,9 @@ func (v *Vault) Restore(src io.Reader) (RestoreResult, error) {
 	if err != nil {
 		return res, err
 	}
-	plain, err := crypto.DecryptFrom(src, ids...)
-	if err != nil {
-		if errors.Is(err, crypto.ErrNoIdentityMatch) {
-			return res, fmt.Errorf("%w: the identity given cannot open this backup", ErrWrongIdentity)
-		}
-		return res, &InputError{Field: "backup", Reason: "is not an age-encrypted shopvault backup"}
-	}
 	tmp := v.path + ".restore-tmp"
-	os.Remove(tmp)
 	defer os.Remove(tmp)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return res, err
-	}
-	if _, err := io.Copy(f, plain); err != nil {
-		f.Close()
-		return res, &InputError{Field: "backup", Reason: "could not be decrypted completely (truncated or corrupt)"}
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return res, err
-	}
-	f.Close()
-	if err := checkBackupFile(tmp); err != nil {
+	if err := decryptBackup(src, ids, tmp); err != nil {
 		return res, err
 	}
 	// Every erasure of the current vault is applied to the restored file
@@ -253,6 +232,21 @@ func RestoreFresh(path string, src io.Reader, ids []age.Identity) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
+	tmp := path + ".restore-tmp"
+	defer os.Remove(tmp)
+	if err := decryptBackup(src, ids, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// decryptBackup decrypts a backup into a new 0600 file at tmp and checks
+// that it is a vault of this format. The caller removes tmp.
+func decryptBackup(src io.Reader, ids []age.Identity, tmp string) error {
 	plain, err := crypto.DecryptFrom(src, ids...)
 	if err != nil {
 		if errors.Is(err, crypto.ErrNoIdentityMatch) {
@@ -260,9 +254,7 @@ func RestoreFresh(path string, src io.Reader, ids []age.Identity) error {
 		}
 		return &InputError{Field: "backup", Reason: "is not an age-encrypted shopvault backup"}
 	}
-	tmp := path + ".restore-tmp"
 	os.Remove(tmp)
-	defer os.Remove(tmp)
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
@@ -275,13 +267,8 @@ func RestoreFresh(path string, src io.Reader, ids []age.Identity) error {
 		f.Close()
 		return err
 	}
-	f.Close()
-	if err := checkBackupFile(tmp); err != nil {
+	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	syncDir(filepath.Dir(path))
-	return nil
+	return checkBackupFile(tmp)
 }

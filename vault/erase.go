@@ -126,26 +126,39 @@ func (v *Vault) Forget(alias string) (ForgetResult, error) {
 }
 
 // RequestErasure marks erasure_requested, for rules that act after a grace
-// period. It counts as the customer's activity.
+// period. Owner or support.
 func (v *Vault) RequestErasure(alias string) (ForgetResult, error) {
-	var res ForgetResult
+	var now time.Time
+	_, err := v.changeMeta(alias, RoleSupport, func(m *recordMeta) AuditEntry {
+		now = v.now()
+		m.ErasureRequested = &now
+		return AuditEntry{Action: "erasure request"}
+	})
+	return ForgetResult{Alias: alias, Requested: now}, err
+}
+
+// changeMeta is the shape of every metadata-only change to one customer:
+// check the role, resolve the alias, let change edit the metadata and name
+// the audit entry, store both in one transaction.
+func (v *Vault) changeMeta(alias, role string, change func(m *recordMeta) AuditEntry) (Customer, error) {
+	var c Customer
 	err := v.update(func(tx *bolt.Tx) error {
-		if err := v.requireRole(tx, RoleSupport); err != nil {
+		if err := v.requireRole(tx, role); err != nil {
 			return err
 		}
 		id, m, canon, err := v.resolve(tx, alias)
 		if err != nil {
 			return err
 		}
-		now := v.now()
-		m.ErasureRequested = &now
+		e := change(m)
 		if err := putMeta(tx, id, m); err != nil {
 			return err
 		}
-		res = ForgetResult{Alias: alias, Requested: now}
-		return v.appendAudit(tx, AuditEntry{Action: "erasure request", Aliases: []string{canon}})
+		c = customerFromMeta(id, m)
+		e.Aliases = []string{canon}
+		return v.appendAudit(tx, e)
 	})
-	return res, err
+	return c, err
 }
 
 // Tombstones lists erasures (record id and time only).

@@ -11,64 +11,38 @@ import (
 )
 
 // SetConsent grants or withdraws a consent purpose, with a timestamp.
-// Withdrawal is a retention trigger. Owner or support.
+// Withdrawal is a retention trigger; either counts as customer activity.
+// Owner or support.
 func (v *Vault) SetConsent(alias, purpose string, grant bool) (Customer, error) {
-	var c Customer
 	if err := ValidateConsent([]string{purpose}); err != nil {
-		return c, err
+		return Customer{}, err
 	}
-	err := v.update(func(tx *bolt.Tx) error {
-		if err := v.requireRole(tx, RoleSupport); err != nil {
-			return err
-		}
-		id, m, canon, err := v.resolve(tx, alias)
-		if err != nil {
-			return err
-		}
+	return v.changeMeta(alias, RoleSupport, func(m *recordMeta) AuditEntry {
 		now := v.now()
 		if m.Consent == nil {
 			m.Consent = map[string]Consent{}
 		}
 		m.Consent[purpose] = Consent{Granted: grant, At: now}
-		action := "consent grant"
+		m.LastActivity = now
 		if !grant {
 			m.ConsentWithdrawn = &now
-			action = "consent withdraw"
+			return AuditEntry{Action: "consent withdraw", Detail: purpose}
 		}
-		m.LastActivity = now
-		if err := putMeta(tx, id, m); err != nil {
-			return err
-		}
-		c = customerFromMeta(id, m)
-		return v.appendAudit(tx, AuditEntry{Action: action, Aliases: []string{canon}, Detail: purpose})
+		return AuditEntry{Action: "consent grant", Detail: purpose}
 	})
-	return c, err
 }
 
 // SetHold exempts a customer from retention rules until a date (a legal
 // hold, an open dispute). A zero until lifts the hold. Owner only.
 func (v *Vault) SetHold(alias string, until time.Time, reason string) (Customer, error) {
-	var c Customer
-	err := v.update(func(tx *bolt.Tx) error {
-		if err := v.requireRole(tx, RoleOwner); err != nil {
-			return err
-		}
-		id, m, canon, err := v.resolve(tx, alias)
-		if err != nil {
-			return err
-		}
+	return v.changeMeta(alias, RoleOwner, func(m *recordMeta) AuditEntry {
 		if until.IsZero() {
 			m.Hold = nil
-		} else {
-			m.Hold = &Hold{Until: until, Reason: reason}
+			return AuditEntry{Action: "hold", Detail: "lifted"}
 		}
-		if err := putMeta(tx, id, m); err != nil {
-			return err
-		}
-		c = customerFromMeta(id, m)
-		return v.appendAudit(tx, AuditEntry{Action: "hold", Aliases: []string{canon}, Detail: "until " + until.Format(time.DateOnly)})
+		m.Hold = &Hold{Until: until, Reason: reason}
+		return AuditEntry{Action: "hold", Detail: "until " + until.Format(time.DateOnly)}
 	})
-	return c, err
 }
 
 // SubjectExport is everything the vault holds about one customer.
