@@ -2,7 +2,6 @@ package vault
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -37,7 +36,7 @@ func (v *Vault) resolve(tx *bolt.Tx, text string) (recordID, *recordMeta, string
 	}
 	shown := crypto.FormatAlias(canon)
 	var e aliasEntry
-	ok, err := getJSON(tx.Bucket(bAliases), []byte(canon), &e)
+	ok, err := getAliasEntry(tx.Bucket(bAliases), []byte(canon), &e)
 	if err != nil {
 		return id, nil, "", err
 	}
@@ -126,7 +125,7 @@ func (v *Vault) aliasesOf(tx *bolt.Tx, id recordID) ([]AliasInfo, error) {
 	for k, _ := c.Seek(id[:]); k != nil && bytes.HasPrefix(k, id[:]); k, _ = c.Next() {
 		canon := string(k[idLen:])
 		var e aliasEntry
-		if _, err := getJSON(tx.Bucket(bAliases), []byte(canon), &e); err != nil {
+		if _, err := getAliasEntry(tx.Bucket(bAliases), []byte(canon), &e); err != nil {
 			return nil, err
 		}
 		live := e.Revoked == nil && e.Erased == nil && (e.Expires == nil || now.Before(*e.Expires))
@@ -145,7 +144,7 @@ func (v *Vault) RevokeAlias(alias string) error {
 			return err
 		}
 		var e aliasEntry
-		if _, err := getJSON(tx.Bucket(bAliases), []byte(canon), &e); err != nil {
+		if _, err := getAliasEntry(tx.Bucket(bAliases), []byte(canon), &e); err != nil {
 			return err
 		}
 		if e.Primary {
@@ -153,7 +152,7 @@ func (v *Vault) RevokeAlias(alias string) error {
 		}
 		now := v.now()
 		e.Revoked = &now
-		if err := putJSON(tx.Bucket(bAliases), []byte(canon), e); err != nil {
+		if err := putAliasEntry(tx.Bucket(bAliases), []byte(canon), e); err != nil {
 			return err
 		}
 		return v.appendAudit(tx, AuditEntry{Action: "alias revoke", Aliases: []string{canon}})
@@ -165,8 +164,8 @@ func (v *Vault) Aliases() ([]string, error) {
 	var out []string
 	err := v.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
-			var m recordMeta
-			if err := json.Unmarshal(data, &m); err != nil {
+			m, err := decodeMeta(data)
+			if err != nil {
 				return fmt.Errorf("record metadata: %w", err)
 			}
 			out = append(out, crypto.FormatAlias(m.Alias))

@@ -62,12 +62,12 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 				return nil
 			}
 			copy(id[:], k)
-			var m recordMeta
-			if err := json.Unmarshal(data, &m); err != nil {
+			m, err := decodeMeta(data)
+			if err != nil {
 				add(id.String(), "metadata does not decode")
 				return nil
 			}
-			metas[id] = &m
+			metas[id] = m
 			res.Records++
 			var groups []crypto.SealedGroup
 			if data := fb.Get(id[:]); data != nil {
@@ -112,7 +112,7 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 				add(id.String(), "the sealed value holds %d field(s) the record does not list", len(held))
 			}
 			if !metadataOnly && len(m.Index) > 0 {
-				vals, err := v.readFields(tx, id, &m, []string{"name", "email", "phone"})
+				vals, err := v.readFields(tx, id, m, []string{"name", "email", "phone"})
 				if err == nil {
 					ix, err := v.keys.indexer(tx, m.IndexVersion)
 					if err != nil {
@@ -178,7 +178,7 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 			var id recordID
 			copy(id[:], k[:idLen])
 			var e aliasEntry
-			if ok, err := getJSON(ab, k[idLen:], &e); !ok || err != nil || e.Record != id.String() {
+			if ok, err := getAliasEntry(ab, k[idLen:], &e); !ok || err != nil || e.Record != id.String() {
 				add(id.String(), "alias %s link is inconsistent", crypto.FormatAlias(string(k[idLen:])))
 			}
 			return nil
@@ -188,8 +188,8 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 			if _, err := crypto.ParseAlias(string(k)); err != nil {
 				add("", "stored alias %q fails its own check character", k)
 			}
-			var e aliasEntry
-			if err := json.Unmarshal(data, &e); err != nil {
+			e, err := decodeAlias(data)
+			if err != nil {
 				add("", "alias entry does not decode")
 				return nil
 			}

@@ -31,19 +31,15 @@ func (v *Vault) eraseInTx(tx *bolt.Tx, id recordID, m *recordMeta, by string) er
 	for _, k := range links {
 		alias := k[idLen:]
 		var e aliasEntry
-		if _, err := getJSON(ab, alias, &e); err != nil {
+		if _, err := getAliasEntry(ab, alias, &e); err != nil {
 			return err
 		}
 		e.Erased = &now
 		e.Note = ""
 		e.Courier = ""
 		if v.pending != nil {
-			data, err := json.Marshal(e)
-			if err != nil {
-				return err
-			}
-			v.pending.aliases[string(alias)] = data
-		} else if err := putJSON(ab, alias, e); err != nil {
+			v.pending.aliases[string(alias)] = encodeAlias(&e)
+		} else if err := putAliasEntry(ab, alias, e); err != nil {
 			return err
 		}
 		if err := rb.Delete(k); err != nil {

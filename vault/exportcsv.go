@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -20,8 +19,8 @@ func (v *Vault) ExportCustomers(fields []string, consent string, fn func(Custome
 			return err
 		}
 		err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
-			var m recordMeta
-			if err := json.Unmarshal(data, &m); err != nil {
+			m, err := decodeMeta(data)
+			if err != nil {
 				return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}
 			}
 			if consent != "" && !m.Consent[consent].Granted {
@@ -29,11 +28,11 @@ func (v *Vault) ExportCustomers(fields []string, consent string, fn func(Custome
 			}
 			var id recordID
 			copy(id[:], k)
-			vals, err := v.readFields(tx, id, &m, fields)
+			vals, err := v.readFields(tx, id, m, fields)
 			if err != nil {
 				return err
 			}
-			c := customerFromMeta(id, &m)
+			c := customerFromMeta(id, m)
 			c.Fields = vals
 			n++
 			return fn(c)

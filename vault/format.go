@@ -11,7 +11,12 @@ import (
 
 // FormatVersion is written at init and checked at every open; a vault with
 // another version is refused rather than misread. docs/format.md describes it.
-const FormatVersion = "1"
+const FormatVersion = "2"
+
+// formatReadable is the older format this version still opens: format 1
+// kept record metadata and alias entries as JSON, which decodeMeta and
+// decodeAlias still read; the first write marks the vault format 2.
+const formatReadable = "1"
 
 // Top-level buckets (docs/format.md has the full tree).
 var (

@@ -480,7 +480,7 @@ func (v *Vault) mergeRecords(tx *bolt.Tx, keep, dup recordID) error {
 	for _, a := range infos {
 		canon, _ := crypto.ParseAlias(a.Alias)
 		var e aliasEntry
-		if _, err := getJSON(tx.Bucket(bAliases), []byte(canon), &e); err != nil {
+		if _, err := getAliasEntry(tx.Bucket(bAliases), []byte(canon), &e); err != nil {
 			return err
 		}
 		e.Primary = false

@@ -2,7 +2,6 @@ package vault
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -114,19 +113,19 @@ func (v *Vault) plan(tx *bolt.Tx, rules *Rules, upcoming *Span) (PurgeResult, er
 	}
 	res.Plan = []PlanItem{}
 	err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
-		var m recordMeta
-		if err := json.Unmarshal(data, &m); err != nil {
+		m, err := decodeMeta(data)
+		if err != nil {
 			return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}
 		}
 		var id recordID
 		copy(id[:], k)
 		if m.Hold != nil && m.Hold.Until.After(horizon) {
-			if len(planRecord(rules, id, &m, horizon)) > 0 {
+			if len(planRecord(rules, id, m, horizon)) > 0 {
 				res.Held++
 			}
 			return nil
 		}
-		for _, it := range planRecord(rules, id, &m, horizon) {
+		for _, it := range planRecord(rules, id, m, horizon) {
 			if upcoming != nil && !it.Due.After(now) {
 				continue // already due: purge now, not upcoming
 			}

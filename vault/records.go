@@ -3,7 +3,6 @@ package vault
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -111,19 +110,19 @@ func indexKey(kind byte, token []byte, id recordID) []byte {
 }
 
 func loadMeta(tx *bolt.Tx, id recordID) (*recordMeta, error) {
-	var m recordMeta
-	ok, err := getJSON(tx.Bucket(bRecords), id[:], &m)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
+	data := tx.Bucket(bRecords).Get(id[:])
+	if data == nil {
 		return nil, nil
 	}
-	return &m, nil
+	m, err := decodeMeta(data)
+	if err != nil {
+		return nil, &IntegrityError{What: fmt.Sprintf("record %s metadata does not decode", id)}
+	}
+	return m, nil
 }
 
 func putMeta(tx *bolt.Tx, id recordID, m *recordMeta) error {
-	return putJSON(tx.Bucket(bRecords), id[:], m)
+	return tx.Bucket(bRecords).Put(id[:], encodeMeta(m))
 }
 
 // writeFields seals the given (normalised) values under the current group
@@ -344,12 +343,8 @@ func (v *Vault) putAlias(tx *bolt.Tx, alias string, id recordID, e aliasEntry) e
 // writeAliasEntry stores an alias entry (deferred in a batch) and its link.
 func (v *Vault) writeAliasEntry(tx *bolt.Tx, alias string, e aliasEntry, id recordID) error {
 	if v.pending != nil {
-		data, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		v.pending.aliases[alias] = data
-	} else if err := putJSON(tx.Bucket(bAliases), []byte(alias), e); err != nil {
+		v.pending.aliases[alias] = encodeAlias(&e)
+	} else if err := putAliasEntry(tx.Bucket(bAliases), []byte(alias), e); err != nil {
 		return err
 	}
 	return tx.Bucket(bRecAliases).Put(append(append([]byte{}, id[:]...), alias...), nil)
@@ -585,8 +580,8 @@ func (v *Vault) List(f ListFilter) ([]Customer, error) {
 		}
 		var aliases []string
 		err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
-			var m recordMeta
-			if err := json.Unmarshal(data, &m); err != nil {
+			m, err := decodeMeta(data)
+			if err != nil {
 				return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}
 			}
 			if f.Consent != "" && !m.Consent[f.Consent].Granted {
@@ -594,9 +589,9 @@ func (v *Vault) List(f ListFilter) ([]Customer, error) {
 			}
 			var id recordID
 			copy(id[:], k)
-			c := customerFromMeta(id, &m)
+			c := customerFromMeta(id, m)
 			if len(f.Fields) > 0 {
-				vals, err := v.readFields(tx, id, &m, f.Fields)
+				vals, err := v.readFields(tx, id, m, f.Fields)
 				if err != nil {
 					return err
 				}

@@ -197,11 +197,11 @@ func (v *Vault) runRotation() error {
 			for ; k != nil && n < v.opts.BatchSize; k, data = c.Next() {
 				var id recordID
 				copy(id[:], k)
-				var m recordMeta
-				if err := json.Unmarshal(data, &m); err != nil {
+				m, err := decodeMeta(data)
+				if err != nil {
 					return &IntegrityError{What: fmt.Sprintf("record %s metadata does not decode", id)}
 				}
-				if err := v.rotateRecord(tx, id, &m, &r); err != nil {
+				if err := v.rotateRecord(tx, id, m, &r); err != nil {
 					return err
 				}
 				r.Cursor = id.String()

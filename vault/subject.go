@@ -158,8 +158,8 @@ func (v *Vault) Inventory(rules *Rules) (Inventory, error) {
 	inv := Inventory{FieldsHeld: map[string]int{}, Consents: map[string]int{}, Recipients: map[string]int{}}
 	err := v.view(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
-			var m recordMeta
-			if err := json.Unmarshal(data, &m); err != nil {
+			m, err := decodeMeta(data)
+			if err != nil {
 				return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}
 			}
 			inv.Customers++

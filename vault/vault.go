@@ -131,7 +131,7 @@ func openLocked(path string, opts Options, lock *fileLock) (*Vault, error) {
 		if m == nil {
 			return ErrFormat
 		}
-		if f := m.Get(mFormat); !bytes.Equal(f, []byte(FormatVersion)) {
+		if f := m.Get(mFormat); !bytes.Equal(f, []byte(FormatVersion)) && !bytes.Equal(f, []byte(formatReadable)) {
 			return fmt.Errorf("%w: format version %q, this shopvault reads %q", ErrFormat, f, FormatVersion)
 		}
 		for _, b := range allBuckets {
@@ -297,7 +297,17 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		return tx.Bucket(bMeta).Put(mLastID, beBytes(v.ids.last))
+		m := tx.Bucket(bMeta)
+		// A format-1 vault is read as it is (its JSON values still decode)
+		// and marked format 2 at its first write, after which values
+		// written in the binary encoding are never handed to a reader that
+		// cannot decode them.
+		if !bytes.Equal(m.Get(mFormat), []byte(FormatVersion)) {
+			if err := m.Put(mFormat, []byte(FormatVersion)); err != nil {
+				return err
+			}
+		}
+		return m.Put(mLastID, beBytes(v.ids.last))
 	})
 	return classifyBoltErr(err)
 }
