@@ -119,7 +119,7 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 						return err
 					}
 					for kind, val := range indexValues(vals) {
-						if hex.EncodeToString(ix.Token(kindNames[kind], val)) != m.Index[kindNames[kind]] {
+						if tokenPrefix(m.Index[kindNames[kind]]) != hex.EncodeToString(ix.Token(kindNames[kind], val)) {
 							add(id.String(), "%s index token does not match the sealed value", kindNames[kind])
 						}
 					}
@@ -152,17 +152,17 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 			}
 			return tx.Bucket(bIndex).Bucket(name).ForEach(func(k, _ []byte) error {
 				res.IndexEntries++
-				if len(k) != 1+crypto.TokenSize+idLen {
+				if len(k) != 1+crypto.TokenSize+idLen && len(k) != 1+legacyTokenSize+idLen {
 					add("", "an index entry has a malformed key")
 					return nil
 				}
 				var id recordID
-				copy(id[:], k[1+crypto.TokenSize:])
+				copy(id[:], k[len(k)-idLen:])
 				m := metas[id]
 				kind := kindNames[k[0]]
 				if m == nil {
 					add(id.String(), "index entry for a missing record")
-				} else if m.IndexVersion != ver || m.Index[kind] != hex.EncodeToString(k[1:1+crypto.TokenSize]) {
+				} else if m.IndexVersion != ver || m.Index[kind] != hex.EncodeToString(k[1:len(k)-idLen]) {
 					add(id.String(), "stray %s index entry", kind)
 				}
 				return nil

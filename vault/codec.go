@@ -11,6 +11,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/crypto"
 )
 
 // The per-customer values (record metadata, alias entries) are a compact
@@ -328,4 +330,17 @@ func getAliasEntry(b *bolt.Bucket, alias []byte, e *aliasEntry) (bool, error) {
 
 func putAliasEntry(b *bolt.Bucket, alias []byte, e aliasEntry) error {
 	return b.Put(alias, encodeAlias(&e))
+}
+
+// legacyTokenSize is the blind-index token length of format 1.
+const legacyTokenSize = 16
+
+// tokenPrefix is the comparable part of a stored hex token: a format-1
+// token is longer, and its first crypto.TokenSize bytes are the token
+// format 2 computes for the same value.
+func tokenPrefix(tokHex string) string {
+	if len(tokHex) > 2*crypto.TokenSize {
+		return tokHex[:2*crypto.TokenSize]
+	}
+	return tokHex
 }

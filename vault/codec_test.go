@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -65,11 +66,11 @@ func TestDecodeRefusesDamagedValues(t *testing.T) {
 	m := recordMeta{Alias: "K7QMPTXRZ", Fields: []string{"name"}, Index: map[string]string{"name": "00112233445566778899aabbccddeeff"}, IndexVersion: 1}
 	good := encodeMeta(&m)
 	for name, data := range map[string][]byte{
-		"empty":          {},
+		"empty":           {},
 		"unknown version": append([]byte{9}, good[1:]...),
-		"truncated":      good[:len(good)-3],
-		"trailing bytes": append(append([]byte{}, good...), 0),
-		"bad json":       []byte("{not json"),
+		"truncated":       good[:len(good)-3],
+		"trailing bytes":  append(append([]byte{}, good...), 0),
+		"bad json":        []byte("{not json"),
 	} {
 		if _, err := decodeMeta(data); err == nil {
 			t.Errorf("%s: decoded without error", name)
@@ -104,6 +105,11 @@ func TestFormat1VaultStillOpens(t *testing.T) {
 					if err != nil {
 						return err
 					}
+					// Format 1's tokens were 16 bytes; the first 8 are
+					// format 2's token.
+					for kind, tok := range m.Index {
+						m.Index[kind] = tok + "aaaaaaaaaaaaaaaa"
+					}
 					js, _ = json.Marshal(m)
 				} else {
 					a, err := decodeAlias(data)
@@ -115,6 +121,18 @@ func TestFormat1VaultStillOpens(t *testing.T) {
 				if err := tx.Bucket(b).Put(k, js); err != nil {
 					return err
 				}
+			}
+		}
+		vb := tx.Bucket(bIndex).Bucket(versionBucketName(1))
+		var keys [][]byte
+		vb.ForEach(func(k, _ []byte) error { keys = append(keys, append([]byte{}, k...)); return nil })
+		for _, k := range keys {
+			legacy := append(append(append([]byte{}, k[:len(k)-idLen]...), bytes.Repeat([]byte{0xaa}, 8)...), k[len(k)-idLen:]...)
+			if err := vb.Delete(k); err != nil {
+				return err
+			}
+			if err := vb.Put(legacy, nil); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -141,8 +159,18 @@ func TestFormat1VaultStillOpens(t *testing.T) {
 	if format != FormatVersion {
 		t.Fatalf("after a write the vault says format %q, want %q", format, FormatVersion)
 	}
-	if res, err := v.Check(false); err != nil || len(res.Problems) != 0 {
+	if res, err := v.Check(false); err != nil || len(res.Problems) != 0 || res.IndexEntries != 2 {
 		t.Fatalf("check after upgrade: %+v, %v", res, err)
+	}
+	// Dropping the email keylessly removes its format-1 index entry.
+	if _, err := v.Edit(alias, map[string]string{"email": ""}); err != nil {
+		t.Fatal(err)
+	}
+	if found, err := v.Find(FindQuery{Email: "ada@example.com"}); err == nil || len(found) != 0 {
+		t.Fatalf("find after the email was removed: %v, %v", found, err)
+	}
+	if res, err := v.Check(false); err != nil || len(res.Problems) != 0 {
+		t.Fatalf("check after edit: %+v, %v", res, err)
 	}
 }
 

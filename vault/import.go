@@ -371,14 +371,14 @@ func findDuplicatePairs(tx *bolt.Tx) ([]DuplicatePair, error) {
 			return err
 		}
 		keep, reason, found := recordID{}, "", false
-		if e := m.Index["email"]; e != "" {
+		if e := tokenPrefix(m.Index["email"]); e != "" {
 			if first, ok := byEmail[e]; ok && !merged[first] {
 				keep, reason, found = first, "same email", true
 			}
 		}
 		pn := ""
 		if p, n := m.Index["phone"], m.Index["name"]; p != "" && n != "" {
-			pn = p + n
+			pn = tokenPrefix(p) + tokenPrefix(n)
 			if first, ok := byPhoneName[pn]; ok && !found && !merged[first] {
 				keep, reason, found = first, "same phone and name", true
 			}
@@ -392,7 +392,7 @@ func findDuplicatePairs(tx *bolt.Tx) ([]DuplicatePair, error) {
 			out = append(out, DuplicatePair{Keep: crypto.FormatAlias(km.Alias), Merge: crypto.FormatAlias(m.Alias), Reason: reason, keep: keep, merge: id})
 			return nil
 		}
-		if e := m.Index["email"]; e != "" {
+		if e := tokenPrefix(m.Index["email"]); e != "" {
 			byEmail[e] = id
 		}
 		if pn != "" {

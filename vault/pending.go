@@ -4,6 +4,8 @@ import (
 	"sort"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/crypto"
 )
 
 // pendingPuts holds a batch's writes to buckets with random keys (blind
@@ -19,7 +21,7 @@ type pendingPuts struct {
 	dels map[uint32][]string
 }
 
-const indexPrefixLen = 1 + 16
+const indexPrefixLen = 1 + crypto.TokenSize
 
 func newPendingPuts() *pendingPuts {
 	return &pendingPuts{index: map[uint32]map[string]map[string]bool{}, aliases: map[string][]byte{}, dels: map[uint32][]string{}}

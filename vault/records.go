@@ -548,14 +548,19 @@ func (v *Vault) lookup(tx *bolt.Tx, kind byte, value string) (map[recordID]bool,
 		if v.pending != nil {
 			v.pending.scanIndex(ver, prefix, func(k []byte) {
 				var id recordID
-				copy(id[:], k[len(prefix):])
+				copy(id[:], k[len(k)-idLen:])
 				out[id] = true
 			})
 		}
 		c := vb.Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			// The record id is the key's tail: format-1 keys hold a longer
+			// token that starts with the same bytes.
+			if len(k) < len(prefix)+idLen {
+				continue
+			}
 			var id recordID
-			copy(id[:], k[len(prefix):])
+			copy(id[:], k[len(k)-idLen:])
 			out[id] = true
 		}
 	}
