@@ -121,9 +121,11 @@ func (v *Vault) ListAliases(alias string) ([]AliasInfo, error) {
 func (v *Vault) aliasesOf(tx *bolt.Tx, id recordID) ([]AliasInfo, error) {
 	var out []AliasInfo
 	now := v.now()
-	c := tx.Bucket(bRecAliases).Cursor()
-	for k, _ := c.Seek(id[:]); k != nil && bytes.HasPrefix(k, id[:]); k, _ = c.Next() {
-		canon := string(k[idLen:])
+	m, err := loadMeta(tx, id)
+	if err != nil || m == nil {
+		return nil, err
+	}
+	for _, canon := range recordAliases(tx, id, m) {
 		var e aliasEntry
 		if _, err := getAliasEntry(tx.Bucket(bAliases), []byte(canon), &e); err != nil {
 			return nil, err
@@ -133,6 +135,23 @@ func (v *Vault) aliasesOf(tx *bolt.Tx, id recordID) ([]AliasInfo, error) {
 			Created: e.Created, Expires: e.Expires, Revoked: e.Revoked, Live: live})
 	}
 	return out, nil
+}
+
+// recordAliases lists a record's aliases, primary first. The primary is in
+// the record's metadata; only the others have a link in recaliases (format
+// 1 linked the primary too, so a link equal to it is skipped).
+func recordAliases(tx *bolt.Tx, id recordID, m *recordMeta) []string {
+	var out []string
+	if m.Alias != "" {
+		out = append(out, m.Alias)
+	}
+	c := tx.Bucket(bRecAliases).Cursor()
+	for k, _ := c.Seek(id[:]); k != nil && bytes.HasPrefix(k, id[:]); k, _ = c.Next() {
+		if a := string(k[idLen:]); a != m.Alias {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // RevokeAlias stops an alias from resolving. The primary alias cannot be

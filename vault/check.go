@@ -201,7 +201,11 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 				add(e.Record, "alias %s points to a missing record", crypto.FormatAlias(string(k)))
 				return nil
 			}
-			if tx.Bucket(bRecAliases).Get(append(append([]byte{}, id[:]...), k...)) == nil {
+			if e.Primary {
+				if metas[id].Alias != string(k) {
+					add(e.Record, "primary alias %s is not the record's primary", crypto.FormatAlias(string(k)))
+				}
+			} else if tx.Bucket(bRecAliases).Get(append(append([]byte{}, id[:]...), k...)) == nil {
 				add(e.Record, "alias %s has no link back", crypto.FormatAlias(string(k)))
 			}
 			return nil

@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -23,13 +22,8 @@ func (v *Vault) eraseInTx(tx *bolt.Tx, id recordID, m *recordMeta, by string) er
 	}
 	ab := tx.Bucket(bAliases)
 	rb := tx.Bucket(bRecAliases)
-	var links [][]byte
-	c := rb.Cursor()
-	for k, _ := c.Seek(id[:]); k != nil && bytes.HasPrefix(k, id[:]); k, _ = c.Next() {
-		links = append(links, append([]byte{}, k...))
-	}
-	for _, k := range links {
-		alias := k[idLen:]
+	for _, a := range recordAliases(tx, id, m) {
+		alias := []byte(a)
 		var e aliasEntry
 		if _, err := getAliasEntry(ab, alias, &e); err != nil {
 			return err
@@ -42,7 +36,7 @@ func (v *Vault) eraseInTx(tx *bolt.Tx, id recordID, m *recordMeta, by string) er
 		} else if err := putAliasEntry(ab, alias, e); err != nil {
 			return err
 		}
-		if err := rb.Delete(k); err != nil {
+		if err := rb.Delete(append(append([]byte{}, id[:]...), alias...)); err != nil {
 			return err
 		}
 	}

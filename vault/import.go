@@ -509,5 +509,6 @@ func (v *Vault) mergeRecords(tx *bolt.Tx, keep, dup recordID) error {
 			return err
 		}
 	}
+	dm.Alias = "" // moved to the kept record above: not to be marked erased
 	return v.eraseInTx(tx, dup, dm, "merge")
 }

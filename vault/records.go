@@ -347,6 +347,9 @@ func (v *Vault) writeAliasEntry(tx *bolt.Tx, alias string, e aliasEntry, id reco
 	} else if err := putAliasEntry(tx.Bucket(bAliases), []byte(alias), e); err != nil {
 		return err
 	}
+	if e.Primary {
+		return nil // the record's metadata names its primary alias
+	}
 	return tx.Bucket(bRecAliases).Put(append(append([]byte{}, id[:]...), alias...), nil)
 }
 
