@@ -110,11 +110,47 @@ func TestSealedRecordEncodingAndDrop(t *testing.T) {
 	}
 }
 
+// TestLegacyRecordFormatStillOpens: a group sealed with a full 24-byte
+// random nonce (format 0x02) parses, opens, and is written back as 0x02;
+// new sealings are 0x03 with 16 stored nonce bytes.
+func TestLegacyRecordFormatStillOpens(t *testing.T) {
+	s, _ := NewSealer(testKey(5), "shipping", 1)
+	g, err := s.SealGroup(newSeeded(9), 's', []byte("r"), []FieldValue{{"name", 1, []byte("Ann")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := EncodeRecord([]SealedGroup{g})
+	if data[0] != recordFormat || len(data) != 1+1+1+nonceRandomLen+1+1+1+3+16 {
+		t.Fatalf("new record: format %#x, %d bytes", data[0], len(data))
+	}
+	// Format 0x02 as the previous version wrote it: a full random nonce.
+	legacy := g
+	copy(legacy.Nonce[:], bytes.Repeat([]byte{0x5a}, len(legacy.Nonce)))
+	legacy.Fields = []SealedField{{Code: 1, Ciphertext: s.aead.Seal(nil, fieldNonce(legacy.Nonce, 1), []byte("Ann"), FieldAAD([]byte("r"), "name", 1))}}
+	old := EncodeRecord([]SealedGroup{legacy})
+	if old[0] != recordFormatLegacy {
+		t.Fatalf("a full nonce was written as format %#x", old[0])
+	}
+	for name, enc := range map[string][]byte{"0x02": old, "0x03": data} {
+		parsed, err := ParseRecord(enc)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if pt, err := s.OpenField(&parsed[0], []byte("r"), "name", 1); err != nil || string(pt) != "Ann" {
+			t.Fatalf("%s: opened %q, %v", name, pt, err)
+		}
+		if again := EncodeRecord(parsed); !bytes.Equal(again, enc) {
+			t.Fatalf("%s: re-encoding changed the bytes", name)
+		}
+	}
+}
+
 func FuzzParseRecord(f *testing.F) {
 	s, _ := NewSealer(testKey(4), "shipping", 3)
 	g, _ := s.SealGroup(newSeeded(1), 's', []byte("r"), []FieldValue{{"name", 1, []byte("Ann")}})
 	f.Add(EncodeRecord([]SealedGroup{g}))
 	f.Add([]byte{0x02})
+	f.Add([]byte{0x03, 's', 1})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		groups, err := ParseRecord(data)
 		if err != nil {
