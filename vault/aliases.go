@@ -183,7 +183,7 @@ func (v *Vault) Aliases() ([]string, error) {
 	var out []string
 	err := v.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
-			m, err := decodeMeta(data)
+			m, err := decodeRecord(tx, k, data)
 			if err != nil {
 				return fmt.Errorf("record metadata: %w", err)
 			}

@@ -53,7 +53,6 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 		}
 		res.AuditEntries = tx.Bucket(bAudit).Stats().KeyN
 		// Records and their sealed fields.
-		fb := tx.Bucket(bFields)
 		metas := map[recordID]*recordMeta{}
 		err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
 			var id recordID
@@ -62,7 +61,7 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 				return nil
 			}
 			copy(id[:], k)
-			m, err := decodeMeta(data)
+			m, err := decodeRecord(tx, k, data)
 			if err != nil {
 				add(id.String(), "metadata does not decode")
 				return nil
@@ -70,9 +69,9 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 			metas[id] = m
 			res.Records++
 			var groups []crypto.SealedGroup
-			if data := fb.Get(id[:]); data != nil {
+			if m.sealed != nil {
 				var err error
-				if groups, err = crypto.ParseRecord(data); err != nil {
+				if groups, err = crypto.ParseRecord(m.sealed); err != nil {
 					add(id.String(), "the sealed value does not parse")
 					return nil
 				}
@@ -130,11 +129,11 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 		if err != nil {
 			return err
 		}
-		// Sealed values that belong to no record.
-		fb.ForEach(func(k, _ []byte) error {
+		// Format-1 sealed values (kept apart) that belong to no record.
+		tx.Bucket(bFields).ForEach(func(k, _ []byte) error {
 			var id recordID
 			copy(id[:], k)
-			if len(k) != idLen || metas[id] == nil {
+			if len(k) != idLen || metas[id] == nil || !metas[id].sealedApart {
 				add(hex.EncodeToString(k), "a sealed value belongs to no record")
 			}
 			return nil

@@ -22,8 +22,11 @@ import (
 // encoding can change without a format bump of the whole file.
 
 const (
-	metaEncoding  = 1
-	aliasEncoding = 1
+	// metaEncoding 2 is metadata followed by the record's sealed value;
+	// 1 (written only by development builds) had the sealed value apart.
+	metaEncoding      = 2
+	metaEncodingApart = 1
+	aliasEncoding     = 1
 )
 
 // errDecode reports a value that does not parse; callers turn it into an
@@ -140,9 +143,9 @@ const (
 var indexKinds = []byte{kindEmail, kindPhone, kindName}
 
 // encodeMeta: version, alias, times, field bitmask, consent, hold, index
-// version and raw tokens (docs/format.md, "Record metadata").
+// version and raw tokens, then the sealed value (docs/format.md, "Records").
 func encodeMeta(m *recordMeta) []byte {
-	e := encoder{buf: make([]byte, 0, 128)}
+	e := encoder{buf: make([]byte, 0, 128+len(m.sealed))}
 	e.byte(metaEncoding)
 	e.string(m.Alias)
 	e.time(m.Created)
@@ -200,7 +203,7 @@ func encodeMeta(m *recordMeta) []byte {
 			}
 		}
 	}
-	return e.buf
+	return append(e.buf, m.sealed...)
 }
 
 func decodeMeta(data []byte) (*recordMeta, error) {
@@ -209,13 +212,15 @@ func decodeMeta(data []byte) (*recordMeta, error) {
 		if err := json.Unmarshal(data, &m); err != nil {
 			return nil, errDecode
 		}
+		m.sealedApart = true
 		return &m, nil
 	}
 	d := decoder{buf: data}
-	if d.byte() != metaEncoding {
+	version := d.byte()
+	if version != metaEncoding && version != metaEncodingApart {
 		return nil, errDecode
 	}
-	m := &recordMeta{}
+	m := &recordMeta{sealedApart: version == metaEncodingApart}
 	m.Alias = d.string()
 	m.Created = d.time()
 	m.Updated = d.time()
@@ -257,8 +262,25 @@ func decodeMeta(data []byte) (*recordMeta, error) {
 			}
 		}
 	}
+	if !m.sealedApart && d.err == nil && len(d.buf) > 0 {
+		m.sealed = d.buf
+		d.buf = nil
+	}
 	if err := d.end(); err != nil {
 		return nil, err
+	}
+	return m, nil
+}
+
+// decodeRecord decodes a records value, fetching a format-1 record's
+// sealed value from the fields bucket.
+func decodeRecord(tx *bolt.Tx, id []byte, data []byte) (*recordMeta, error) {
+	m, err := decodeMeta(data)
+	if err != nil {
+		return nil, err
+	}
+	if m.sealedApart {
+		m.sealed = tx.Bucket(bFields).Get(id)
 	}
 	return m, nil
 }

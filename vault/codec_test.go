@@ -25,8 +25,9 @@ func TestMetaEncodingRoundTrip(t *testing.T) {
 			IndexVersion: 7,
 			Index:        map[string]string{"email": "00112233445566778899aabbccddeeff", "name": "ffeeddccbbaa99887766554433221100"},
 		},
-		"no fields left": {Alias: "K7QMPTXRZ", Created: day, Updated: now, LastActivity: day},
-		"zero times":     {Alias: "K7QMPTXRZ"},
+		"with sealed value": {Alias: "K7QMPTXRZ", Created: day, Fields: []string{"name"}, sealed: []byte{0x03, 's', 1, 2, 3}},
+		"no fields left":    {Alias: "K7QMPTXRZ", Created: day, Updated: now, LastActivity: day},
+		"zero times":        {Alias: "K7QMPTXRZ"},
 	}
 	for name, m := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -69,7 +70,7 @@ func TestDecodeRefusesDamagedValues(t *testing.T) {
 		"empty":           {},
 		"unknown version": append([]byte{9}, good[1:]...),
 		"truncated":       good[:len(good)-3],
-		"trailing bytes":  append(append([]byte{}, good...), 0),
+		"trailing bytes":  append(append([]byte{metaEncodingApart}, good[1:]...), 0),
 		"bad json":        []byte("{not json"),
 	} {
 		if _, err := decodeMeta(data); err == nil {
@@ -109,6 +110,10 @@ func TestFormat1VaultStillOpens(t *testing.T) {
 					// format 2's token.
 					for kind, tok := range m.Index {
 						m.Index[kind] = tok + "aaaaaaaaaaaaaaaa"
+					}
+					// ... and kept the sealed value in its own bucket.
+					if err := tx.Bucket(bFields).Put(k, m.sealed); err != nil {
+						return err
 					}
 					js, _ = json.Marshal(m)
 				} else {
@@ -171,6 +176,16 @@ func TestFormat1VaultStillOpens(t *testing.T) {
 	}
 	if res, err := v.Check(false); err != nil || len(res.Problems) != 0 {
 		t.Fatalf("check after edit: %+v, %v", res, err)
+	}
+	// The edit moved the sealed value into the record's value.
+	v.db.View(func(tx *bolt.Tx) error {
+		if n := tx.Bucket(bFields).Stats().KeyN; n != 0 {
+			t.Errorf("%d sealed values still apart after the edit", n)
+		}
+		return nil
+	})
+	if c, err := v.Show(alias, []string{"name"}); err != nil || c.Fields["name"] != "Ada Obi" {
+		t.Fatalf("after the move: %v, %v", c.Fields, err)
 	}
 }
 

@@ -19,7 +19,7 @@ func (v *Vault) ExportCustomers(fields []string, consent string, fn func(Custome
 			return err
 		}
 		err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
-			m, err := decodeMeta(data)
+			m, err := decodeRecord(tx, k, data)
 			if err != nil {
 				return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}
 			}

@@ -23,8 +23,8 @@ var (
 	bMeta       = []byte("meta")       // format, settings, audit head, rotation progress
 	bKeys       = []byte("keys")       // group -> current, v<N> -> recipient id -> wrapped key
 	bRecipients = []byte("recipients") // recipient id -> recipientInfo JSON
-	bRecords    = []byte("records")    // record id -> recordMeta JSON (plaintext metadata)
-	bFields     = []byte("fields")     // record id -> sealed record (every sealed field)
+	bRecords    = []byte("records")    // record id -> plaintext metadata + sealed record
+	bFields     = []byte("fields")     // format 1 only: record id -> sealed record (moved into records on write)
 	bIndex      = []byte("index")      // v<N> -> kind || token || record id -> empty
 	bAliases    = []byte("aliases")    // canonical alias -> aliasEntry JSON
 	bRecAliases = []byte("recaliases") // record id || canonical alias -> empty
@@ -185,6 +185,14 @@ type recordMeta struct {
 	// keyless purge can delete its index entries without any key.
 	IndexVersion uint32            `json:"index_version,omitempty"`
 	Index        map[string]string `json:"index,omitempty"`
+
+	// sealed is the record's sealed value (crypto.EncodeRecord), stored
+	// after the metadata in the same bbolt value; nil when no field is
+	// left. It aliases the transaction's memory.
+	sealed []byte
+	// sealedApart: the sealed value still lives in the format-1 fields
+	// bucket; the next putMeta moves it in.
+	sealedApart bool
 }
 
 func (m *recordMeta) hasField(f string) bool {

@@ -113,7 +113,7 @@ func (v *Vault) plan(tx *bolt.Tx, rules *Rules, upcoming *Span) (PurgeResult, er
 	}
 	res.Plan = []PlanItem{}
 	err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
-		m, err := decodeMeta(data)
+		m, err := decodeRecord(tx, k, data)
 		if err != nil {
 			return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}
 		}
@@ -212,7 +212,7 @@ func (v *Vault) Purge(rules *Rules) (PurgeResult, error) {
 // dropFields deletes sealed values and their index entries: no decryption,
 // the sealed record is re-encoded without those fields.
 func dropFields(tx *bolt.Tx, id recordID, m *recordMeta, fields []string) (int, error) {
-	groups, err := loadSealed(tx, id)
+	groups, err := loadSealed(id, m)
 	if err != nil {
 		return 0, err
 	}
@@ -252,9 +252,7 @@ func dropFields(tx *bolt.Tx, id recordID, m *recordMeta, fields []string) (int, 
 		}
 		groups[i].Fields = kept
 	}
-	if err := putSealed(tx, id, groups); err != nil {
-		return n, err
-	}
+	setSealed(m, groups)
 	m.setFields(keep)
 	return n, putMeta(tx, id, m)
 }

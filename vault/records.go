@@ -114,15 +114,23 @@ func loadMeta(tx *bolt.Tx, id recordID) (*recordMeta, error) {
 	if data == nil {
 		return nil, nil
 	}
-	m, err := decodeMeta(data)
+	m, err := decodeRecord(tx, id[:], data)
 	if err != nil {
 		return nil, &IntegrityError{What: fmt.Sprintf("record %s metadata does not decode", id)}
 	}
 	return m, nil
 }
 
+// putMeta stores a record's metadata and sealed value as one value.
 func putMeta(tx *bolt.Tx, id recordID, m *recordMeta) error {
-	return tx.Bucket(bRecords).Put(id[:], encodeMeta(m))
+	if err := tx.Bucket(bRecords).Put(id[:], encodeMeta(m)); err != nil {
+		return err
+	}
+	if m.sealedApart {
+		m.sealedApart = false
+		return tx.Bucket(bFields).Delete(id[:])
+	}
+	return nil
 }
 
 // writeFields seals the given (normalised) values under the current group
@@ -153,9 +161,7 @@ func (v *Vault) writeFields(tx *bolt.Tx, id recordID, m *recordMeta, values map[
 		}
 		groups = append(groups, sg)
 	}
-	if err := putSealed(tx, id, groups); err != nil {
-		return err
-	}
+	setSealed(m, groups)
 	m.setFields(present)
 	if err := v.deleteIndex(tx, id, m); err != nil {
 		return err
@@ -186,26 +192,25 @@ func (v *Vault) writeFields(tx *bolt.Tx, id recordID, m *recordMeta, values map[
 	return nil
 }
 
-// putSealed stores a record's sealed groups, or deletes the value when no
-// field is left.
-func putSealed(tx *bolt.Tx, id recordID, groups []crypto.SealedGroup) error {
+// setSealed replaces a record's sealed value (nil when no field is left);
+// putMeta stores it.
+func setSealed(m *recordMeta, groups []crypto.SealedGroup) {
 	n := 0
 	for _, g := range groups {
 		n += len(g.Fields)
 	}
-	if n == 0 {
-		return tx.Bucket(bFields).Delete(id[:])
+	m.sealed = nil
+	if n > 0 {
+		m.sealed = crypto.EncodeRecord(groups)
 	}
-	return tx.Bucket(bFields).Put(id[:], crypto.EncodeRecord(groups))
 }
 
 // loadSealed parses a record's sealed value (nil when it holds no field).
-func loadSealed(tx *bolt.Tx, id recordID) ([]crypto.SealedGroup, error) {
-	data := tx.Bucket(bFields).Get(id[:])
-	if data == nil {
+func loadSealed(id recordID, m *recordMeta) ([]crypto.SealedGroup, error) {
+	if m.sealed == nil {
 		return nil, nil
 	}
-	groups, err := crypto.ParseRecord(data)
+	groups, err := crypto.ParseRecord(m.sealed)
 	if err != nil {
 		return nil, &IntegrityError{What: fmt.Sprintf("record %s: the sealed value does not parse", id)}
 	}
@@ -276,7 +281,7 @@ func (v *Vault) readFields(tx *bolt.Tx, id recordID, m *recordMeta, want []strin
 		}
 		if !loaded {
 			var err error
-			if groups, err = loadSealed(tx, id); err != nil {
+			if groups, err = loadSealed(id, m); err != nil {
 				return nil, err
 			}
 			loaded = true
@@ -588,7 +593,7 @@ func (v *Vault) List(f ListFilter) ([]Customer, error) {
 		}
 		var aliases []string
 		err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
-			m, err := decodeMeta(data)
+			m, err := decodeRecord(tx, k, data)
 			if err != nil {
 				return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}
 			}

@@ -197,7 +197,7 @@ func (v *Vault) runRotation() error {
 			for ; k != nil && n < v.opts.BatchSize; k, data = c.Next() {
 				var id recordID
 				copy(id[:], k)
-				m, err := decodeMeta(data)
+				m, err := decodeRecord(tx, k, data)
 				if err != nil {
 					return &IntegrityError{What: fmt.Sprintf("record %s metadata does not decode", id)}
 				}
@@ -241,7 +241,7 @@ func (v *Vault) rotateRecord(tx *bolt.Tx, id recordID, m *recordMeta, r *rotatio
 	for _, g := range r.Groups {
 		switch g {
 		case GroupShipping, GroupContact, GroupNotes:
-			groups, err := loadSealed(tx, id)
+			groups, err := loadSealed(id, m)
 			if err != nil {
 				return err
 			}
@@ -272,7 +272,8 @@ func (v *Vault) rotateRecord(tx *bolt.Tx, id recordID, m *recordMeta, r *rotatio
 				return err
 			}
 			*sg = resealed
-			if err := putSealed(tx, id, groups); err != nil {
+			setSealed(m, groups)
+			if err := putMeta(tx, id, m); err != nil {
 				return err
 			}
 		case GroupIndex:

@@ -158,7 +158,7 @@ func (v *Vault) Inventory(rules *Rules) (Inventory, error) {
 	inv := Inventory{FieldsHeld: map[string]int{}, Consents: map[string]int{}, Recipients: map[string]int{}}
 	err := v.view(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
-			m, err := decodeMeta(data)
+			m, err := decodeRecord(tx, k, data)
 			if err != nil {
 				return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}
 			}

@@ -51,8 +51,16 @@ func TestMovedCiphertextIsIntegrityFailure(t *testing.T) {
 		return nil
 	})
 	err := v.db.Update(func(tx *bolt.Tx) error {
-		fb := tx.Bucket(bFields)
-		return fb.Put(idB[:], append([]byte{}, fb.Get(idA[:])...))
+		mA, err := loadMeta(tx, idA)
+		if err != nil {
+			return err
+		}
+		mB, err := loadMeta(tx, idB)
+		if err != nil {
+			return err
+		}
+		mB.sealed = append([]byte{}, mA.sealed...)
+		return putMeta(tx, idB, mB)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -81,10 +89,10 @@ func TestCheckFindsFlippedByte(t *testing.T) {
 	}
 	v.db.Update(func(tx *bolt.Tx) error {
 		id, _, _, _ := v.resolve(tx, a)
-		fb := tx.Bucket(bFields)
-		val := append([]byte{}, fb.Get(id[:])...)
-		val[len(val)-3] ^= 0x40 // inside the last field: the note
-		return fb.Put(id[:], val)
+		rb := tx.Bucket(bRecords)
+		val := append([]byte{}, rb.Get(id[:])...)
+		val[len(val)-3] ^= 0x40 // inside the last sealed field: the note
+		return rb.Put(id[:], val)
 	})
 	res, err := v.Check(false)
 	if !errors.Is(err, ErrIntegrity) || len(res.Problems) != 1 || !strings.Contains(res.Problems[0].What, "note does not authenticate") {

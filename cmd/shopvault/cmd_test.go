@@ -77,14 +77,15 @@ func TestMovedCiphertextExits7(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Update(func(tx *bolt.Tx) error {
-		fb := tx.Bucket([]byte("fields"))
+		rb := tx.Bucket([]byte("records"))
 		var keys [][]byte
-		fb.ForEach(func(k, _ []byte) error {
+		rb.ForEach(func(k, _ []byte) error {
 			keys = append(keys, append([]byte{}, k...))
 			return nil
 		})
-		// copy the first record's sealed value over the second's
-		return fb.Put(keys[1], append([]byte{}, fb.Get(keys[0])...))
+		// copy the first record's value (metadata and sealed fields) over
+		// the second's
+		return rb.Put(keys[1], append([]byte{}, rb.Get(keys[0])...))
 	})
 	db.Close()
 	out.Reset()
