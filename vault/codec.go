@@ -228,15 +228,7 @@ func decodeMeta(data []byte) (*recordMeta, error) {
 	m.LastShipment = d.optTime()
 	m.ConsentWithdrawn = d.optTime()
 	m.ErasureRequested = d.optTime()
-	mask := d.uvarint()
-	if mask != 0 {
-		m.Fields = make([]string, 0, bits.OnesCount64(mask))
-		for _, f := range FieldNames {
-			if mask&(1<<fieldCode[f]) != 0 {
-				m.Fields = append(m.Fields, f)
-			}
-		}
-	}
+	m.Fields = fieldsOf(d.uvarint())
 	if n := d.uvarint(); n > 0 && d.err == nil {
 		if n > uint64(len(d.buf)) {
 			return nil, errDecode
@@ -270,6 +262,20 @@ func decodeMeta(data []byte) (*recordMeta, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// fieldsOf lists the fields of a bitmask (bit 1<<fieldCode), in display order.
+func fieldsOf(mask uint64) []string {
+	if mask == 0 {
+		return nil
+	}
+	out := make([]string, 0, bits.OnesCount64(mask))
+	for _, f := range FieldNames {
+		if mask&(1<<fieldCode[f]) != 0 {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // decodeRecord decodes a records value, fetching a format-1 record's

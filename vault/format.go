@@ -74,6 +74,14 @@ type idMinter struct {
 	rand io.Reader
 }
 
+// observe accounts for an id minted elsewhere (import's preparing
+// goroutine has its own minter) so later ids stay above it.
+func (m *idMinter) observe(id recordID) {
+	if t := binary.BigEndian.Uint64(id[:8]); t > m.last {
+		m.last = t
+	}
+}
+
 func (m *idMinter) next(now time.Time) (recordID, error) {
 	var id recordID
 	t := uint64(now.UnixNano())

@@ -46,6 +46,9 @@ type pendingRow struct {
 	row  ImportRow
 	nc   NewCustomer
 	norm map[string]string
+	// pre is the row sealed and indexed ahead of its transaction, nil
+	// when the session could not (it then fails in the transaction).
+	pre *sealedRecord
 }
 
 // Import streams rows into the vault in batches of transactions (constant
@@ -67,10 +70,16 @@ func (v *Vault) Import(src RowReader, o ImportOptions) (ImportResult, error) {
 	// Reading and validating rows (phone parsing, Unicode normalisation,
 	// minimisation checks) runs on its own goroutine, ahead of the
 	// transactions: on two cores it overlaps with bbolt's writes.
-	items := make(chan prepared, 1024)
+	// The queue holds a whole batch: the next batch is prepared (and
+	// sealed) while the current one is written and fsynced.
+	items := make(chan prepared, v.opts.ImportBatchSize)
 	done := make(chan struct{})
 	defer close(done)
-	go prepareRows(src, items, done)
+	ahead, err := v.aheadSealer()
+	if err != nil {
+		return res, err
+	}
+	go prepareRows(src, items, done, ahead)
 	batches := 0
 	for {
 		var batch []pendingRow
@@ -97,7 +106,7 @@ func (v *Vault) Import(src RowReader, o ImportOptions) (ImportResult, error) {
 			batch = append(batch, it.row)
 		}
 		if len(batch) > 0 {
-			if err := v.importBatch(batch, o, &res, seen, report); err != nil {
+			if err := v.importBatch(batch, o, &res, seen, report, ahead); err != nil {
 				return res, err
 			}
 			batches++
@@ -123,7 +132,7 @@ type prepared struct {
 	eof     bool
 }
 
-func prepareRows(src RowReader, out chan<- prepared, done <-chan struct{}) {
+func prepareRows(src RowReader, out chan<- prepared, done <-chan struct{}, ahead *aheadSealer) {
 	send := func(p prepared) bool {
 		select {
 		case out <- p:
@@ -174,21 +183,40 @@ func prepareRows(src RowReader, out chan<- prepared, done <-chan struct{}) {
 			}
 			continue
 		}
-		if !send(prepared{row: pendingRow{row: row, nc: nc, norm: norm}}) {
+		var pre *sealedRecord
+		if ahead != nil {
+			w, err := ahead.seal(norm)
+			if err != nil {
+				send(prepared{err: err})
+				return
+			}
+			pre = &w
+		}
+		// Only the normalised values travel on: the raw ones are garbage now.
+		row.Fields, nc.Fields = nil, nil
+		if !send(prepared{row: pendingRow{row: row, nc: nc, norm: norm, pre: pre}}) {
 			return
 		}
 	}
 }
 
-func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResult, seen map[string]int, report func(ImportProblem)) error {
+func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResult, seen map[string]int, report func(ImportProblem), ahead *aheadSealer) error {
 	before := *res
 	err := v.updateBatch(func(tx *bolt.Tx) error {
 		if err := v.need(tx, SealedGroups[0], SealedGroups[1], SealedGroups[2], GroupIndex); err != nil {
 			return err
 		}
+		current, err := ahead.current(tx)
+		if err != nil {
+			return err
+		}
 		var aliases []string
 		for _, p := range batch {
-			dup, dupDesc, err := v.findDuplicate(tx, p.norm, seen, o.DryRun)
+			pre := p.pre
+			if !current {
+				pre = nil
+			}
+			dup, dupDesc, err := v.findDuplicate(tx, p.norm, seen, o.DryRun, pre)
 			if err != nil {
 				return err
 			}
@@ -217,7 +245,7 @@ func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResu
 				report(ImportProblem{Line: p.row.Line, Field: dupField(p.norm), Reason: "duplicate of " + what + ": skipped"})
 				continue
 			}
-			a, _, err := v.addInTx(tx, p.nc, p.norm)
+			a, _, err := v.addInTx(tx, p.nc, p.norm, pre)
 			if err != nil {
 				return err
 			}
@@ -268,7 +296,7 @@ func dupKeys(norm map[string]string) []string {
 
 // findDuplicate applies the duplicate rule through the blind index: same
 // normalised email, or same phone and same name (households share phones).
-func (v *Vault) findDuplicate(tx *bolt.Tx, norm map[string]string, seen map[string]int, dry bool) (*recordID, string, error) {
+func (v *Vault) findDuplicate(tx *bolt.Tx, norm map[string]string, seen map[string]int, dry bool, pre *sealedRecord) (*recordID, string, error) {
 	if dry {
 		for _, k := range dupKeys(norm) {
 			if line, ok := seen[k]; ok {
@@ -276,9 +304,25 @@ func (v *Vault) findDuplicate(tx *bolt.Tx, norm map[string]string, seen map[stri
 			}
 		}
 	}
-	vals := indexValues(norm)
-	if e, ok := vals[kindEmail]; ok {
-		ids, err := v.lookup(tx, kindEmail, e)
+	// The normalised index values are computed only when a token must be
+	// (the row was not sealed ahead, or an older index version exists).
+	var vals map[byte]string
+	value := func(kind byte) func() string {
+		return func() string {
+			if vals == nil {
+				vals = indexValues(norm)
+			}
+			return vals[kind]
+		}
+	}
+	has := func(kind byte) bool {
+		if pre != nil {
+			return pre.token(kind) != nil
+		}
+		return value(kind)() != ""
+	}
+	if has(kindEmail) {
+		ids, err := v.lookupWith(tx, kindEmail, value(kindEmail), pre)
 		if err != nil {
 			return nil, "", err
 		}
@@ -286,17 +330,15 @@ func (v *Vault) findDuplicate(tx *bolt.Tx, norm map[string]string, seen map[stri
 			return &id, "", nil
 		}
 	}
-	p, okp := vals[kindPhone]
-	n, okn := vals[kindName]
-	if okp && okn {
-		byPhone, err := v.lookup(tx, kindPhone, p)
+	if has(kindPhone) && has(kindName) {
+		byPhone, err := v.lookupWith(tx, kindPhone, value(kindPhone), pre)
 		if err != nil {
 			return nil, "", err
 		}
 		if len(byPhone) == 0 {
 			return nil, "", nil
 		}
-		byName, err := v.lookup(tx, kindName, n)
+		byName, err := v.lookupWith(tx, kindName, value(kindName), pre)
 		if err != nil {
 			return nil, "", err
 		}

@@ -133,65 +133,6 @@ func putMeta(tx *bolt.Tx, id recordID, m *recordMeta) error {
 	return nil
 }
 
-// writeFields seals the given (normalised) values under the current group
-// keys, each group with a fresh nonce base, as the record's one sealed value;
-// replaces the record's index entries. Callers have checked the session
-// opens every group of the values.
-func (v *Vault) writeFields(tx *bolt.Tx, id recordID, m *recordMeta, values map[string]string) error {
-	present := map[string]bool{}
-	var groups []crypto.SealedGroup
-	for _, g := range SealedGroups {
-		var fv []crypto.FieldValue
-		for _, f := range FieldNames {
-			if FieldGroup[f] == g && values[f] != "" {
-				fv = append(fv, crypto.FieldValue{Name: f, Code: fieldCode[f], Value: []byte(values[f])})
-				present[f] = true
-			}
-		}
-		if len(fv) == 0 {
-			continue
-		}
-		s, err := v.keys.currentSealer(tx, g)
-		if err != nil {
-			return err
-		}
-		sg, err := s.SealGroup(v.opts.Rand, groupCode[g], id[:], fv)
-		if err != nil {
-			return err
-		}
-		groups = append(groups, sg)
-	}
-	setSealed(m, groups)
-	m.setFields(present)
-	if err := v.deleteIndex(tx, id, m); err != nil {
-		return err
-	}
-	ver, err := currentVersion(tx, GroupIndex)
-	if err != nil {
-		return err
-	}
-	ix, err := v.keys.indexer(tx, ver)
-	if err != nil {
-		return err
-	}
-	vb, err := tx.Bucket(bIndex).CreateBucketIfNotExists(versionBucketName(ver))
-	if err != nil {
-		return err
-	}
-	m.Index = map[string]string{}
-	m.IndexVersion = ver
-	for kind, val := range indexValues(values) {
-		tok := ix.Token(kindNames[kind], val)
-		if v.pending != nil {
-			v.pending.putIndex(ver, indexKey(kind, tok, id))
-		} else if err := vb.Put(indexKey(kind, tok, id), nil); err != nil {
-			return err
-		}
-		m.Index[kindNames[kind]] = hex.EncodeToString(tok)
-	}
-	return nil
-}
-
 // setSealed replaces a record's sealed value (nil when no field is left);
 // putMeta stores it.
 func setSealed(m *recordMeta, groups []crypto.SealedGroup) {
@@ -359,11 +300,19 @@ func (v *Vault) writeAliasEntry(tx *bolt.Tx, alias string, e aliasEntry, id reco
 }
 
 // addInTx adds one customer inside tx and returns its primary alias.
-func (v *Vault) addInTx(tx *bolt.Tx, nc NewCustomer, normalized map[string]string) (string, recordID, error) {
+// pre, when not nil, is the customer already sealed and indexed (by
+// import's preparing goroutine) under the keys current in tx.
+func (v *Vault) addInTx(tx *bolt.Tx, nc NewCustomer, normalized map[string]string, pre *sealedRecord) (string, recordID, error) {
 	now := v.now()
-	id, err := v.ids.next(now)
-	if err != nil {
-		return "", id, err
+	var id recordID
+	if pre != nil {
+		id = pre.id
+		v.ids.observe(id)
+	} else {
+		var err error
+		if id, err = v.ids.next(now); err != nil {
+			return "", id, err
+		}
 	}
 	created := now
 	if !nc.Created.IsZero() {
@@ -376,7 +325,11 @@ func (v *Vault) addInTx(tx *bolt.Tx, nc NewCustomer, normalized map[string]strin
 			m.Consent[c] = Consent{Granted: true, At: created}
 		}
 	}
-	if err := v.writeFields(tx, id, m, normalized); err != nil {
+	if pre != nil {
+		if err := v.applySealed(tx, m, *pre); err != nil {
+			return "", id, err
+		}
+	} else if err := v.writeFields(tx, id, m, normalized); err != nil {
 		return "", id, err
 	}
 	alias, err := v.mintAlias(tx)
@@ -417,7 +370,7 @@ func (v *Vault) Add(nc NewCustomer) (string, error) {
 		if err := v.need(tx, append(groupsOf(keysOf(norm)), GroupIndex)...); err != nil {
 			return err
 		}
-		a, _, err := v.addInTx(tx, nc, norm)
+		a, _, err := v.addInTx(tx, nc, norm, nil)
 		if err != nil {
 			return err
 		}
@@ -542,17 +495,30 @@ func (v *Vault) Find(q FindQuery) ([]Customer, error) {
 // lookup returns the records whose index token for (kind, value) matches, in
 // every index key version present (more than one only mid-rotation).
 func (v *Vault) lookup(tx *bolt.Tx, kind byte, value string) (map[recordID]bool, error) {
+	return v.lookupWith(tx, kind, func() string { return value }, nil)
+}
+
+// lookupWith is lookup reusing the tokens of a record sealed ahead (same
+// value) for the index version they were computed under.
+func (v *Vault) lookupWith(tx *bolt.Tx, kind byte, value func() string, pre *sealedRecord) (map[recordID]bool, error) {
 	out := map[recordID]bool{}
 	for _, ver := range keyVersions(tx, GroupIndex) {
 		vb := tx.Bucket(bIndex).Bucket(versionBucketName(ver))
 		if vb == nil {
 			continue
 		}
-		ix, err := v.keys.indexer(tx, ver)
-		if err != nil {
-			return nil, err
+		var tok []byte
+		if pre != nil && pre.indexVersion == ver {
+			tok = pre.token(kind)
 		}
-		prefix := append([]byte{kind}, ix.Token(kindNames[kind], value)...)
+		if tok == nil {
+			ix, err := v.keys.indexer(tx, ver)
+			if err != nil {
+				return nil, err
+			}
+			tok = ix.Token(kindNames[kind], value())
+		}
+		prefix := append([]byte{kind}, tok...)
 		if v.pending != nil {
 			v.pending.scanIndex(ver, prefix, func(k []byte) {
 				var id recordID
@@ -713,7 +679,7 @@ func (v *Vault) AddAll(batch []NewCustomer) ([]string, error) {
 		}
 		var canon []string
 		for i, nc := range batch {
-			a, _, err := v.addInTx(tx, nc, norms[i])
+			a, _, err := v.addInTx(tx, nc, norms[i], nil)
 			if err != nil {
 				return err
 			}
