@@ -501,12 +501,17 @@ func (v *Vault) lookup(tx *bolt.Tx, kind byte, value string) (map[recordID]bool,
 // lookupWith is lookup reusing the tokens of a record sealed ahead (same
 // value) for the index version they were computed under.
 func (v *Vault) lookupWith(tx *bolt.Tx, kind byte, value func() string, pre *sealedRecord) (map[recordID]bool, error) {
-	out := map[recordID]bool{}
-	for _, ver := range keyVersions(tx, GroupIndex) {
-		vb := tx.Bucket(bIndex).Bucket(versionBucketName(ver))
-		if vb == nil {
-			continue
+	var out map[recordID]bool // allocated on the first match: most lookups of an import find none
+	add := func(k []byte) {
+		if out == nil {
+			out = map[recordID]bool{}
 		}
+		var id recordID
+		copy(id[:], k[len(k)-idLen:])
+		out[id] = true
+	}
+	for _, ib := range v.indexBuckets(tx) {
+		ver := ib.version
 		var tok []byte
 		if pre != nil && pre.indexVersion == ver {
 			tok = pre.token(kind)
@@ -520,25 +525,49 @@ func (v *Vault) lookupWith(tx *bolt.Tx, kind byte, value func() string, pre *sea
 		}
 		prefix := append([]byte{kind}, tok...)
 		if v.pending != nil {
-			v.pending.scanIndex(ver, prefix, func(k []byte) {
-				var id recordID
-				copy(id[:], k[len(k)-idLen:])
-				out[id] = true
-			})
+			v.pending.scanIndex(ver, prefix, add)
 		}
-		c := vb.Cursor()
+		c := ib.cursor
+		if c == nil {
+			continue
+		}
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			// The record id is the key's tail: format-1 keys hold a longer
 			// token that starts with the same bytes.
-			if len(k) < len(prefix)+idLen {
-				continue
+			if len(k) >= len(prefix)+idLen {
+				add(k)
 			}
-			var id recordID
-			copy(id[:], k[len(k)-idLen:])
-			out[id] = true
 		}
 	}
 	return out, nil
+}
+
+// indexBucket is one index version's bucket with a cursor for lookups.
+type indexBucket struct {
+	version uint32
+	cursor  *bolt.Cursor
+}
+
+// indexBuckets lists the index version buckets present. A batch keeps
+// them for all its lookups: its own new entries are pending until the
+// end, so a bucket it creates meanwhile holds nothing to find yet.
+func (v *Vault) indexBuckets(tx *bolt.Tx) []indexBucket {
+	if v.pending != nil && v.pending.indexBuckets != nil {
+		return v.pending.indexBuckets
+	}
+	out := []indexBucket{}
+	for _, ver := range keyVersions(tx, GroupIndex) {
+		// A version without a bucket yet still has pending entries to scan.
+		ib := indexBucket{version: ver}
+		if vb := tx.Bucket(bIndex).Bucket(versionBucketName(ver)); vb != nil {
+			ib.cursor = vb.Cursor()
+		}
+		out = append(out, ib)
+	}
+	if v.pending != nil {
+		v.pending.indexBuckets = out
+	}
+	return out
 }
 
 // ListFilter selects customers for list.
