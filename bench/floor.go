@@ -3,7 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/csv"
-	"encoding/json"
+	"encoding/binary"
 	"io"
 	"os"
 	"sort"
@@ -16,8 +16,9 @@ import (
 
 // floor is the least work an import can do: read the CSV, seal each
 // record's fields in their groups, compute three blind index tokens, and put
-// record, metadata, index and alias entries into bbolt in batches of 10,000
-// with sorted keys. No validation, normalisation, duplicate check or CLI.
+// the record (metadata and sealed value in one value, as vault format 2
+// stores it), index and alias entries into bbolt in batches of 10,000 with
+// sorted keys. No validation, normalisation, duplicate check or CLI.
 func floor(csvPath, dbPath string) {
 	os.Remove(dbPath)
 	db, err := bolt.Open(dbPath, 0o600, nil)
@@ -38,8 +39,8 @@ func floor(csvPath, dbPath string) {
 	var seq uint64 = uint64(time.Now().UnixNano())
 	type kv struct{ k, v []byte }
 	for done := false; !done; {
-		var fields, metas, index, aliases []kv
-		for len(metas) < 10000 {
+		var records, index, aliases []kv
+		for len(records) < 10000 {
 			rec, err := r.Read()
 			if err == io.EOF {
 				done = true
@@ -69,24 +70,33 @@ func floor(csvPath, dbPath string) {
 				must(err)
 				groups = append(groups, sg)
 			}
-			fields = append(fields, kv{id, crypto.EncodeRecord(groups)})
 			alias, _ := crypto.MintAlias(rand.Reader)
-			meta, _ := json.Marshal(map[string]any{"alias": alias, "created": time.Now().UTC().Truncate(time.Second)})
-			metas = append(metas, kv{id, meta})
-			for _, k := range []string{"email", "phone", "name"} {
-				index = append(index, kv{append(append([]byte(k[:1]), ix.Token(k, rec[indexOf(header, k)])...), id...), nil})
+			// metadata of the same size as vault's encoding: alias, three
+			// times, field mask, index version and the three tokens
+			meta := append([]byte{2, 9}, alias...)
+			now := time.Now().UTC()
+			for range 3 {
+				meta = binary.AppendVarint(append(meta, 1), now.Unix())
+				meta = binary.AppendUvarint(meta, uint64(now.Nanosecond()))
 			}
-			aliases = append(aliases, kv{[]byte(alias), id})
+			meta = append(meta, 0, 0, 0, 0xfe, 0x07, 0, 2, 1, 7)
+			for _, k := range []string{"email", "phone", "name"} {
+				tok := ix.Token(k, rec[indexOf(header, k)])
+				meta = append(append(meta, byte(len(tok))), tok...)
+				index = append(index, kv{append(append([]byte(k[:1]), tok...), id...), nil})
+			}
+			records = append(records, kv{id, append(meta, crypto.EncodeRecord(groups)...)})
+			aliases = append(aliases, kv{[]byte(alias), append(append([]byte{1, 12}, id...), 1, 1, 0, 0, 0, 0, 0)})
 		}
 		sort.Slice(index, func(i, j int) bool { return string(index[i].k) < string(index[j].k) })
 		sort.Slice(aliases, func(i, j int) bool { return string(aliases[i].k) < string(aliases[j].k) })
 		must(db.Update(func(tx *bolt.Tx) error {
-			for name, list := range map[string][]kv{"fields": fields, "records": metas, "index": index, "aliases": aliases} {
+			for name, list := range map[string][]kv{"records": records, "index": index, "aliases": aliases} {
 				b, err := tx.CreateBucketIfNotExists([]byte(name))
 				if err != nil {
 					return err
 				}
-				if name == "fields" || name == "records" {
+				if name == "records" {
 					b.FillPercent = 0.95
 				}
 				for _, e := range list {
