@@ -2,8 +2,8 @@ package main
 
 import (
 	"crypto/rand"
-	"encoding/csv"
 	"encoding/binary"
+	"encoding/csv"
 	"io"
 	"os"
 	"sort"

@@ -57,8 +57,8 @@ type pendingRow struct {
 // customer or an earlier row) is reported and skipped, or merged. A batch
 // commits whole or not at all, so an interrupted import keeps what it
 // committed and a rerun skips those rows as duplicates.
-func (v *Vault) Import(src RowReader, o ImportOptions) (ImportResult, error) {
-	res := ImportResult{Format: src.Format(), DryRun: o.DryRun}
+func (v *Vault) Import(src RowReader, o ImportOptions) (res ImportResult, err error) {
+	res = ImportResult{Format: src.Format(), DryRun: o.DryRun}
 	report := func(p ImportProblem) {
 		if o.Report != nil {
 			o.Report(p)
@@ -78,6 +78,20 @@ func (v *Vault) Import(src RowReader, o ImportOptions) (ImportResult, error) {
 	ahead, err := v.aheadSealer()
 	if err != nil {
 		return res, err
+	}
+	if !o.DryRun {
+		if err := v.completeTail(); err != nil {
+			return res, err
+		}
+		v.tail = newImportTail()
+		defer func() {
+			v.tail = nil
+			// Normally the last batch wrote the tail; after a failed
+			// batch this tries once more (else the next command does).
+			if !errors.Is(err, ErrCrashHook) {
+				v.completeTail()
+			}
+		}()
 	}
 	go prepareRows(src, items, done, ahead)
 	batches := 0
@@ -106,7 +120,7 @@ func (v *Vault) Import(src RowReader, o ImportOptions) (ImportResult, error) {
 			batch = append(batch, it.row)
 		}
 		if len(batch) > 0 {
-			if err := v.importBatch(batch, o, &res, seen, report, ahead); err != nil {
+			if err := v.importBatch(batch, o, &res, seen, report, ahead, eof); err != nil {
 				return res, err
 			}
 			batches++
@@ -200,7 +214,7 @@ func prepareRows(src RowReader, out chan<- prepared, done <-chan struct{}, ahead
 	}
 }
 
-func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResult, seen map[string]int, report func(ImportProblem), ahead *aheadSealer) error {
+func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResult, seen map[string]int, report func(ImportProblem), ahead *aheadSealer, final bool) error {
 	before := *res
 	err := v.updateBatch(func(tx *bolt.Tx) error {
 		if err := v.need(tx, SealedGroups[0], SealedGroups[1], SealedGroups[2], GroupIndex); err != nil {
@@ -265,14 +279,23 @@ func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResu
 			e.Aliases = aliases
 		}
 		return v.appendAudit(tx, e)
+	}, func(tx *bolt.Tx) error {
+		if v.tail != nil && v.tail.rows > 0 && (final || v.tail.rows >= v.tailRows()) {
+			return indexTail(tx)
+		}
+		return nil
 	})
 	if errors.Is(err, errRollback) {
 		return nil
 	}
 	if err != nil {
 		*res = before
+		return err
 	}
-	return err
+	if v.tail != nil && (final || v.tail.rows >= v.tailRows()) {
+		v.tail = newImportTail()
+	}
+	return nil
 }
 
 func dupField(norm map[string]string) string {

@@ -276,6 +276,9 @@ func (v *Vault) mintAlias(tx *bolt.Tx) (string, error) {
 				continue
 			}
 		}
+		if v.tail != nil && v.tail.hasAlias(a) {
+			continue
+		}
 		return a, nil
 	}
 	return "", errors.New("could not mint a unique alias")
@@ -325,8 +328,9 @@ func (v *Vault) addInTx(tx *bolt.Tx, nc NewCustomer, normalized map[string]strin
 			m.Consent[c] = Consent{Granted: true, At: created}
 		}
 	}
+	tail := pre != nil && v.tail != nil
 	if pre != nil {
-		if err := v.applySealed(tx, m, *pre); err != nil {
+		if err := v.applySealed(tx, m, *pre, tail); err != nil {
 			return "", id, err
 		}
 	} else if err := v.writeFields(tx, id, m, normalized); err != nil {
@@ -337,7 +341,14 @@ func (v *Vault) addInTx(tx *bolt.Tx, nc NewCustomer, normalized map[string]strin
 		return "", id, err
 	}
 	m.Alias = alias
-	if err := v.putAlias(tx, alias, id, aliasEntry{Primary: true, Created: now}); err != nil {
+	if tail {
+		// indexTail writes this alias entry ({record, primary, created =
+		// updated}) and the index entries from the metadata.
+		v.tail.add(*pre, alias)
+		if err := markTail(tx, id); err != nil {
+			return "", id, err
+		}
+	} else if err := v.putAlias(tx, alias, id, aliasEntry{Primary: true, Created: now}); err != nil {
 		return "", id, err
 	}
 	return alias, id, putMeta(tx, id, m)
@@ -526,6 +537,9 @@ func (v *Vault) lookupWith(tx *bolt.Tx, kind byte, value func() string, pre *sea
 		prefix := append([]byte{kind}, tok...)
 		if v.pending != nil {
 			v.pending.scanIndex(ver, prefix, add)
+		}
+		if v.tail != nil {
+			v.tail.scanIndex(ver, prefix, add)
 		}
 		c := ib.cursor
 		if c == nil {

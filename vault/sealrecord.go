@@ -104,12 +104,13 @@ func (v *Vault) writeFields(tx *bolt.Tx, id recordID, m *recordMeta, values map[
 	if err != nil {
 		return err
 	}
-	return v.applySealed(tx, m, w)
+	return v.applySealed(tx, m, w, false)
 }
 
 // applySealed puts a sealed record's value into m and its index entries
-// into the index (deferred and sorted in a batch).
-func (v *Vault) applySealed(tx *bolt.Tx, m *recordMeta, w sealedRecord) error {
+// into the index (deferred and sorted in a batch; not written at all for
+// an import's tail record, whose metadata alone is enough to write them).
+func (v *Vault) applySealed(tx *bolt.Tx, m *recordMeta, w sealedRecord, tail bool) error {
 	m.sealed = w.sealed
 	m.Fields = fieldsOf(w.present)
 	if err := v.deleteIndex(tx, w.id, m); err != nil {
@@ -127,7 +128,9 @@ func (v *Vault) applySealed(tx *bolt.Tx, m *recordMeta, w sealedRecord) error {
 		}
 		kind := indexKinds[i]
 		key := indexKey(kind, tok, w.id)
-		if v.pending != nil {
+		if tail {
+			// written by indexTail
+		} else if v.pending != nil {
 			v.pending.putIndex(w.indexVersion, key)
 		} else if err := vb.Put(key, nil); err != nil {
 			return err

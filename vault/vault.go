@@ -45,6 +45,8 @@ type Options struct {
 	// crashAfterBatches, when >0, makes long operations stop as if killed
 	// after that many committed batches (tests of resumability).
 	crashAfterBatches int
+	// tailRows overrides tailFlushRows (tests).
+	tailRows int
 }
 
 // Vault is an open vault. It is not safe for concurrent use by several
@@ -59,6 +61,9 @@ type Vault struct {
 	// pending, during an import batch, defers random-key writes so they
 	// can be applied in key order.
 	pending *pendingPuts
+	// tail, while an import runs, knows the customers whose index and
+	// alias entries are not written yet (tail.go).
+	tail *importTail
 }
 
 func (o *Options) fill() {
@@ -105,6 +110,10 @@ func Open(path string, opts Options) (*Vault, error) {
 		return nil, err
 	}
 	if !opts.ReadOnly {
+		if err := v.completeTail(); err != nil {
+			v.Close()
+			return nil, err
+		}
 		if err := v.resumeRotation(); err != nil {
 			v.Close()
 			return nil, err
@@ -293,6 +302,13 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		// numbers): full pages on split keep the file compact.
 		for _, b := range [][]byte{bRecords, bFields, bRecAliases, bShipments, bAudit, bTombstones} {
 			tx.Bucket(b).FillPercent = 0.95
+		}
+		if v.tail == nil {
+			// An import that was interrupted left customers unindexed:
+			// finish them before anything looks them up.
+			if err := indexTail(tx); err != nil {
+				return err
+			}
 		}
 		if err := fn(tx); err != nil {
 			return err
