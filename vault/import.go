@@ -83,7 +83,11 @@ func (v *Vault) Import(src RowReader, o ImportOptions) (res ImportResult, err er
 		if err := v.completeTail(); err != nil {
 			return res, err
 		}
-		v.tail = newImportTail()
+		indexed, cerr := v.indexedCustomers()
+		if cerr != nil {
+			return res, cerr
+		}
+		v.tail = newImportTail(indexed)
 		defer func() {
 			v.tail = nil
 			// Normally the last batch wrote the tail; after a failed
@@ -132,6 +136,12 @@ func (v *Vault) Import(src RowReader, o ImportOptions) (res ImportResult, err er
 			}
 		}
 		if eof {
+			// The input ended on a batch boundary: the tail is still to write.
+			if v.tail != nil && v.tail.rows > 0 {
+				if err := v.flushTail(); err != nil {
+					return res, err
+				}
+			}
 			return res, nil
 		}
 	}
@@ -279,11 +289,6 @@ func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResu
 			e.Aliases = aliases
 		}
 		return v.appendAudit(tx, e)
-	}, func(tx *bolt.Tx) error {
-		if v.tail != nil && v.tail.rows > 0 && (final || v.tail.rows >= v.tailRows()) {
-			return indexTail(tx)
-		}
-		return nil
 	})
 	if errors.Is(err, errRollback) {
 		return nil
@@ -292,9 +297,18 @@ func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResu
 		*res = before
 		return err
 	}
-	if v.tail != nil && (final || v.tail.rows >= v.tailRows()) {
-		v.tail = newImportTail()
+	if v.tail != nil && v.tail.rows > 0 && (final || v.tail.due(v.opts.tailRows)) {
+		return v.flushTail()
 	}
+	return nil
+}
+
+// flushTail writes the import's tail and starts a new one.
+func (v *Vault) flushTail() error {
+	if err := v.writeTail(v.tail); err != nil {
+		return err
+	}
+	v.tail = newImportTail(v.tail.indexed + v.tail.rows)
 	return nil
 }
 

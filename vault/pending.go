@@ -105,7 +105,7 @@ func (p *pendingPuts) scanIndex(ver uint32, prefix []byte, fn func(key []byte)) 
 // updateBatch is update for long operations (import, rotation, purge):
 // the random-key writes fn makes are collected and applied in key order
 // just before the commit.
-func (v *Vault) updateBatch(fn func(tx *bolt.Tx) error, after ...func(tx *bolt.Tx) error) error {
+func (v *Vault) updateBatch(fn func(tx *bolt.Tx) error) error {
 	v.pending = newPendingPuts()
 	defer func() { v.pending = nil }()
 	return v.update(func(tx *bolt.Tx) error {
@@ -114,15 +114,7 @@ func (v *Vault) updateBatch(fn func(tx *bolt.Tx) error, after ...func(tx *bolt.T
 		}
 		p := v.pending
 		v.pending = nil
-		if err := p.flush(tx); err != nil {
-			return err
-		}
-		for _, f := range after {
-			if err := f(tx); err != nil {
-				return err
-			}
-		}
-		return nil
+		return p.flush(tx)
 	})
 }
 

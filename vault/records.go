@@ -344,7 +344,7 @@ func (v *Vault) addInTx(tx *bolt.Tx, nc NewCustomer, normalized map[string]strin
 	if tail {
 		// indexTail writes this alias entry ({record, primary, created =
 		// updated}) and the index entries from the metadata.
-		v.tail.add(*pre, alias)
+		v.tail.add(*pre, alias, now)
 		if err := markTail(tx, id); err != nil {
 			return "", id, err
 		}

@@ -1,7 +1,10 @@
 package vault
 
 import (
+	"bytes"
 	"encoding/hex"
+	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -19,9 +22,14 @@ import (
 // A crash mid-import leaves the marker; the next write transaction of any
 // command completes the tail before it does anything else.
 
-// tailFlushRows bounds the unindexed tail: its in-memory lookup set costs
-// about 60 bytes a customer.
-const tailFlushRows = 200_000
+// The tail is written when it reaches half the customers already indexed
+// (each write rewrites about the whole index, so writing in proportion to
+// its size keeps the total linear), at least tailMinRows and at most
+// tailMaxRows: its in-memory state costs about 170 bytes a customer.
+const (
+	tailMinRows = 20_000
+	tailMaxRows = 200_000
+)
 
 var mUnindexed = []byte("unindexed")
 
@@ -31,6 +39,19 @@ type importTail struct {
 	rows    int
 	index   map[uint32]*tailIndex
 	aliases map[[crypto.AliasLen]byte]struct{}
+	// entries are what flush writes, so the records need not be read back
+	entries []tailEntry
+	// indexed is how many customers the vault had indexed before this tail
+	indexed int
+}
+
+type tailEntry struct {
+	id      recordID
+	alias   [crypto.AliasLen]byte
+	created time.Time
+	version uint32
+	tokens  [3][crypto.TokenSize]byte
+	present uint8 // bit i: tokens[i] is set
 }
 
 type tailIndex struct {
@@ -38,11 +59,90 @@ type tailIndex struct {
 	more  map[indexPrefix][]recordID
 }
 
-func newImportTail() *importTail {
-	return &importTail{index: map[uint32]*tailIndex{}, aliases: map[[crypto.AliasLen]byte]struct{}{}}
+func newImportTail(indexed int) *importTail {
+	return &importTail{index: map[uint32]*tailIndex{}, aliases: map[[crypto.AliasLen]byte]struct{}{}, indexed: indexed}
 }
 
-func (t *importTail) add(w sealedRecord, alias string) {
+// due tells whether the tail should be written now.
+func (t *importTail) due(maxRows int) bool {
+	if maxRows > 0 { // tests
+		return t.rows >= maxRows
+	}
+	return t.rows >= min(max(t.indexed/2, tailMinRows), tailMaxRows)
+}
+
+// tailChunks: the tail is written in this many transactions, each a
+// contiguous range of index keys and of aliases, so one transaction holds
+// an eighth of the B+tree pages a full write dirties (memory), while every
+// page is still written about once.
+const tailChunks = 8
+
+// write writes the tail's index and alias entries in key order, chunk by
+// chunk, and clears the marker with the last chunk. Puts are idempotent:
+// after a crash between chunks, indexTail redoes the whole tail.
+func (v *Vault) writeTail(t *importTail) error {
+	type indexPut struct {
+		version uint32
+		key     indexEntry
+	}
+	var index []indexPut
+	aliases := t.entries // sorted in place: the tail is done with after this
+	for i := range t.entries {
+		e := &t.entries[i]
+		for k, kind := range indexKinds {
+			if e.present&(1<<k) != 0 {
+				index = append(index, indexPut{e.version, indexEntry(indexKey(kind, e.tokens[k][:], e.id))})
+			}
+		}
+	}
+	slices.SortFunc(index, func(a, b indexPut) int {
+		if a.version != b.version {
+			return int(a.version) - int(b.version)
+		}
+		return bytes.Compare(a.key[:], b.key[:])
+	})
+	slices.SortFunc(aliases, func(a, b tailEntry) int { return bytes.Compare(a.alias[:], b.alias[:]) })
+	for c := range tailChunks {
+		ix := index[len(index)*c/tailChunks : len(index)*(c+1)/tailChunks]
+		as := aliases[len(aliases)*c/tailChunks : len(aliases)*(c+1)/tailChunks]
+		err := v.update(func(tx *bolt.Tx) error {
+			for _, p := range ix {
+				vb, err := tx.Bucket(bIndex).CreateBucketIfNotExists(versionBucketName(p.version))
+				if err != nil {
+					return err
+				}
+				if err := vb.Put(p.key[:], nil); err != nil {
+					return err
+				}
+			}
+			ab := tx.Bucket(bAliases)
+			for _, e := range as {
+				a := aliasEntry{Record: e.id.String(), Primary: true, Created: e.created}
+				if err := ab.Put(e.alias[:], encodeAlias(&a)); err != nil {
+					return err
+				}
+			}
+			if c == tailChunks-1 {
+				return tx.Bucket(bMeta).Delete(mUnindexed)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *importTail) add(w sealedRecord, alias string, created time.Time) {
+	e := tailEntry{id: w.id, alias: [crypto.AliasLen]byte([]byte(alias)), created: created, version: w.indexVersion}
+	for i, tok := range w.tokens {
+		if tok != nil {
+			e.present |= 1 << i
+			copy(e.tokens[i][:], tok)
+		}
+	}
+	t.entries = append(t.entries, e)
 	ti := t.index[w.indexVersion]
 	if ti == nil {
 		ti = &tailIndex{first: map[indexPrefix]recordID{}, more: map[indexPrefix][]recordID{}}
@@ -153,9 +253,13 @@ func (v *Vault) completeTail() error {
 	return v.update(func(*bolt.Tx) error { return nil })
 }
 
-func (v *Vault) tailRows() int {
-	if v.opts.tailRows > 0 {
-		return v.opts.tailRows
-	}
-	return tailFlushRows
+
+// indexedCustomers counts the vault's customers (the tail's yardstick).
+func (v *Vault) indexedCustomers() (int, error) {
+	n := 0
+	err := v.view(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bRecords).Stats().KeyN
+		return nil
+	})
+	return n, err
 }
