@@ -253,7 +253,6 @@ func (v *Vault) completeTail() error {
 	return v.update(func(*bolt.Tx) error { return nil })
 }
 
-
 // indexedCustomers counts the vault's customers (the tail's yardstick).
 func (v *Vault) indexedCustomers() (int, error) {
 	n := 0
