@@ -36,9 +36,9 @@ func (v *Vault) CompactReport() (CompactResult, error) {
 		return res, fmt.Errorf("compact: %w", err)
 	}
 	// bbolt grows a file 16 MB past its data by default; the compacted
-	// file is written once and then grows only with new customers, so it
-	// keeps just 1 MB of room.
-	dst.AllocSize = 1 << 20
+	// file is written once (in 64 MB transactions, so a few growths) and
+	// then grows only with new customers, so it keeps just 64 KB of room.
+	dst.AllocSize = 64 << 10
 	if err := bolt.Compact(dst, v.db, 64<<20); err != nil {
 		dst.Close()
 		os.Remove(tmp)
