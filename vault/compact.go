@@ -35,16 +35,25 @@ func (v *Vault) CompactReport() (CompactResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("compact: %w", err)
 	}
-	// bbolt grows a file 16 MB past its data by default; the compacted
-	// file is written once (in 64 MB transactions, so a few growths) and
-	// then grows only with new customers, so it keeps just 64 KB of room.
-	dst.AllocSize = 64 << 10
 	if err := bolt.Compact(dst, v.db, 64<<20); err != nil {
 		dst.Close()
 		os.Remove(tmp)
 		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
 	}
+	// bbolt grows a file in steps (up to 16 MB past its data); the
+	// compacted file keeps only its pages. Pages past the high-water mark
+	// are never read, and bbolt grows the file again when it needs to.
+	var used int64
+	if err := dst.View(func(tx *bolt.Tx) error { used = tx.Size(); return nil }); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
+	}
 	if err := dst.Close(); err != nil {
+		os.Remove(tmp)
+		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
+	}
+	if err := os.Truncate(tmp, used); err != nil {
 		os.Remove(tmp)
 		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
 	}
