@@ -128,6 +128,31 @@ func TestFormat1VaultStillOpens(t *testing.T) {
 				}
 			}
 		}
+		// Format 1 kept each key version in its own bucket.
+		for _, g := range AllGroups {
+			gb := tx.Bucket(bKeys).Bucket([]byte(g))
+			type wrapped struct{ name, blob []byte }
+			var flat []wrapped
+			gb.ForEach(func(k, blob []byte) error {
+				if k[0] == 'v' {
+					flat = append(flat, wrapped{append([]byte{}, k...), append([]byte{}, blob...)})
+				}
+				return nil
+			})
+			for _, w := range flat {
+				ver, rid, _ := bytes.Cut(w.name, []byte("/"))
+				vb, err := gb.CreateBucketIfNotExists(ver)
+				if err != nil {
+					return err
+				}
+				if err := vb.Put(rid, w.blob); err != nil {
+					return err
+				}
+				if err := gb.Delete(w.name); err != nil {
+					return err
+				}
+			}
+		}
 		vb := tx.Bucket(bIndex).Bucket(versionBucketName(1))
 		var keys [][]byte
 		vb.ForEach(func(k, _ []byte) error { keys = append(keys, append([]byte{}, k...)); return nil })
@@ -160,7 +185,13 @@ func TestFormat1VaultStillOpens(t *testing.T) {
 		t.Fatalf("find in a format-1 vault: %v, %v", found, err)
 	}
 	var format string
-	v.db.View(func(tx *bolt.Tx) error { format = string(tx.Bucket(bMeta).Get(mFormat)); return nil })
+	v.db.View(func(tx *bolt.Tx) error {
+		format = string(tx.Bucket(bMeta).Get(mFormat))
+		if nestedKeys(tx) {
+			t.Error("the keyring still has per-version buckets after a writable open")
+		}
+		return nil
+	})
 	if format != FormatVersion {
 		t.Fatalf("after a write the vault says format %q, want %q", format, FormatVersion)
 	}

@@ -1,8 +1,10 @@
 package vault
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"filippo.io/age"
@@ -68,16 +70,12 @@ func (k *keyring) storeNewVersion(tx *bolt.Tx, group string, version uint32, key
 	if err != nil {
 		return err
 	}
-	vb, err := gb.CreateBucketIfNotExists(versionBucketName(version))
-	if err != nil {
-		return err
-	}
 	for id, r := range to {
 		blob, err := crypto.WrapKey(key, r)
 		if err != nil {
 			return err
 		}
-		if err := vb.Put([]byte(id), blob); err != nil {
+		if err := gb.Put(wrappedKeyName(version, id), blob); err != nil {
 			return err
 		}
 	}
@@ -99,13 +97,80 @@ func keyVersions(tx *bolt.Tx, group string) []uint32 {
 	if gb == nil {
 		return nil
 	}
-	gb.ForEachBucket(func(name []byte) error {
-		if v, ok := parseVersionBucketName(name); ok {
+	c := gb.Cursor()
+	for k, _ := c.Seek([]byte("v")); k != nil && k[0] == 'v'; k, _ = c.Next() {
+		name, _, ok := bytes.Cut(k, []byte("/"))
+		if v, vok := parseVersionBucketName(name); ok && vok && !slices.Contains(out, v) {
 			out = append(out, v)
 		}
-		return nil
-	})
+	}
+	slices.Sort(out)
 	return out
+}
+
+// Wrapped keys are stored flat in their group's bucket as "v<N>/<recipient
+// id>", so a small keyring's group buckets stay inline in one page (format
+// 1 nested a bucket per version; flattenKeys converts it).
+func wrappedKeyName(version uint32, rid string) []byte {
+	return append(append(versionBucketName(version), '/'), rid...)
+}
+
+// dropKeyVersion deletes every wrapped copy of one version of a group key.
+func dropKeyVersion(gb *bolt.Bucket, version uint32) error {
+	prefix := append(versionBucketName(version), '/')
+	var names [][]byte
+	c := gb.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		names = append(names, append([]byte{}, k...))
+	}
+	for _, k := range names {
+		if err := gb.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flattenKeys moves format 1's per-version key buckets to flat names.
+func flattenKeys(tx *bolt.Tx) error {
+	for _, g := range AllGroups {
+		gb := tx.Bucket(bKeys).Bucket([]byte(g))
+		if gb == nil {
+			continue
+		}
+		var versions [][]byte
+		gb.ForEachBucket(func(name []byte) error {
+			versions = append(versions, append([]byte{}, name...))
+			return nil
+		})
+		for _, name := range versions {
+			ver, ok := parseVersionBucketName(name)
+			if !ok {
+				continue
+			}
+			err := gb.Bucket(name).ForEach(func(rid, blob []byte) error {
+				return gb.Put(wrappedKeyName(ver, string(rid)), append([]byte{}, blob...))
+			})
+			if err != nil {
+				return err
+			}
+			if err := gb.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// nestedKeys tells whether the keyring still has format 1's layout.
+func nestedKeys(tx *bolt.Tx) bool {
+	nested := false
+	for _, g := range AllGroups {
+		if gb := tx.Bucket(bKeys).Bucket([]byte(g)); gb != nil {
+			gb.ForEachBucket(func([]byte) error { nested = true; return nil })
+		}
+	}
+	return nested
 }
 
 // identities returns the identities of this session, unlocking the vault's
@@ -165,13 +230,13 @@ func (k *keyring) whoAmI(tx *bolt.Tx) (*actorInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	vb := tx.Bucket(bKeys).Bucket([]byte(GroupShipping)).Bucket(versionBucketName(ver))
+	gb := tx.Bucket(bKeys).Bucket([]byte(GroupShipping))
 	var found *actorInfo
 	err = rb.ForEach(func(rid, data []byte) error {
 		if found != nil {
 			return nil
 		}
-		blob := vb.Get(rid)
+		blob := gb.Get(wrappedKeyName(ver, string(rid)))
 		if blob == nil {
 			return nil
 		}
@@ -213,11 +278,10 @@ func (k *keyring) key(tx *bolt.Tx, group string, version uint32) ([]byte, error)
 	if gb == nil {
 		return nil, &IntegrityError{What: "the keyring has no " + group + " key"}
 	}
-	vb := gb.Bucket(versionBucketName(version))
-	if vb == nil {
+	if !slices.Contains(keyVersions(tx, group), version) {
 		return nil, &IntegrityError{What: fmt.Sprintf("the keyring has no version %d of the %s key", version, group)}
 	}
-	blob := vb.Get([]byte(actor.ID))
+	blob := gb.Get(wrappedKeyName(version, actor.ID))
 	if blob == nil {
 		return nil, &NeedRoleError{Groups: []string{group}, Actor: actor.Label, Role: actor.Role}
 	}
@@ -341,4 +405,14 @@ func (v *Vault) Unlock() error {
 		_, err := v.keys.whoAmI(tx)
 		return err
 	})
+}
+
+// flattenKeyring converts a format-1 keyring at the first writable open
+// (no key needed: wrapped copies are moved, not opened).
+func (v *Vault) flattenKeyring() error {
+	var nested bool
+	if err := v.view(func(tx *bolt.Tx) error { nested = nestedKeys(tx); return nil }); err != nil || !nested {
+		return err
+	}
+	return v.update(flattenKeys)
 }

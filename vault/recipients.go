@@ -128,7 +128,7 @@ func (v *Vault) RemoveRecipient(which string) (Recipient, RotateResult, error) {
 		}
 		for _, g := range AllGroups {
 			for _, ver := range keyVersions(tx, g) {
-				if err := tx.Bucket(bKeys).Bucket([]byte(g)).Bucket(versionBucketName(ver)).Delete([]byte(rid)); err != nil {
+				if err := tx.Bucket(bKeys).Bucket([]byte(g)).Delete(wrappedKeyName(ver, rid)); err != nil {
 					return err
 				}
 			}
@@ -206,12 +206,12 @@ func (v *Vault) wrapAllVersions(tx *bolt.Tx, groups []string, rid string, r age.
 			if err != nil {
 				return err
 			}
-			vb := tx.Bucket(bKeys).Bucket([]byte(g)).Bucket(versionBucketName(ver))
-			if err := vb.Put([]byte(rid), blob); err != nil {
+			gb := tx.Bucket(bKeys).Bucket([]byte(g))
+			if err := gb.Put(wrappedKeyName(ver, rid), blob); err != nil {
 				return err
 			}
 			if replace != "" {
-				if err := vb.Delete([]byte(replace)); err != nil {
+				if err := gb.Delete(wrappedKeyName(ver, replace)); err != nil {
 					return err
 				}
 			}

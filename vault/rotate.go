@@ -323,7 +323,7 @@ func (v *Vault) finishRotation(tx *bolt.Tx, r *rotation) error {
 			if ver == r.To[g] {
 				continue
 			}
-			if err := gb.DeleteBucket(versionBucketName(ver)); err != nil {
+			if err := dropKeyVersion(gb, ver); err != nil {
 				return err
 			}
 			if key, ok := v.keys.keys[g][ver]; ok {

@@ -110,6 +110,10 @@ func Open(path string, opts Options) (*Vault, error) {
 		return nil, err
 	}
 	if !opts.ReadOnly {
+		if err := v.flattenKeyring(); err != nil {
+			v.Close()
+			return nil, err
+		}
 		if err := v.completeTail(); err != nil {
 			v.Close()
 			return nil, err
