@@ -228,7 +228,11 @@ func decodeMeta(data []byte) (*recordMeta, error) {
 	m.LastShipment = d.optTime()
 	m.ConsentWithdrawn = d.optTime()
 	m.ErasureRequested = d.optTime()
-	m.Fields = fieldsOf(d.uvarint())
+	mask := d.uvarint()
+	if mask&^allFieldsMask != 0 {
+		return nil, errDecode // a field code this version does not know
+	}
+	m.Fields = fieldsOf(mask)
 	if n := d.uvarint(); n > 0 && d.err == nil {
 		if n > uint64(len(d.buf)) {
 			return nil, errDecode
@@ -263,6 +267,15 @@ func decodeMeta(data []byte) (*recordMeta, error) {
 	}
 	return m, nil
 }
+
+// allFieldsMask has the bit of every field code.
+var allFieldsMask = func() uint64 {
+	var m uint64
+	for _, c := range fieldCode {
+		m |= 1 << c
+	}
+	return m
+}()
 
 // fieldsOf lists the fields of a bitmask (bit 1<<fieldCode), in display order.
 func fieldsOf(mask uint64) []string {

@@ -241,9 +241,13 @@ func FuzzDecodeMeta(f *testing.F) {
 }
 
 // normalizedMeta drops the differences the encoding does not keep (time
-// zones, empty vs nil maps).
+// zones, empty vs nil maps, where a format-1 value kept its sealed value).
 func normalizedMeta(m *recordMeta) recordMeta {
 	c := *m
+	c.sealedApart = false
+	if len(c.sealed) == 0 {
+		c.sealed = nil
+	}
 	if len(c.Consent) == 0 {
 		c.Consent = nil
 	}
