@@ -36,10 +36,49 @@ type indexPrefix [indexPrefixLen]byte
 // pendingIndex is one index version's pending entries.
 type pendingIndex struct {
 	puts map[indexEntry]struct{}
-	// the records under each prefix (several share a name or a phone);
-	// an id whose entry was deleted again is skipped by scan
+	// the records under each prefix; an id whose entry was deleted again
+	// is skipped by scan
+	ids prefixIDs
+}
+
+// prefixIDs maps an index prefix (kind || token) to the records under it.
+// Most prefixes have one record; several share a name or a phone.
+type prefixIDs struct {
 	first map[indexPrefix]recordID
 	more  map[indexPrefix][]recordID
+}
+
+func newPrefixIDs() prefixIDs {
+	return prefixIDs{first: map[indexPrefix]recordID{}, more: map[indexPrefix][]recordID{}}
+}
+
+func (p prefixIDs) add(pre indexPrefix, id recordID) {
+	if _, ok := p.first[pre]; !ok {
+		p.first[pre] = id
+	} else {
+		p.more[pre] = append(p.more[pre], id)
+	}
+}
+
+// scan calls fn with the index key of each record under prefix for which
+// live says yes.
+func (p prefixIDs) scan(prefix []byte, live func(indexEntry) bool, fn func(key []byte)) {
+	if len(prefix) != indexPrefixLen {
+		return
+	}
+	pre := indexPrefix(prefix)
+	first, ok := p.first[pre]
+	if !ok {
+		return
+	}
+	for _, id := range append([]recordID{first}, p.more[pre]...) {
+		var e indexEntry
+		copy(e[:], pre[:])
+		copy(e[indexPrefixLen:], id[:])
+		if live(e) {
+			fn(e[:])
+		}
+	}
 }
 
 func newPendingPuts() *pendingPuts {
@@ -49,7 +88,7 @@ func newPendingPuts() *pendingPuts {
 func (p *pendingPuts) version(ver uint32) *pendingIndex {
 	pi := p.index[ver]
 	if pi == nil {
-		pi = &pendingIndex{puts: map[indexEntry]struct{}{}, first: map[indexPrefix]recordID{}, more: map[indexPrefix][]recordID{}}
+		pi = &pendingIndex{puts: map[indexEntry]struct{}{}, ids: newPrefixIDs()}
 		p.index[ver] = pi
 	}
 	return pi
@@ -67,11 +106,7 @@ func (p *pendingPuts) putIndex(ver uint32, key []byte) {
 	copy(pre[:], key)
 	var id recordID
 	copy(id[:], key[indexPrefixLen:])
-	if _, ok := pi.first[pre]; !ok {
-		pi.first[pre] = id
-	} else {
-		pi.more[pre] = append(pi.more[pre], id)
-	}
+	pi.ids.add(pre, id)
 }
 
 // deleteIndex removes a pending entry.
@@ -83,22 +118,8 @@ func (p *pendingPuts) deleteIndex(ver uint32, key []byte) {
 
 // scanIndex calls fn for pending keys of version ver with prefix.
 func (p *pendingPuts) scanIndex(ver uint32, prefix []byte, fn func(key []byte)) {
-	pi := p.index[ver]
-	if pi == nil || len(prefix) != indexPrefixLen {
-		return
-	}
-	pre := indexPrefix(prefix)
-	first, ok := pi.first[pre]
-	if !ok {
-		return
-	}
-	for _, id := range append([]recordID{first}, pi.more[pre]...) {
-		var e indexEntry
-		copy(e[:], pre[:])
-		copy(e[indexPrefixLen:], id[:])
-		if _, live := pi.puts[e]; live {
-			fn(e[:])
-		}
+	if pi := p.index[ver]; pi != nil {
+		pi.ids.scan(prefix, func(e indexEntry) bool { _, live := pi.puts[e]; return live }, fn)
 	}
 }
 

@@ -37,7 +37,7 @@ var mUnindexed = []byte("unindexed")
 // records while an import runs (their entries are not in bbolt yet).
 type importTail struct {
 	rows    int
-	index   map[uint32]*tailIndex
+	index   map[uint32]prefixIDs
 	aliases map[[crypto.AliasLen]byte]struct{}
 	// entries are what flush writes, so the records need not be read back
 	entries []tailEntry
@@ -54,13 +54,8 @@ type tailEntry struct {
 	present uint8 // bit i: tokens[i] is set
 }
 
-type tailIndex struct {
-	first map[indexPrefix]recordID
-	more  map[indexPrefix][]recordID
-}
-
 func newImportTail(indexed int) *importTail {
-	return &importTail{index: map[uint32]*tailIndex{}, aliases: map[[crypto.AliasLen]byte]struct{}{}, indexed: indexed}
+	return &importTail{index: map[uint32]prefixIDs{}, aliases: map[[crypto.AliasLen]byte]struct{}{}, indexed: indexed}
 }
 
 // due tells whether the tail should be written now.
@@ -143,10 +138,10 @@ func (t *importTail) add(w sealedRecord, alias string, created time.Time) {
 		}
 	}
 	t.entries = append(t.entries, e)
-	ti := t.index[w.indexVersion]
-	if ti == nil {
-		ti = &tailIndex{first: map[indexPrefix]recordID{}, more: map[indexPrefix][]recordID{}}
-		t.index[w.indexVersion] = ti
+	ids, ok := t.index[w.indexVersion]
+	if !ok {
+		ids = newPrefixIDs()
+		t.index[w.indexVersion] = ids
 	}
 	for i, tok := range w.tokens {
 		if tok == nil {
@@ -155,31 +150,15 @@ func (t *importTail) add(w sealedRecord, alias string, created time.Time) {
 		var pre indexPrefix
 		pre[0] = indexKinds[i]
 		copy(pre[1:], tok)
-		if _, ok := ti.first[pre]; !ok {
-			ti.first[pre] = w.id
-		} else {
-			ti.more[pre] = append(ti.more[pre], w.id)
-		}
+		ids.add(pre, w.id)
 	}
 	t.aliases[[crypto.AliasLen]byte([]byte(alias))] = struct{}{}
 	t.rows++
 }
 
 func (t *importTail) scanIndex(ver uint32, prefix []byte, fn func(key []byte)) {
-	ti := t.index[ver]
-	if ti == nil || len(prefix) != indexPrefixLen {
-		return
-	}
-	pre := indexPrefix(prefix)
-	first, ok := ti.first[pre]
-	if !ok {
-		return
-	}
-	for _, id := range append([]recordID{first}, ti.more[pre]...) {
-		var e indexEntry
-		copy(e[:], pre[:])
-		copy(e[indexPrefixLen:], id[:])
-		fn(e[:])
+	if ids, ok := t.index[ver]; ok {
+		ids.scan(prefix, func(indexEntry) bool { return true }, fn)
 	}
 }
 
