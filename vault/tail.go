@@ -12,15 +12,15 @@ import (
 )
 
 // An import commits customers in batches of 10,000 but writes their blind
-// index and alias entries only every tailFlushRows rows (and at its end).
+// index and alias entries only for a growing tail of customers at once.
 // Those keys are random, so each write dirties pages all over the index and
-// alias B+trees; writing them for 200,000 customers at once rewrites each
-// page once instead of twenty times. Until then the customers are the
-// vault's "unindexed tail": meta/unindexed holds the first tail record's
-// id, and every tail record's metadata holds its tokens and primary alias,
-// so the entries can be written at any time, without a key, by indexTail.
-// A crash mid-import leaves the marker; the next write transaction of any
-// command completes the tail before it does anything else.
+// alias B+trees; writing them for many customers at once rewrites each page
+// a few times per import instead of once per batch. Until then the
+// customers are the vault's "unindexed tail": meta/unindexed holds the
+// first tail record's id, and every tail record's metadata holds its tokens
+// and primary alias, so the entries can be written at any time, without a
+// key, by indexTail. A crash mid-import leaves the marker; the next
+// writable open completes the tail before it does anything else.
 
 // The tail is written when it reaches half the customers already indexed
 // (each write rewrites about the whole index, so writing in proportion to
@@ -39,7 +39,7 @@ type importTail struct {
 	rows    int
 	index   map[uint32]prefixIDs
 	aliases map[[crypto.AliasLen]byte]struct{}
-	// entries are what flush writes, so the records need not be read back
+	// entries are what writeTail writes, so the records need not be read back
 	entries []tailEntry
 	// indexed is how many customers the vault had indexed before this tail
 	indexed int
