@@ -385,3 +385,18 @@ func tokenPrefix(tokHex string) string {
 	}
 	return tokHex
 }
+
+// mLegacyIndex lists (uint32 BE each) the index key versions a format-1
+// vault had when it was upgraded: their buckets may hold 16-byte tokens.
+var mLegacyIndex = []byte("legacy_index")
+
+func legacyIndexVersion(tx *bolt.Tx, ver uint32) bool {
+	list := tx.Bucket(bMeta).Get(mLegacyIndex)
+	for len(list) >= 4 {
+		if binary.BigEndian.Uint32(list) == ver {
+			return true
+		}
+		list = list[4:]
+	}
+	return false
+}

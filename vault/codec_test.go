@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,7 +89,7 @@ func TestDecodeRefusesDamagedValues(t *testing.T) {
 func TestFormat1VaultStillOpens(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
-	alias, err := v.Add(NewCustomer{Fields: map[string]string{"name": "Ada Obi", "email": "ada@example.com"}})
+	alias, err := v.Add(NewCustomer{Fields: map[string]string{"name": "Ada Obi", "email": "ada@example.com", "phone": "+44 20 7946 0001"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,8 +196,13 @@ func TestFormat1VaultStillOpens(t *testing.T) {
 	if format != FormatVersion {
 		t.Fatalf("after a write the vault says format %q, want %q", format, FormatVersion)
 	}
-	if res, err := v.Check(false); err != nil || len(res.Problems) != 0 || res.IndexEntries != 2 {
+	if res, err := v.Check(false); err != nil || len(res.Problems) != 0 || res.IndexEntries != 3 {
 		t.Fatalf("check after upgrade: %+v, %v", res, err)
+	}
+	// Duplicates are found through format-1 entries (phone and name).
+	rows, _ := NewRowReader(strings.NewReader("name,phone\nADA OBI,+44 20 7946 0001\n"), "", nil)
+	if res, err := v.Import(rows, ImportOptions{}); err != nil || res.Duplicates != 1 || res.Added != 0 {
+		t.Fatalf("import of a duplicate into a format-1 vault: %+v, %v", res, err)
 	}
 	// Dropping the email keylessly removes its format-1 index entry.
 	if _, err := v.Edit(alias, map[string]string{"email": ""}); err != nil {

@@ -375,12 +375,15 @@ func (v *Vault) findDuplicate(tx *bolt.Tx, norm map[string]string, seen map[stri
 		if len(byPhone) == 0 {
 			return nil, "", nil
 		}
-		byName, err := v.lookupWith(tx, kindName, value(kindName), pre)
-		if err != nil {
-			return nil, "", err
-		}
+		// Few records share a phone (a household); thousands can share a
+		// name, so each phone match is checked for the name's entry rather
+		// than listing everyone with the name.
 		for id := range byPhone {
-			if byName[id] {
+			found, err := v.hasIndexEntry(tx, kindName, value(kindName), pre, id)
+			if err != nil {
+				return nil, "", err
+			}
+			if found {
 				return &id, "", nil
 			}
 		}

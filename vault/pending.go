@@ -60,6 +60,20 @@ func (p prefixIDs) add(pre indexPrefix, id recordID) {
 	}
 }
 
+// has tells whether id is under the prefix of key (kind || token || id).
+func (p prefixIDs) has(key []byte) bool {
+	if len(key) != len(indexEntry{}) {
+		return false
+	}
+	pre := indexPrefix(key[:indexPrefixLen])
+	id := recordID(key[indexPrefixLen:])
+	first, ok := p.first[pre]
+	if !ok {
+		return false
+	}
+	return first == id || slices.Contains(p.more[pre], id)
+}
+
 // scan calls fn with the index key of each record under prefix for which
 // live says yes.
 func (p prefixIDs) scan(prefix []byte, live func(indexEntry) bool, fn func(key []byte)) {
@@ -114,6 +128,16 @@ func (p *pendingPuts) deleteIndex(ver uint32, key []byte) {
 	if pi := p.index[ver]; pi != nil && len(key) == len(indexEntry{}) {
 		delete(pi.puts, indexEntry(key))
 	}
+}
+
+// has tells whether an index entry is pending.
+func (p *pendingPuts) has(ver uint32, key []byte) bool {
+	pi := p.index[ver]
+	if pi == nil || len(key) != len(indexEntry{}) {
+		return false
+	}
+	_, ok := pi.puts[indexEntry(key)]
+	return ok
 }
 
 // scanIndex calls fn for pending keys of version ver with prefix.

@@ -560,6 +560,49 @@ func (v *Vault) lookupWith(tx *bolt.Tx, kind byte, value func() string, pre *sea
 type indexBucket struct {
 	version uint32
 	cursor  *bolt.Cursor
+	// legacy: the version predates format 2, so entries may hold format
+	// 1's 16-byte tokens (found by prefix, not by exact key)
+	legacy bool
+}
+
+// hasIndexEntry tells whether record id has the index entry of (kind,
+// value) in any index version: an exact-key lookup.
+func (v *Vault) hasIndexEntry(tx *bolt.Tx, kind byte, value func() string, pre *sealedRecord, id recordID) (bool, error) {
+	for _, ib := range v.indexBuckets(tx) {
+		var tok []byte
+		if pre != nil && pre.indexVersion == ib.version {
+			tok = pre.token(kind)
+		}
+		if tok == nil {
+			ix, err := v.keys.indexer(tx, ib.version)
+			if err != nil {
+				return false, err
+			}
+			tok = ix.Token(kindNames[kind], value())
+		}
+		key := indexKey(kind, tok, id)
+		if v.pending != nil && v.pending.has(ib.version, key) {
+			return true, nil
+		}
+		if v.tail != nil && v.tail.has(ib.version, key) {
+			return true, nil
+		}
+		if ib.cursor == nil {
+			continue
+		}
+		if k, _ := ib.cursor.Seek(key); bytes.Equal(k, key) {
+			return true, nil
+		}
+		if ib.legacy {
+			prefix := key[:1+len(tok)]
+			for k, _ := ib.cursor.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = ib.cursor.Next() {
+				if bytes.HasSuffix(k, id[:]) {
+					return true, nil
+				}
+			}
+		}
+	}
+	return false, nil
 }
 
 // indexBuckets lists the index version buckets present. A batch keeps
@@ -572,7 +615,7 @@ func (v *Vault) indexBuckets(tx *bolt.Tx) []indexBucket {
 	out := []indexBucket{}
 	for _, ver := range keyVersions(tx, GroupIndex) {
 		// A version without a bucket yet still has pending entries to scan.
-		ib := indexBucket{version: ver}
+		ib := indexBucket{version: ver, legacy: legacyIndexVersion(tx, ver)}
 		if vb := tx.Bucket(bIndex).Bucket(versionBucketName(ver)); vb != nil {
 			ib.cursor = vb.Cursor()
 		}

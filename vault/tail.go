@@ -156,6 +156,11 @@ func (t *importTail) add(w sealedRecord, alias string, created time.Time) {
 	t.rows++
 }
 
+func (t *importTail) has(ver uint32, key []byte) bool {
+	ids, ok := t.index[ver]
+	return ok && ids.has(key)
+}
+
 func (t *importTail) scanIndex(ver uint32, prefix []byte, fn func(key []byte)) {
 	if ids, ok := t.index[ver]; ok {
 		ids.scan(prefix, func(indexEntry) bool { return true }, fn)

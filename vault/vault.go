@@ -323,6 +323,15 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		// written in the binary encoding are never handed to a reader that
 		// cannot decode them.
 		if !bytes.Equal(m.Get(mFormat), []byte(FormatVersion)) {
+			// Index versions from format 1 hold 16-byte tokens until a
+			// rotation replaces them; exact-key lookups must know.
+			var legacy []byte
+			for _, ver := range keyVersions(tx, GroupIndex) {
+				legacy = binary.BigEndian.AppendUint32(legacy, ver)
+			}
+			if err := m.Put(mLegacyIndex, legacy); err != nil {
+				return err
+			}
 			if err := m.Put(mFormat, []byte(FormatVersion)); err != nil {
 				return err
 			}
