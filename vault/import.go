@@ -87,7 +87,10 @@ func (v *Vault) Import(src RowReader, o ImportOptions) (res ImportResult, err er
 		if cerr != nil {
 			return res, cerr
 		}
-		v.tail = newImportTail(indexed)
+		v.tail = newImportTail(indexed, nil)
+		if !o.Merge {
+			v.tail.households = &households{}
+		}
 		defer func() {
 			v.tail = nil
 			// Normally the last batch wrote the tail; after a failed
@@ -269,9 +272,12 @@ func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResu
 				report(ImportProblem{Line: p.row.Line, Field: dupField(p.norm), Reason: "duplicate of " + what + ": skipped"})
 				continue
 			}
-			a, _, err := v.addInTx(tx, p.nc, p.norm, pre)
+			a, id, err := v.addInTx(tx, p.nc, p.norm, pre)
 			if err != nil {
 				return err
+			}
+			if v.tail != nil {
+				v.tail.households.added(pre, id)
 			}
 			if o.DryRun {
 				for _, k := range dupKeys(p.norm) {
@@ -308,7 +314,7 @@ func (v *Vault) flushTail() error {
 	if err := v.writeTail(v.tail); err != nil {
 		return err
 	}
-	v.tail = newImportTail(v.tail.indexed + v.tail.rows)
+	v.tail = newImportTail(v.tail.indexed+v.tail.rows, v.tail.households)
 	return nil
 }
 
@@ -368,9 +374,24 @@ func (v *Vault) findDuplicate(tx *bolt.Tx, norm map[string]string, seen map[stri
 		}
 	}
 	if has(kindPhone) && has(kindName) {
+		var hh *households
+		if v.tail != nil && pre != nil && len(v.indexBuckets(tx)) == 1 {
+			hh = v.tail.households // nil in merge mode (a merge can add a name)
+		}
+		if id, known := hh.lookup(pre); known {
+			return id, "", nil
+		}
 		byPhone, err := v.lookupWith(tx, kindPhone, value(kindPhone), pre)
 		if err != nil {
 			return nil, "", err
+		}
+		if len(byPhone) > 0 {
+			if err := hh.fill(tx, pre, byPhone); err != nil {
+				return nil, "", err
+			}
+			if id, known := hh.lookup(pre); known {
+				return id, "", nil
+			}
 		}
 		if len(byPhone) == 0 {
 			return nil, "", nil
