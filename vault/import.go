@@ -100,7 +100,12 @@ func (v *Vault) Import(src RowReader, o ImportOptions) (res ImportResult, err er
 			}
 		}()
 	}
-	go prepareRows(src, items, done, ahead)
+	// Sealing runs on a third goroutine: reading and validating, sealing,
+	// and writing each take about a third of the work, so on two cores
+	// none of them waits for another.
+	validated := make(chan prepared, 1024)
+	go prepareRows(src, validated, done)
+	go sealRows(validated, items, done, ahead)
 	batches := 0
 	for {
 		var batch []pendingRow
@@ -159,7 +164,37 @@ type prepared struct {
 	eof     bool
 }
 
-func prepareRows(src RowReader, out chan<- prepared, done <-chan struct{}, ahead *aheadSealer) {
+// sealRows seals and blind-indexes validated rows ahead of their
+// transaction (in order: ids are minted in sequence), passing everything
+// else on as it is.
+func sealRows(in <-chan prepared, out chan<- prepared, done <-chan struct{}, ahead *aheadSealer) {
+	for {
+		var p prepared
+		select {
+		case p = <-in:
+		case <-done:
+			return
+		}
+		if ahead != nil && p.problem == nil && p.err == nil && !p.eof {
+			w, err := ahead.seal(p.row.norm)
+			if err != nil {
+				p = prepared{err: err}
+			} else {
+				p.row.pre = &w
+			}
+		}
+		select {
+		case out <- p:
+		case <-done:
+			return
+		}
+		if p.eof || p.err != nil {
+			return
+		}
+	}
+}
+
+func prepareRows(src RowReader, out chan<- prepared, done <-chan struct{}) {
 	send := func(p prepared) bool {
 		select {
 		case out <- p:
@@ -210,18 +245,9 @@ func prepareRows(src RowReader, out chan<- prepared, done <-chan struct{}, ahead
 			}
 			continue
 		}
-		var pre *sealedRecord
-		if ahead != nil {
-			w, err := ahead.seal(norm)
-			if err != nil {
-				send(prepared{err: err})
-				return
-			}
-			pre = &w
-		}
 		// Only the normalised values travel on: the raw ones are garbage now.
 		row.Fields, nc.Fields = nil, nil
-		if !send(prepared{row: pendingRow{row: row, nc: nc, norm: norm, pre: pre}}) {
+		if !send(prepared{row: pendingRow{row: row, nc: nc, norm: norm}}) {
 			return
 		}
 	}
