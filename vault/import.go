@@ -43,12 +43,41 @@ type ImportResult struct {
 var errRollback = errors.New("dry run: roll back")
 
 type pendingRow struct {
-	row  ImportRow
-	nc   NewCustomer
-	norm map[string]string
+	row ImportRow
+	nc  NewCustomer
+	// normMap holds the normalised values until the row is sealed; then
+	// vals does (a batch and a queue of rows wait in memory, and a map
+	// costs four times the array).
+	normMap map[string]string
+	vals    fieldValues
 	// pre is the row sealed and indexed ahead of its transaction, nil
 	// when the session could not (it then fails in the transaction).
 	pre *sealedRecord
+}
+
+// fieldValues holds normalised values by field code.
+type fieldValues [11]string
+
+func (r *pendingRow) compact() {
+	for f, val := range r.normMap {
+		r.vals[fieldCode[f]] = val
+	}
+	r.normMap = nil
+}
+
+// norm returns the normalised values as a map.
+func (r *pendingRow) norm() map[string]string {
+	if r.normMap != nil {
+		return r.normMap
+	}
+	m := make(map[string]string, len(FieldNames))
+	for _, f := range FieldNames {
+		if val := r.vals[fieldCode[f]]; val != "" {
+			m[f] = val
+		}
+	}
+	r.normMap = m
+	return m
 }
 
 // Import streams rows into the vault in batches of transactions (constant
@@ -176,11 +205,12 @@ func sealRows(in <-chan prepared, out chan<- prepared, done <-chan struct{}, ahe
 			return
 		}
 		if ahead != nil && p.problem == nil && p.err == nil && !p.eof {
-			w, err := ahead.seal(p.row.norm)
+			w, err := ahead.seal(p.row.normMap)
 			if err != nil {
 				p = prepared{err: err}
 			} else {
 				p.row.pre = &w
+				p.row.compact()
 			}
 		}
 		select {
@@ -247,7 +277,7 @@ func prepareRows(src RowReader, out chan<- prepared, done <-chan struct{}) {
 		}
 		// Only the normalised values travel on: the raw ones are garbage now.
 		row.Fields, nc.Fields = nil, nil
-		if !send(prepared{row: pendingRow{row: row, nc: nc, norm: norm}}) {
+		if !send(prepared{row: pendingRow{row: row, nc: nc, normMap: norm}}) {
 			return
 		}
 	}
@@ -264,7 +294,8 @@ func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResu
 			return err
 		}
 		var aliases []string
-		for _, p := range batch {
+		for i := range batch {
+			p := &batch[i]
 			pre := p.pre
 			if !current {
 				pre = nil
@@ -275,7 +306,7 @@ func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResu
 			}
 			if dup != nil {
 				if o.Merge && dupDesc == "" {
-					n, err := v.mergeInto(tx, *dup, p.norm)
+					n, err := v.mergeInto(tx, *dup, p.norm())
 					if err != nil {
 						return err
 					}
@@ -295,10 +326,14 @@ func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResu
 					}
 					what = "an existing customer (" + crypto.FormatAlias(m.Alias) + ")"
 				}
-				report(ImportProblem{Line: p.row.Line, Field: dupField(p.norm), Reason: "duplicate of " + what + ": skipped"})
+				report(ImportProblem{Line: p.row.Line, Field: dupField(p.norm()), Reason: "duplicate of " + what + ": skipped"})
 				continue
 			}
-			a, id, err := v.addInTx(tx, p.nc, p.norm, pre)
+			var norm map[string]string
+			if pre == nil {
+				norm = p.norm()
+			}
+			a, id, err := v.addInTx(tx, p.nc, norm, pre)
 			if err != nil {
 				return err
 			}
@@ -306,7 +341,7 @@ func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResu
 				v.tail.households.added(pre, id)
 			}
 			if o.DryRun {
-				for _, k := range dupKeys(p.norm) {
+				for _, k := range dupKeys(p.norm()) {
 					seen[k] = p.row.Line
 				}
 			}
@@ -365,9 +400,9 @@ func dupKeys(norm map[string]string) []string {
 
 // findDuplicate applies the duplicate rule through the blind index: same
 // normalised email, or same phone and same name (households share phones).
-func (v *Vault) findDuplicate(tx *bolt.Tx, norm map[string]string, seen map[string]int, dry bool, pre *sealedRecord) (*recordID, string, error) {
+func (v *Vault) findDuplicate(tx *bolt.Tx, norm func() map[string]string, seen map[string]int, dry bool, pre *sealedRecord) (*recordID, string, error) {
 	if dry {
-		for _, k := range dupKeys(norm) {
+		for _, k := range dupKeys(norm()) {
 			if line, ok := seen[k]; ok {
 				return &recordID{}, fmt.Sprintf("row %d", line), nil
 			}
@@ -379,7 +414,7 @@ func (v *Vault) findDuplicate(tx *bolt.Tx, norm map[string]string, seen map[stri
 	value := func(kind byte) func() string {
 		return func() string {
 			if vals == nil {
-				vals = indexValues(norm)
+				vals = indexValues(norm())
 			}
 			return vals[kind]
 		}
