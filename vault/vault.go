@@ -45,7 +45,7 @@ type Options struct {
 	// crashAfterBatches, when >0, makes long operations stop as if killed
 	// after that many committed batches (tests of resumability).
 	crashAfterBatches int
-	// tailRows overrides tailFlushRows (tests).
+	// tailRows, when >0, writes the import tail every tailRows rows (tests).
 	tailRows int
 }
 
