@@ -38,9 +38,9 @@ type Options struct {
 	Progress func(done, total int)
 	// BatchSize is the number of records per transaction in long operations.
 	BatchSize int
-	// ImportBatchSize is the number of rows per import transaction: larger
-	// than BatchSize because each import commit rewrites every blind-index
-	// page it touched, so fewer, larger commits write far less.
+	// ImportBatchSize is the number of rows per import transaction (and
+	// how far ahead rows are sealed): larger than BatchSize because each
+	// commit fsyncs and rewrites the record pages it touched.
 	ImportBatchSize int
 	// crashAfterBatches, when >0, makes long operations stop as if killed
 	// after that many committed batches (tests of resumability).
