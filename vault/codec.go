@@ -11,8 +11,6 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/shopvault/shopvault/crypto"
 )
 
 // The per-customer values (record metadata, alias entries) are a compact
@@ -371,32 +369,4 @@ func getAliasEntry(b *bolt.Bucket, alias []byte, e *aliasEntry) (bool, error) {
 
 func putAliasEntry(b *bolt.Bucket, alias []byte, e aliasEntry) error {
 	return b.Put(alias, encodeAlias(&e))
-}
-
-// legacyTokenSize is the blind-index token length of format 1.
-const legacyTokenSize = 16
-
-// tokenPrefix is the comparable part of a stored hex token: a format-1
-// token is longer, and its first crypto.TokenSize bytes are the token
-// format 2 computes for the same value.
-func tokenPrefix(tokHex string) string {
-	if len(tokHex) > 2*crypto.TokenSize {
-		return tokHex[:2*crypto.TokenSize]
-	}
-	return tokHex
-}
-
-// mLegacyIndex lists (uint32 BE each) the index key versions a format-1
-// vault had when it was upgraded: their buckets may hold 16-byte tokens.
-var mLegacyIndex = []byte("legacy_index")
-
-func legacyIndexVersion(tx *bolt.Tx, ver uint32) bool {
-	list := tx.Bucket(bMeta).Get(mLegacyIndex)
-	for len(list) >= 4 {
-		if binary.BigEndian.Uint32(list) == ver {
-			return true
-		}
-		list = list[4:]
-	}
-	return false
 }

@@ -131,48 +131,6 @@ func dropKeyVersion(gb *bolt.Bucket, version uint32) error {
 	return nil
 }
 
-// flattenKeys moves format 1's per-version key buckets to flat names.
-func flattenKeys(tx *bolt.Tx) error {
-	for _, g := range AllGroups {
-		gb := tx.Bucket(bKeys).Bucket([]byte(g))
-		if gb == nil {
-			continue
-		}
-		var versions [][]byte
-		gb.ForEachBucket(func(name []byte) error {
-			versions = append(versions, append([]byte{}, name...))
-			return nil
-		})
-		for _, name := range versions {
-			ver, ok := parseVersionBucketName(name)
-			if !ok {
-				continue
-			}
-			err := gb.Bucket(name).ForEach(func(rid, blob []byte) error {
-				return gb.Put(wrappedKeyName(ver, string(rid)), append([]byte{}, blob...))
-			})
-			if err != nil {
-				return err
-			}
-			if err := gb.DeleteBucket(name); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// nestedKeys tells whether the keyring still has format 1's layout.
-func nestedKeys(tx *bolt.Tx) bool {
-	nested := false
-	for _, g := range AllGroups {
-		if gb := tx.Bucket(bKeys).Bucket([]byte(g)); gb != nil {
-			gb.ForEachBucket(func([]byte) error { nested = true; return nil })
-		}
-	}
-	return nested
-}
-
 // identities returns the identities of this session, unlocking the vault's
 // passphrase-protected owner identity when that is how the vault was made.
 func (k *keyring) identities(tx *bolt.Tx) ([]age.Identity, error) {
@@ -405,14 +363,4 @@ func (v *Vault) Unlock() error {
 		_, err := v.keys.whoAmI(tx)
 		return err
 	})
-}
-
-// flattenKeyring converts a format-1 keyring at the first writable open
-// (no key needed: wrapped copies are moved, not opened).
-func (v *Vault) flattenKeyring() error {
-	var nested bool
-	if err := v.view(func(tx *bolt.Tx) error { nested = nestedKeys(tx); return nil }); err != nil || !nested {
-		return err
-	}
-	return v.update(flattenKeys)
 }
