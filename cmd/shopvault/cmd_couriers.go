@@ -46,20 +46,17 @@ courier or per shipment, let them expire, revoke them when done.`,
 				}
 				exp = &t
 			}
-			v, err := g.openVault(env, false, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			a, err := v.IssueAlias(args[0], courier, note, exp)
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, map[string]string{"alias": a})
-			}
-			fmt.Fprintln(env.Out, a)
-			return nil
+			return g.withVault(env, false, false, func(v *vault.Vault) error {
+				a, err := v.IssueAlias(args[0], courier, note, exp)
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, map[string]string{"alias": a})
+				}
+				fmt.Fprintln(env.Out, a)
+				return nil
+			})
 		},
 	}
 	issue.Flags().StringVar(&courier, "courier", "", "courier this alias is for")
@@ -73,26 +70,23 @@ courier or per shipment, let them expire, revoke them when done.`,
 		Args:              exactArgs(1, "ALIAS"),
 		ValidArgsFunction: completeAliases(env, g),
 		RunE: func(c *cobra.Command, args []string) error {
-			v, err := g.openVault(env, false, true)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			as, err := v.ListAliases(args[0])
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				if as == nil {
-					as = []vault.AliasInfo{}
+			return g.withVault(env, false, true, func(v *vault.Vault) error {
+				as, err := v.ListAliases(args[0])
+				if err != nil {
+					return err
 				}
-				return printJSON(env.Out, as)
-			}
-			t := newTable(env, "ALIAS", "PRIMARY", "COURIER", "CREATED", "EXPIRES", "REVOKED", "LIVE")
-			for _, a := range as {
-				t.add(a.Alias, yesNo(a.Primary), a.Courier, day(a.Created), dayPtr(a.Expires), dayPtr(a.Revoked), yesNo(a.Live))
-			}
-			return t.flush()
+				if g.JSON {
+					if as == nil {
+						as = []vault.AliasInfo{}
+					}
+					return printJSON(env.Out, as)
+				}
+				t := newTable(env, "ALIAS", "PRIMARY", "COURIER", "CREATED", "EXPIRES", "REVOKED", "LIVE")
+				for _, a := range as {
+					t.add(a.Alias, yesNo(a.Primary), a.Courier, day(a.Created), dayPtr(a.Expires), dayPtr(a.Revoked), yesNo(a.Live))
+				}
+				return t.flush()
+			})
 		},
 	}
 	revoke := &cobra.Command{
@@ -102,19 +96,16 @@ courier or per shipment, let them expire, revoke them when done.`,
 		Example: "  shopvault alias revoke M3JD-8QWE-4",
 		Args:    exactArgs(1, "ALIAS"),
 		RunE: func(c *cobra.Command, args []string) error {
-			v, err := g.openVault(env, false, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			if err := v.RevokeAlias(args[0]); err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, map[string]any{"alias": args[0], "revoked": true})
-			}
-			fmt.Fprintf(env.Out, "revoked %s\n", args[0])
-			return nil
+			return g.withVault(env, false, false, func(v *vault.Vault) error {
+				if err := v.RevokeAlias(args[0]); err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, map[string]any{"alias": args[0], "revoked": true})
+				}
+				fmt.Fprintf(env.Out, "revoked %s\n", args[0])
+				return nil
+			})
 		},
 	}
 	c.AddCommand(issue, list, revoke)
@@ -150,20 +141,17 @@ without making the customer look recently active.`,
 				}
 				d = t
 			}
-			v, err := g.openVault(env, false, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			s, err := v.Ship(args[0], courier, ref, d)
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, s)
-			}
-			fmt.Fprintf(env.Out, "shipped %s on %s\n", s.Alias, day(s.Date))
-			return nil
+			return g.withVault(env, false, false, func(v *vault.Vault) error {
+				s, err := v.Ship(args[0], courier, ref, d)
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, s)
+				}
+				fmt.Fprintf(env.Out, "shipped %s on %s\n", s.Alias, day(s.Date))
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&courier, "courier", "", "courier name")
@@ -296,48 +284,45 @@ func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
 		}
 		font = b
 	}
-	v, err := g.openVault(env, true, false)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	recs, err := v.ForLabels(reqs, o.Phone)
-	if err != nil {
-		return err
-	}
-	labels := make([]export.Label, len(recs))
-	for i, r := range recs {
-		labels[i] = export.LabelFromFields(r.Alias, r.Fields, o.FullName, o.Phone, r.Ref, o.From)
-	}
-	// Render to memory first: a failure leaves no half-written file.
-	var buf bytes.Buffer
-	switch format {
-	case "pdf":
-		err = export.WritePDFLabels(&buf, labels, export.PDFOptions{Size: size, Sheet: sheet, FontTTF: font, FallbackFonts: func() [][]byte { return systemCJKFonts(env) }, Created: env.Now()})
-	case "zpl":
-		err = export.WriteZPL(&buf, labels)
-	case "text":
-		err = export.WriteTextLabels(&buf, labels)
-	}
-	if err != nil {
-		var mg *export.MissingGlyphsError
-		if errors.As(err, &mg) {
-			return &exitError{code: exitOther, msg: mg.Error(), hint: "pass --font with a TrueType (.ttf) font that covers it, or install one (Debian: apt install fonts-droid-fallback), or use --format zpl/text; nothing was written"}
+	return g.withVault(env, true, false, func(v *vault.Vault) error {
+		recs, err := v.ForLabels(reqs, o.Phone)
+		if err != nil {
+			return err
 		}
-		return err
-	}
-	out := o.Out
-	if out == "" {
+		labels := make([]export.Label, len(recs))
+		for i, r := range recs {
+			labels[i] = export.LabelFromFields(r.Alias, r.Fields, o.FullName, o.Phone, r.Ref, o.From)
+		}
+		// Render to memory first: a failure leaves no half-written file.
+		var buf bytes.Buffer
 		switch format {
 		case "pdf":
-			out = "labels.pdf"
+			err = export.WritePDFLabels(&buf, labels, export.PDFOptions{Size: size, Sheet: sheet, FontTTF: font, FallbackFonts: func() [][]byte { return systemCJKFonts(env) }, Created: env.Now()})
 		case "zpl":
-			out = "labels.zpl"
-		default:
-			out = "-"
+			err = export.WriteZPL(&buf, labels)
+		case "text":
+			err = export.WriteTextLabels(&buf, labels)
 		}
-	}
-	return writeOutput(env, out, buf.Bytes(), 0o600)
+		if err != nil {
+			var mg *export.MissingGlyphsError
+			if errors.As(err, &mg) {
+				return &exitError{code: exitOther, msg: mg.Error(), hint: "pass --font with a TrueType (.ttf) font that covers it, or install one (Debian: apt install fonts-droid-fallback), or use --format zpl/text; nothing was written"}
+			}
+			return err
+		}
+		out := o.Out
+		if out == "" {
+			switch format {
+			case "pdf":
+				out = "labels.pdf"
+			case "zpl":
+				out = "labels.zpl"
+			default:
+				out = "-"
+			}
+		}
+		return writeOutput(env, out, buf.Bytes(), 0o600)
+	})
 }
 
 // writeOutput writes data to stdout ("-") or atomically to a 0600 file: a
@@ -411,37 +396,34 @@ and safe to open in a spreadsheet (formula-looking values are neutralised).`,
 			if format != "csv" && format != "json" {
 				return usageErr("--format must be csv or json")
 			}
-			v, err := g.openVault(env, true, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			ships, err := v.Manifest(q)
-			if err != nil {
-				return err
-			}
-			rows := make([]export.ManifestRow, len(ships))
-			for i, s := range ships {
-				l := s.Location
-				rows[i] = export.ManifestRow{Alias: s.Alias, Ref: s.Ref, Date: s.Date, Courier: s.Courier, Erased: s.Erased,
-					Name: l["name"], Line1: l["line1"], Line2: l["line2"], City: l["city"], Region: l["region"], Postcode: l["postcode"], Country: l["country"]}
-				if s.Erased {
-					rows[i].Alias = ""
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
+				ships, err := v.Manifest(q)
+				if err != nil {
+					return err
 				}
-			}
-			var buf bytes.Buffer
-			if format == "json" {
-				err = export.WriteManifestJSON(&buf, rows)
-			} else {
-				err = export.WriteManifestCSV(&buf, rows, withAddress)
-			}
-			if err != nil {
-				return err
-			}
-			if out == "" {
-				out = "-"
-			}
-			return writeOutput(env, out, buf.Bytes(), 0o600)
+				rows := make([]export.ManifestRow, len(ships))
+				for i, s := range ships {
+					l := s.Location
+					rows[i] = export.ManifestRow{Alias: s.Alias, Ref: s.Ref, Date: s.Date, Courier: s.Courier, Erased: s.Erased,
+						Name: l["name"], Line1: l["line1"], Line2: l["line2"], City: l["city"], Region: l["region"], Postcode: l["postcode"], Country: l["country"]}
+					if s.Erased {
+						rows[i].Alias = ""
+					}
+				}
+				var buf bytes.Buffer
+				if format == "json" {
+					err = export.WriteManifestJSON(&buf, rows)
+				} else {
+					err = export.WriteManifestCSV(&buf, rows, withAddress)
+				}
+				if err != nil {
+					return err
+				}
+				if out == "" {
+					out = "-"
+				}
+				return writeOutput(env, out, buf.Bytes(), 0o600)
+			})
 		},
 	}
 	c.Flags().StringVar(&courier, "courier", "", "only this courier's shipments")

@@ -113,20 +113,17 @@ func addRun(env *Env, g *Global, o *addOptions, fields map[string]string) error 
 	if _, err := vault.PrepareCustomer(nc); err != nil {
 		return err
 	}
-	v, err := g.openVault(env, true, false)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	alias, err := v.Add(nc)
-	if err != nil {
-		return err
-	}
-	if g.JSON {
-		return printJSON(env.Out, map[string]string{"alias": alias})
-	}
-	fmt.Fprintln(env.Out, alias)
-	return nil
+	return g.withVault(env, true, false, func(v *vault.Vault) error {
+		alias, err := v.Add(nc)
+		if err != nil {
+			return err
+		}
+		if g.JSON {
+			return printJSON(env.Out, map[string]string{"alias": alias})
+		}
+		fmt.Fprintln(env.Out, alias)
+		return nil
+	})
 }
 
 // stdinLine is one JSON line of add --stdin.
@@ -228,26 +225,23 @@ func addStdinRun(env *Env, g *Global, o *addOptions) error {
 		}
 		return nil
 	}
-	v, err := g.openVault(env, true, false)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	aliases, err := v.AddAll(batch)
-	if err != nil {
-		return err
-	}
-	if g.JSON {
-		out := make([]map[string]string, len(aliases))
-		for i, a := range aliases {
-			out[i] = map[string]string{"alias": a}
+	return g.withVault(env, true, false, func(v *vault.Vault) error {
+		aliases, err := v.AddAll(batch)
+		if err != nil {
+			return err
 		}
-		return printJSON(env.Out, out)
-	}
-	for _, a := range aliases {
-		fmt.Fprintln(env.Out, a)
-	}
-	return nil
+		if g.JSON {
+			out := make([]map[string]string, len(aliases))
+			for i, a := range aliases {
+				out[i] = map[string]string{"alias": a}
+			}
+			return printJSON(env.Out, out)
+		}
+		for _, a := range aliases {
+			fmt.Fprintln(env.Out, a)
+		}
+		return nil
+	})
 }
 
 func lineErr(n int, err error) error {
@@ -323,41 +317,38 @@ fields with --fields shipping.`,
 			if err != nil {
 				return err
 			}
-			v, err := g.openVault(env, true, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			cust, err := v.Show(args[0], fields)
-			if err != nil {
-				return err
-			}
-			if fields == nil {
-				fields = vault.FieldNames
-			}
-			if g.JSON {
-				return printJSON(env.Out, customerJSON(cust, fields))
-			}
-			t := newTable(env, "FIELD", "VALUE")
-			t.add("alias", cust.Alias)
-			for _, f := range fields {
-				if val, ok := cust.Fields[f]; ok {
-					t.add(f, sanitizeTerminal(val))
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
+				cust, err := v.Show(args[0], fields)
+				if err != nil {
+					return err
 				}
-			}
-			t.add("created", day(cust.Created))
-			t.add("last activity", day(cust.LastActivity))
-			if cust.LastShipment != nil {
-				t.add("last shipment", dayPtr(cust.LastShipment))
-			}
-			for name, cs := range cust.Consent {
-				state := "withdrawn"
-				if cs.Granted {
-					state = "granted"
+				if fields == nil {
+					fields = vault.FieldNames
 				}
-				t.add("consent "+name, state+" "+day(cs.At))
-			}
-			return t.flush()
+				if g.JSON {
+					return printJSON(env.Out, customerJSON(cust, fields))
+				}
+				t := newTable(env, "FIELD", "VALUE")
+				t.add("alias", cust.Alias)
+				for _, f := range fields {
+					if val, ok := cust.Fields[f]; ok {
+						t.add(f, sanitizeTerminal(val))
+					}
+				}
+				t.add("created", day(cust.Created))
+				t.add("last activity", day(cust.LastActivity))
+				if cust.LastShipment != nil {
+					t.add("last shipment", dayPtr(cust.LastShipment))
+				}
+				for name, cs := range cust.Consent {
+					state := "withdrawn"
+					if cs.Granted {
+						state = "granted"
+					}
+					t.add("consent "+name, state+" "+day(cs.At))
+				}
+				return t.flush()
+			})
 		},
 	}
 	c.Flags().StringVar(&o.Fields, "fields", "", "only these fields or groups (e.g. name,city or shipping)")
@@ -391,27 +382,24 @@ decrypted. Prints the matching aliases; no match is exit 6.`,
 			if o.Email == "" && o.Phone == "" && o.Name == "" {
 				return usageErr("give --email, --phone or --name")
 			}
-			v, err := g.openVault(env, true, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			found, err := v.Find(vault.FindQuery{Email: o.Email, Phone: o.Phone, Name: o.Name, Country: strings.ToUpper(o.Country)})
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				out := make([]map[string]any, len(found))
-				for i, c := range found {
-					out[i] = customerJSON(c, nil)
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
+				found, err := v.Find(vault.FindQuery{Email: o.Email, Phone: o.Phone, Name: o.Name, Country: strings.ToUpper(o.Country)})
+				if err != nil {
+					return err
 				}
-				return printJSON(env.Out, out)
-			}
-			t := newTable(env, "ALIAS", "CREATED", "LAST ACTIVITY")
-			for _, c := range found {
-				t.add(c.Alias, day(c.Created), day(c.LastActivity))
-			}
-			return t.flush()
+				if g.JSON {
+					out := make([]map[string]any, len(found))
+					for i, c := range found {
+						out[i] = customerJSON(c, nil)
+					}
+					return printJSON(env.Out, out)
+				}
+				t := newTable(env, "ALIAS", "CREATED", "LAST ACTIVITY")
+				for _, c := range found {
+					t.add(c.Alias, day(c.Created), day(c.LastActivity))
+				}
+				return t.flush()
+			})
 		},
 	}
 	c.Flags().StringVar(&o.Email, "email", "", "exact email (any case)")
@@ -439,32 +427,29 @@ held. No personal data and no key are needed unless --fields asks for some.`,
 			if err != nil {
 				return err
 			}
-			v, err := g.openVault(env, len(fields) > 0, len(fields) == 0)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			cs, err := v.List(vault.ListFilter{Consent: strings.ToLower(o.Consent), Fields: fields})
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				out := make([]map[string]any, len(cs))
-				for i, c := range cs {
-					out[i] = customerJSON(c, fields)
+			return g.withVault(env, len(fields) > 0, len(fields) == 0, func(v *vault.Vault) error {
+				cs, err := v.List(vault.ListFilter{Consent: strings.ToLower(o.Consent), Fields: fields})
+				if err != nil {
+					return err
 				}
-				return printJSON(env.Out, out)
-			}
-			header := append([]string{"ALIAS", "CREATED", "LAST ACTIVITY", "LAST SHIPMENT", "FIELDS"}, upper(fields)...)
-			t := newTable(env, header...)
-			for _, c := range cs {
-				row := []string{c.Alias, day(c.Created), day(c.LastActivity), dayPtr(c.LastShipment), strings.Join(c.Held, ",")}
-				for _, f := range fields {
-					row = append(row, sanitizeTerminal(c.Fields[f]))
+				if g.JSON {
+					out := make([]map[string]any, len(cs))
+					for i, c := range cs {
+						out[i] = customerJSON(c, fields)
+					}
+					return printJSON(env.Out, out)
 				}
-				t.add(row...)
-			}
-			return t.flush()
+				header := append([]string{"ALIAS", "CREATED", "LAST ACTIVITY", "LAST SHIPMENT", "FIELDS"}, upper(fields)...)
+				t := newTable(env, header...)
+				for _, c := range cs {
+					row := []string{c.Alias, day(c.Created), day(c.LastActivity), dayPtr(c.LastShipment), strings.Join(c.Held, ",")}
+					for _, f := range fields {
+						row = append(row, sanitizeTerminal(c.Fields[f]))
+					}
+					t.add(row...)
+				}
+				return t.flush()
+			})
 		},
 	}
 	c.Flags().StringVar(&o.Consent, "consent", "", "only customers who granted this purpose (e.g. marketing)")
@@ -496,20 +481,17 @@ The new values are checked like add's, and the change is one transaction.`,
 			if len(set) == 0 {
 				return usageErr("nothing to change: pass the fields to change, e.g. --phone")
 			}
-			v, err := g.openVault(env, true, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			cust, err := v.Edit(args[0], set)
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, customerJSON(cust, nil))
-			}
-			fmt.Fprintf(env.Out, "updated %s\n", cust.Alias)
-			return nil
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
+				cust, err := v.Edit(args[0], set)
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, customerJSON(cust, nil))
+				}
+				fmt.Fprintf(env.Out, "updated %s\n", cust.Alias)
+				return nil
+			})
 		},
 	}
 	ff = addFieldFlags(c)

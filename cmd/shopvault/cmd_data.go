@@ -73,54 +73,51 @@ rows. Exit 0 when every row went in, 5 when some were refused.`,
 					return err
 				}
 			}
-			v, err := g.openVault(env, true, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			// Problems arrive per batch (refusals while reading, duplicates
-			// at commit); they are reported in row order at the end.
-			var problems []vault.ImportProblem
-			res, err := v.Import(rows, vault.ImportOptions{DryRun: dry, Merge: merge, Report: func(p vault.ImportProblem) {
-				problems = append(problems, p)
-			}})
-			if env.StderrIsTTY {
-				fmt.Fprintln(env.ErrOut)
-			}
-			sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
-			for _, p := range problems {
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
+				// Problems arrive per batch (refusals while reading, duplicates
+				// at commit); they are reported in row order at the end.
+				var problems []vault.ImportProblem
+				res, err := v.Import(rows, vault.ImportOptions{DryRun: dry, Merge: merge, Report: func(p vault.ImportProblem) {
+					problems = append(problems, p)
+				}})
+				if env.StderrIsTTY {
+					fmt.Fprintln(env.ErrOut)
+				}
+				sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
+				for _, p := range problems {
+					if report != nil {
+						report.Write([]string{fmt.Sprint(p.Line), p.Field, p.Reason})
+					}
+					if !g.JSON {
+						fmt.Fprintf(env.ErrOut, "shopvault: row %d: %s\n", p.Line, strings.TrimSpace(p.Field+" "+p.Reason))
+					}
+				}
 				if report != nil {
-					report.Write([]string{fmt.Sprint(p.Line), p.Field, p.Reason})
+					report.Flush()
+					if werr := writeOutput(env, reportPath, reportBuf.Bytes(), 0o600); werr != nil && err == nil {
+						err = werr
+					}
 				}
-				if !g.JSON {
-					fmt.Fprintf(env.ErrOut, "shopvault: row %d: %s\n", p.Line, strings.TrimSpace(p.Field+" "+p.Reason))
+				if err != nil {
+					return err
 				}
-			}
-			if report != nil {
-				report.Flush()
-				if werr := writeOutput(env, reportPath, reportBuf.Bytes(), 0o600); werr != nil && err == nil {
-					err = werr
+				if g.JSON {
+					printJSON(env.Out, res)
+				} else {
+					verb := "imported"
+					if dry {
+						verb = "would import"
+					}
+					fmt.Fprintf(env.Out, "%s %d of %d rows (%s format): %d duplicates skipped, %d merged, %d refused\n", verb, res.Added, res.Rows, res.Format, res.Duplicates, res.Merged, res.Refused)
+					if !dry && args[0] != "-" && res.Added > 0 && res.Refused == 0 {
+						fmt.Fprintf(env.ErrOut, "shopvault: the customers are now in the encrypted vault; delete the plaintext source: shred -u %q (and empty it from Downloads, e-mail and cloud folders)\n", args[0])
+					}
 				}
-			}
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				printJSON(env.Out, res)
-			} else {
-				verb := "imported"
-				if dry {
-					verb = "would import"
+				if res.Refused > 0 {
+					return &exitError{code: exitRefused, msg: fmt.Sprintf("%d of %d rows were refused", res.Refused, res.Rows), hint: "see the row messages above (or --report FILE), fix those rows and import again; rows already imported are skipped"}
 				}
-				fmt.Fprintf(env.Out, "%s %d of %d rows (%s format): %d duplicates skipped, %d merged, %d refused\n", verb, res.Added, res.Rows, res.Format, res.Duplicates, res.Merged, res.Refused)
-				if !dry && args[0] != "-" && res.Added > 0 && res.Refused == 0 {
-					fmt.Fprintf(env.ErrOut, "shopvault: the customers are now in the encrypted vault; delete the plaintext source: shred -u %q (and empty it from Downloads, e-mail and cloud folders)\n", args[0])
-				}
-			}
-			if res.Refused > 0 {
-				return &exitError{code: exitRefused, msg: fmt.Sprintf("%d of %d rows were refused", res.Refused, res.Rows), hint: "see the row messages above (or --report FILE), fix those rows and import again; rows already imported are skipped"}
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&format, "format", "", "native, shopify, woocommerce or vcard (default: detect)")
@@ -143,37 +140,35 @@ lists them (from metadata, no key needed).`,
 		Example: "  shopvault dedupe\n  shopvault dedupe --apply --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			v, err := g.openVault(env, apply, !apply)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			var pairs []vault.DuplicatePair
-			if apply {
-				pairs, err = v.Dedupe()
-			} else {
-				pairs, err = v.FindDuplicates()
-			}
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				if pairs == nil {
-					pairs = []vault.DuplicatePair{}
+			return g.withVault(env, apply, !apply, func(v *vault.Vault) error {
+				var pairs []vault.DuplicatePair
+				var err error
+				if apply {
+					pairs, err = v.Dedupe()
+				} else {
+					pairs, err = v.FindDuplicates()
 				}
-				return printJSON(env.Out, pairs)
-			}
-			t := newTable(env, "KEEP", "MERGE", "WHY")
-			for _, p := range pairs {
-				t.add(p.Keep, p.Merge, p.Reason)
-			}
-			t.flush()
-			if apply {
-				fmt.Fprintf(env.Out, "merged %d duplicates\n", len(pairs))
-			} else {
-				fmt.Fprintf(env.Out, "%d likely duplicates; run dedupe --apply to merge them\n", len(pairs))
-			}
-			return nil
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					if pairs == nil {
+						pairs = []vault.DuplicatePair{}
+					}
+					return printJSON(env.Out, pairs)
+				}
+				t := newTable(env, "KEEP", "MERGE", "WHY")
+				for _, p := range pairs {
+					t.add(p.Keep, p.Merge, p.Reason)
+				}
+				t.flush()
+				if apply {
+					fmt.Fprintf(env.Out, "merged %d duplicates\n", len(pairs))
+				} else {
+					fmt.Fprintf(env.Out, "%d likely duplicates; run dedupe --apply to merge them\n", len(pairs))
+				}
+				return nil
+			})
 		},
 	}
 	c.Flags().BoolVar(&apply, "apply", false, "merge them")
@@ -230,30 +225,27 @@ It needs a role that reads every field (owner or support).`,
 			if err != nil {
 				return err
 			}
-			v, err := g.openVault(env, true, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			sub, err := v.Subject(args[0])
-			if err != nil {
-				return err
-			}
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetIndent("", "  ")
-			enc.SetEscapeHTML(false)
-			if err := enc.Encode(sub); err != nil {
-				return err
-			}
-			data, err := sealOutput(buf.Bytes(), rcpts)
-			if err != nil {
-				return err
-			}
-			if len(rcpts) == 0 && out != "-" {
-				fmt.Fprintln(env.ErrOut, "shopvault: warning: this file holds the customer's data in plaintext; send it encrypted (--age) and delete it afterwards")
-			}
-			return writeOutput(env, out, data, 0o600)
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
+				sub, err := v.Subject(args[0])
+				if err != nil {
+					return err
+				}
+				var buf bytes.Buffer
+				enc := json.NewEncoder(&buf)
+				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
+				if err := enc.Encode(sub); err != nil {
+					return err
+				}
+				data, err := sealOutput(buf.Bytes(), rcpts)
+				if err != nil {
+					return err
+				}
+				if len(rcpts) == 0 && out != "-" {
+					fmt.Fprintln(env.ErrOut, "shopvault: warning: this file holds the customer's data in plaintext; send it encrypted (--age) and delete it afterwards")
+				}
+				return writeOutput(env, out, data, 0o600)
+			})
 		},
 	}
 	subject.Flags().StringVarP(&out, "output", "o", "-", "output file, or - for stdout")
@@ -291,40 +283,37 @@ recipients; --plaintext must be given explicitly to write it unencrypted.`,
 			if csvOut == "" {
 				return usageErr("export csv needs -o FILE (or -o - for stdout)")
 			}
-			v, err := g.openVault(env, true, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			var buf bytes.Buffer
-			cw, err := export.NewCSVWriter(&buf, append([]string{"alias"}, fields...))
-			if err != nil {
-				return err
-			}
-			n, err := v.ExportCustomers(fields, strings.ToLower(consent), func(cu vault.Customer) error {
-				row := []string{cu.Alias}
-				for _, f := range fields {
-					row = append(row, cu.Fields[f])
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
+				var buf bytes.Buffer
+				cw, err := export.NewCSVWriter(&buf, append([]string{"alias"}, fields...))
+				if err != nil {
+					return err
 				}
-				return cw.Write(row)
+				n, err := v.ExportCustomers(fields, strings.ToLower(consent), func(cu vault.Customer) error {
+					row := []string{cu.Alias}
+					for _, f := range fields {
+						row = append(row, cu.Fields[f])
+					}
+					return cw.Write(row)
+				})
+				if err != nil {
+					return err
+				}
+				if err := cw.Flush(); err != nil {
+					return err
+				}
+				data, err := sealOutput(buf.Bytes(), rcpts)
+				if err != nil {
+					return err
+				}
+				if err := writeOutput(env, csvOut, data, 0o600); err != nil {
+					return err
+				}
+				if csvOut != "-" {
+					fmt.Fprintf(env.ErrOut, "shopvault: exported %d customers to %s\n", n, csvOut)
+				}
+				return nil
 			})
-			if err != nil {
-				return err
-			}
-			if err := cw.Flush(); err != nil {
-				return err
-			}
-			data, err := sealOutput(buf.Bytes(), rcpts)
-			if err != nil {
-				return err
-			}
-			if err := writeOutput(env, csvOut, data, 0o600); err != nil {
-				return err
-			}
-			if csvOut != "-" {
-				fmt.Fprintf(env.ErrOut, "shopvault: exported %d customers to %s\n", n, csvOut)
-			}
-			return nil
 		},
 	}
 	csvC.Flags().StringVarP(&csvOut, "output", "o", "", "output file, or - for stdout")
@@ -351,26 +340,23 @@ identity) holding an ordinary vault file. No key needed, so cron can run it.`,
 			if out == "" {
 				return usageErr("backup needs -o FILE.age")
 			}
-			v, err := g.openVault(env, false, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			var buf bytes.Buffer
-			res, err := v.Backup(&buf)
-			if err != nil {
-				return err
-			}
-			if err := writeOutput(env, out, buf.Bytes(), 0o600); err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, res)
-			}
-			if out != "-" {
-				fmt.Fprintf(env.Out, "backed up %d customers to %s (encrypted to %s)\n", res.Customers, out, strings.Join(res.Recipients, ", "))
-			}
-			return nil
+			return g.withVault(env, false, false, func(v *vault.Vault) error {
+				var buf bytes.Buffer
+				res, err := v.Backup(&buf)
+				if err != nil {
+					return err
+				}
+				if err := writeOutput(env, out, buf.Bytes(), 0o600); err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, res)
+				}
+				if out != "-" {
+					fmt.Fprintf(env.Out, "backed up %d customers to %s (encrypted to %s)\n", res.Customers, out, strings.Join(res.Recipients, ", "))
+				}
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVarP(&out, "output", "o", "", "backup file, or - for stdout")
@@ -423,20 +409,17 @@ back someone who asked to be forgotten. Asks for confirmation on a terminal;
 					return &exitError{code: exitOther, msg: "not confirmed", hint: "nothing was changed"}
 				}
 			}
-			v, err := g.openVault(env, true, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			res, err := v.Restore(f)
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, res)
-			}
-			fmt.Fprintf(env.Out, "restored %d customers; %d erasures re-applied\n", res.Customers, res.Reapplied)
-			return nil
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
+				res, err := v.Restore(f)
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, res)
+				}
+				fmt.Fprintf(env.Out, "restored %d customers; %d erasures re-applied\n", res.Customers, res.Reapplied)
+				return nil
+			})
 		},
 	}
 	c.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
@@ -454,30 +437,27 @@ the audit chain. Exit 7 naming what is wrong. --metadata-only needs no key.`,
 		Example: "  shopvault check\n  shopvault check --metadata-only --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			v, err := g.openVault(env, !metaOnly, true)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			res, err := v.Check(metaOnly)
-			if g.JSON {
-				printJSON(env.Out, res)
-			} else {
-				for _, p := range res.Problems {
-					if p.Record != "" {
-						fmt.Fprintf(env.Out, "record %s: %s\n", p.Record, p.What)
-					} else {
-						fmt.Fprintln(env.Out, p.What)
+			return g.withVault(env, !metaOnly, true, func(v *vault.Vault) error {
+				res, err := v.Check(metaOnly)
+				if g.JSON {
+					printJSON(env.Out, res)
+				} else {
+					for _, p := range res.Problems {
+						if p.Record != "" {
+							fmt.Fprintf(env.Out, "record %s: %s\n", p.Record, p.What)
+						} else {
+							fmt.Fprintln(env.Out, p.What)
+						}
+					}
+					for _, h := range res.Hints {
+						fmt.Fprintf(env.Out, "hint: %s\n", h)
+					}
+					if err == nil {
+						fmt.Fprintf(env.Out, "vault ok: %d customers, %d sealed values opened, %d index entries, %d aliases, %d audit entries\n", res.Records, res.SealedOpened, res.IndexEntries, res.Aliases, res.AuditEntries)
 					}
 				}
-				for _, h := range res.Hints {
-					fmt.Fprintf(env.Out, "hint: %s\n", h)
-				}
-				if err == nil {
-					fmt.Fprintf(env.Out, "vault ok: %d customers, %d sealed values opened, %d index entries, %d aliases, %d audit entries\n", res.Records, res.SealedOpened, res.IndexEntries, res.Aliases, res.AuditEntries)
-				}
-			}
-			return err
+				return err
+			})
 		},
 	}
 	c.Flags().BoolVar(&metaOnly, "metadata-only", false, "check only what needs no key")

@@ -36,20 +36,17 @@ such as age1yubikey1… (its plugin must be on PATH), or an SSH public key.`,
 			if role == "" || name == "" {
 				return usageErr("recipients add needs --role (owner, support, shipping) and --name LABEL")
 			}
-			v, err := g.openVault(env, true, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			r, err := v.AddRecipient(args[0], strings.ToLower(role), name)
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, r)
-			}
-			fmt.Fprintf(env.Out, "added %s (%s)\n", r.Label, r.Role)
-			return nil
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
+				r, err := v.AddRecipient(args[0], strings.ToLower(role), name)
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, r)
+				}
+				fmt.Fprintf(env.Out, "added %s (%s)\n", r.Label, r.Role)
+				return nil
+			})
 		},
 	}
 	add.Flags().StringVar(&role, "role", "", "owner, support or shipping")
@@ -61,23 +58,20 @@ such as age1yubikey1… (its plugin must be on PATH), or an SSH public key.`,
 		Example: "  shopvault recipients list\n  shopvault recipients list --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			v, err := g.openVault(env, false, true)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			rs, err := v.Recipients()
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, rs)
-			}
-			t := newTable(env, "LABEL", "ROLE", "ADDED", "RECIPIENT")
-			for _, r := range rs {
-				t.add(r.Label, r.Role, day(r.Added), r.Recipient)
-			}
-			return t.flush()
+			return g.withVault(env, false, true, func(v *vault.Vault) error {
+				rs, err := v.Recipients()
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, rs)
+				}
+				t := newTable(env, "LABEL", "ROLE", "ADDED", "RECIPIENT")
+				for _, r := range rs {
+					t.add(r.Label, r.Role, day(r.Added), r.Recipient)
+				}
+				return t.flush()
+			})
 		},
 	}
 	remove := &cobra.Command{
@@ -89,20 +83,17 @@ The last owner cannot be removed.`,
 		Example: "  shopvault recipients remove packing-desk",
 		Args:    exactArgs(1, "LABEL or RECIPIENT"),
 		RunE: func(c *cobra.Command, args []string) error {
-			v, err := g.openVault(env, true, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			r, rot, err := v.RemoveRecipient(args[0])
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, map[string]any{"removed": r, "rotated": rot})
-			}
-			fmt.Fprintf(env.Out, "removed %s (%s); rotated %s keys over %d customers\n", r.Label, r.Role, strings.Join(rot.Groups, ", "), rot.Records)
-			return nil
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
+				r, rot, err := v.RemoveRecipient(args[0])
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, map[string]any{"removed": r, "rotated": rot})
+				}
+				fmt.Fprintf(env.Out, "removed %s (%s); rotated %s keys over %d customers\n", r.Label, r.Role, strings.Join(rot.Groups, ", "), rot.Records)
+				return nil
+			})
 		},
 	}
 	c.AddCommand(add, list, remove)
@@ -142,20 +133,17 @@ the old identity file opens nothing in the vault.`,
 			default:
 				return usageErr("--group must be shipping, contact, notes, index, audit or all")
 			}
-			v, err := g.openVault(env, true, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			res, err := v.Rotate(groups)
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, res)
-			}
-			fmt.Fprintf(env.Out, "rotated %s over %d customers\n", strings.Join(res.Groups, ", "), res.Records)
-			return nil
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
+				res, err := v.Rotate(groups)
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, res)
+				}
+				fmt.Fprintf(env.Out, "rotated %s over %d customers\n", strings.Join(res.Groups, ", "), res.Records)
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&group, "group", "all", "shipping, contact, notes, index, audit or all")
@@ -169,30 +157,27 @@ func rotateIdentityRun(env *Env, g *Global, out string, pq bool) error {
 	if err != nil {
 		return err
 	}
-	v, err := g.openVault(env, true, false)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	if err := v.Unlock(); err != nil {
-		return err
-	}
-	if err := writeNewSecretFile(out, identityFile(identity, recipient)); err != nil {
-		return err
-	}
-	res, replaced, err := v.RotateOwnerIdentity(recipient)
-	if err != nil {
-		if !replaced {
-			os.Remove(out)
+	return g.withVault(env, true, false, func(v *vault.Vault) error {
+		if err := v.Unlock(); err != nil {
+			return err
 		}
-		return err
-	}
-	if g.JSON {
-		return printJSON(env.Out, map[string]any{"identity": out, "recipient": recipient, "rotated": res})
-	}
-	fmt.Fprintf(env.Out, "new owner identity %s; the old one no longer opens this vault (keys rotated over %d customers)\n", out, res.Records)
-	fmt.Fprintln(env.ErrOut, "shopvault: use the new file from now on (--identity, SHOPVAULT_IDENTITY, or move it to the default path), and update your backup copy of the key")
-	return nil
+		if err := writeNewSecretFile(out, identityFile(identity, recipient)); err != nil {
+			return err
+		}
+		res, replaced, err := v.RotateOwnerIdentity(recipient)
+		if err != nil {
+			if !replaced {
+				os.Remove(out)
+			}
+			return err
+		}
+		if g.JSON {
+			return printJSON(env.Out, map[string]any{"identity": out, "recipient": recipient, "rotated": res})
+		}
+		fmt.Fprintf(env.Out, "new owner identity %s; the old one no longer opens this vault (keys rotated over %d customers)\n", out, res.Records)
+		fmt.Fprintln(env.ErrOut, "shopvault: use the new file from now on (--identity, SHOPVAULT_IDENTITY, or move it to the default path), and update your backup copy of the key")
+		return nil
+	})
 }
 
 func newAuditCmd(env *Env, g *Global) *cobra.Command {
@@ -237,26 +222,23 @@ key, so editing, dropping or reordering entries is detected by audit verify.`,
 			if err != nil {
 				return err
 			}
-			v, err := g.openVault(env, false, true)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			es, err := v.AuditList(f)
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				if es == nil {
-					es = []vault.AuditEntry{}
+			return g.withVault(env, false, true, func(v *vault.Vault) error {
+				es, err := v.AuditList(f)
+				if err != nil {
+					return err
 				}
-				return printJSON(env.Out, es)
-			}
-			t := newTable(env, "SEQ", "TIME", "ACTOR", "ACTION", "ALIASES", "REASON")
-			for _, e := range es {
-				t.add(fmt.Sprint(e.Seq), e.Time.Format("2006-01-02 15:04:05"), e.Actor, e.Action, summarizeAliases(e), sanitizeTerminal(e.Reason))
-			}
-			return t.flush()
+				if g.JSON {
+					if es == nil {
+						es = []vault.AuditEntry{}
+					}
+					return printJSON(env.Out, es)
+				}
+				t := newTable(env, "SEQ", "TIME", "ACTOR", "ACTION", "ALIASES", "REASON")
+				for _, e := range es {
+					t.add(fmt.Sprint(e.Seq), e.Time.Format("2006-01-02 15:04:05"), e.Actor, e.Action, summarizeAliases(e), sanitizeTerminal(e.Reason))
+				}
+				return t.flush()
+			})
 		},
 	}
 	list.Flags().StringVar(&since, "since", "", "entries on or after this date")
@@ -269,20 +251,17 @@ key, so editing, dropping or reordering entries is detected by audit verify.`,
 		Example: "  shopvault audit verify",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			v, err := g.openVault(env, true, true)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			rep, err := v.AuditVerify()
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, rep)
-			}
-			fmt.Fprintf(env.Out, "audit log intact: %d entries, authenticated through %d, %d pending owner authentication\n", rep.Entries, rep.Authenticated, rep.Pending)
-			return nil
+			return g.withVault(env, true, true, func(v *vault.Vault) error {
+				rep, err := v.AuditVerify()
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, rep)
+				}
+				fmt.Fprintf(env.Out, "audit log intact: %d entries, authenticated through %d, %d pending owner authentication\n", rep.Entries, rep.Authenticated, rep.Pending)
+				return nil
+			})
 		},
 	}
 	var rsince string
@@ -301,23 +280,20 @@ data they read, printed or exported since DATE, and when.`,
 			if err != nil {
 				return usageErr("--since: %v", err)
 			}
-			v, err := g.openVault(env, false, true)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			rep, err := v.AuditReport(t0)
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, rep)
-			}
-			t := newTable(env, "ACTOR", "ROLE", "READS", "CUSTOMERS", "FIRST", "LAST", "ACTIONS")
-			for _, a := range rep.Actors {
-				t.add(a.Actor, a.Role, fmt.Sprint(a.Reads), fmt.Sprint(len(a.Aliases)), a.First.Format("2006-01-02 15:04"), a.Last.Format("2006-01-02 15:04"), strings.Join(a.Actions, ","))
-			}
-			return t.flush()
+			return g.withVault(env, false, true, func(v *vault.Vault) error {
+				rep, err := v.AuditReport(t0)
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, rep)
+				}
+				t := newTable(env, "ACTOR", "ROLE", "READS", "CUSTOMERS", "FIRST", "LAST", "ACTIONS")
+				for _, a := range rep.Actors {
+					t.add(a.Actor, a.Role, fmt.Sprint(a.Reads), fmt.Sprint(len(a.Aliases)), a.First.Format("2006-01-02 15:04"), a.Last.Format("2006-01-02 15:04"), strings.Join(a.Actions, ","))
+				}
+				return t.flush()
+			})
 		},
 	}
 	report.Flags().StringVar(&rsince, "since", "", "start date")
@@ -342,20 +318,17 @@ rotate do this themselves. No key needed.`,
 		Example: "  shopvault compact\n  shopvault compact --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			v, err := g.openVault(env, false, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			res, err := v.CompactReport()
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, res)
-			}
-			fmt.Fprintf(env.Out, "compacted: %d -> %d bytes\n", res.Before, res.After)
-			return nil
+			return g.withVault(env, false, false, func(v *vault.Vault) error {
+				res, err := v.CompactReport()
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, res)
+				}
+				fmt.Fprintf(env.Out, "compacted: %d -> %d bytes\n", res.Before, res.After)
+				return nil
+			})
 		},
 	}
 }

@@ -135,41 +135,38 @@ whether or not anything was purged.`,
 			if err != nil {
 				return err
 			}
-			v, err := g.openVault(env, false, !apply)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			var res vault.PurgeResult
-			if apply {
-				res, err = v.Purge(rs)
-			} else {
-				res, err = v.Plan(rs, span)
-			}
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, res)
-			}
-			if verbose || !apply {
-				for _, it := range res.Plan {
-					what := it.Action
-					if it.Action == "drop" {
-						what += " " + strings.Join(it.Fields, ",")
-					}
-					fmt.Fprintf(env.Out, "%s\t%s\t%s\t%s\n", day(it.Due), it.Alias, what, it.Rule)
+			return g.withVault(env, false, !apply, func(v *vault.Vault) error {
+				var res vault.PurgeResult
+				if apply {
+					res, err = v.Purge(rs)
+				} else {
+					res, err = v.Plan(rs, span)
 				}
-			}
-			switch {
-			case apply:
-				fmt.Fprintf(env.Out, "purge: %d customers erased, %d fields dropped, %d held back\n", res.Erased, res.Dropped, res.Held)
-			case span != nil:
-				fmt.Fprintf(env.Out, "purge: %d actions coming in the next %s (nothing changed)\n", len(res.Plan), upcoming)
-			default:
-				fmt.Fprintf(env.Out, "purge (dry run): %d actions planned, %d held back; run with --apply to carry them out\n", len(res.Plan), res.Held)
-			}
-			return nil
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, res)
+				}
+				if verbose || !apply {
+					for _, it := range res.Plan {
+						what := it.Action
+						if it.Action == "drop" {
+							what += " " + strings.Join(it.Fields, ",")
+						}
+						fmt.Fprintf(env.Out, "%s\t%s\t%s\t%s\n", day(it.Due), it.Alias, what, it.Rule)
+					}
+				}
+				switch {
+				case apply:
+					fmt.Fprintf(env.Out, "purge: %d customers erased, %d fields dropped, %d held back\n", res.Erased, res.Dropped, res.Held)
+				case span != nil:
+					fmt.Fprintf(env.Out, "purge: %d actions coming in the next %s (nothing changed)\n", len(res.Plan), upcoming)
+				default:
+					fmt.Fprintf(env.Out, "purge (dry run): %d actions planned, %d held back; run with --apply to carry them out\n", len(res.Plan), res.Held)
+				}
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&rulesPath, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
@@ -205,24 +202,21 @@ put personal data in it. Owner only.`,
 				}
 				t = d
 			}
-			v, err := g.openVault(env, true, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			cust, err := v.SetHold(args[0], t, reason)
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, customerJSON(cust, nil))
-			}
-			if release {
-				fmt.Fprintf(env.Out, "hold lifted for %s\n", cust.Alias)
-			} else {
-				fmt.Fprintf(env.Out, "%s held until %s\n", cust.Alias, day(t))
-			}
-			return nil
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
+				cust, err := v.SetHold(args[0], t, reason)
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, customerJSON(cust, nil))
+				}
+				if release {
+					fmt.Fprintf(env.Out, "hold lifted for %s\n", cust.Alias)
+				} else {
+					fmt.Fprintf(env.Out, "%s held until %s\n", cust.Alias, day(t))
+				}
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&until, "until", "", "date (YYYY-MM-DD) or length (90d) the hold lasts")
@@ -259,29 +253,27 @@ retention rule to act on after a grace period.`,
 					return &exitError{code: exitOther, msg: "not confirmed", hint: "nothing was erased"}
 				}
 			}
-			v, err := g.openVault(env, true, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			var res vault.ForgetResult
-			if request {
-				res, err = v.RequestErasure(args[0])
-			} else {
-				res, err = v.Forget(args[0])
-			}
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, res)
-			}
-			if request {
-				fmt.Fprintf(env.Out, "erasure requested for %s; a rule on erasure_requested will erase it\n", args[0])
-			} else {
-				fmt.Fprintf(env.Out, "erased %s\n", args[0])
-			}
-			return nil
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
+				var res vault.ForgetResult
+				var err error
+				if request {
+					res, err = v.RequestErasure(args[0])
+				} else {
+					res, err = v.Forget(args[0])
+				}
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, res)
+				}
+				if request {
+					fmt.Fprintf(env.Out, "erasure requested for %s; a rule on erasure_requested will erase it\n", args[0])
+				} else {
+					fmt.Fprintf(env.Out, "erased %s\n", args[0])
+				}
+				return nil
+			})
 		},
 	}
 	c.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
@@ -308,20 +300,17 @@ sms, …), with the time. Withdrawal is a retention-rule trigger. list
 			default:
 				return usageErr("the second argument must be grant or withdraw")
 			}
-			v, err := g.openVault(env, true, false)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			cust, err := v.SetConsent(args[0], strings.ToLower(args[2]), grant)
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, customerJSON(cust, nil))
-			}
-			fmt.Fprintf(env.Out, "%s: %s %s\n", cust.Alias, args[2], map[bool]string{true: "granted", false: "withdrawn"}[grant])
-			return nil
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
+				cust, err := v.SetConsent(args[0], strings.ToLower(args[2]), grant)
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, customerJSON(cust, nil))
+				}
+				fmt.Fprintf(env.Out, "%s: %s %s\n", cust.Alias, args[2], map[bool]string{true: "granted", false: "withdrawn"}[grant])
+				return nil
+			})
 		},
 	}
 }
@@ -341,36 +330,33 @@ rule would act on today, and when purge last ran. From metadata: no key.`,
 			if err != nil {
 				return err
 			}
-			v, err := g.openVault(env, false, true)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			inv, err := v.Inventory(rs)
-			if err != nil {
-				return err
-			}
-			if g.JSON {
-				return printJSON(env.Out, inv)
-			}
-			fmt.Fprintf(env.Out, "customers: %d (oldest %s), on hold: %d, erased so far: %d, shipments: %d\n", inv.Customers, dayPtr(inv.Oldest), inv.OnHold, inv.Erasures, inv.Shipments)
-			t := newTable(env, "FIELD", "RECORDS")
-			for _, f := range vault.FieldNames {
-				t.add(f, fmt.Sprint(inv.FieldsHeld[f]))
-			}
-			t.flush()
-			for p, n := range inv.Consents {
-				fmt.Fprintf(env.Out, "consent %s: %d\n", p, n)
-			}
-			for r, n := range inv.RulesToday {
-				fmt.Fprintf(env.Out, "rule %q would act on %d today\n", r, n)
-			}
-			if inv.LastPurge != nil {
-				fmt.Fprintf(env.Out, "last purge: %s\n", inv.LastPurge.Format("2006-01-02 15:04"))
-			} else {
-				fmt.Fprintln(env.Out, "last purge: never (see README: nightly purge)")
-			}
-			return nil
+			return g.withVault(env, false, true, func(v *vault.Vault) error {
+				inv, err := v.Inventory(rs)
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, inv)
+				}
+				fmt.Fprintf(env.Out, "customers: %d (oldest %s), on hold: %d, erased so far: %d, shipments: %d\n", inv.Customers, dayPtr(inv.Oldest), inv.OnHold, inv.Erasures, inv.Shipments)
+				t := newTable(env, "FIELD", "RECORDS")
+				for _, f := range vault.FieldNames {
+					t.add(f, fmt.Sprint(inv.FieldsHeld[f]))
+				}
+				t.flush()
+				for p, n := range inv.Consents {
+					fmt.Fprintf(env.Out, "consent %s: %d\n", p, n)
+				}
+				for r, n := range inv.RulesToday {
+					fmt.Fprintf(env.Out, "rule %q would act on %d today\n", r, n)
+				}
+				if inv.LastPurge != nil {
+					fmt.Fprintf(env.Out, "last purge: %s\n", inv.LastPurge.Format("2006-01-02 15:04"))
+				} else {
+					fmt.Fprintln(env.Out, "last purge: never (see README: nightly purge)")
+				}
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&rulesPath, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
@@ -392,33 +378,30 @@ contact (init --shop-name/--shop-contact). No key needed.`,
 			if err != nil {
 				return err
 			}
-			v, err := g.openVault(env, false, true)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			inv, err := v.Inventory(nil)
-			if err != nil {
-				return err
-			}
-			st, err := v.Settings()
-			if err != nil {
-				return err
-			}
-			in := export.NoticeInput{ShopName: st.ShopName, ShopContact: st.ShopContact, FieldsHeld: inv.FieldsHeld, Roles: inv.Recipients, Generated: env.Now()}
-			for p := range inv.Consents {
-				in.Consents = append(in.Consents, p)
-			}
-			if rs != nil {
-				for _, r := range rs.Rules {
-					in.Rules = append(in.Rules, export.NoticeRule{Name: r.Name, Explanation: r.Explain()})
+			return g.withVault(env, false, true, func(v *vault.Vault) error {
+				inv, err := v.Inventory(nil)
+				if err != nil {
+					return err
 				}
-			}
-			var buf bytes.Buffer
-			if err := export.WriteNotice(&buf, in); err != nil {
-				return err
-			}
-			return writeOutput(env, out, buf.Bytes(), 0o644)
+				st, err := v.Settings()
+				if err != nil {
+					return err
+				}
+				in := export.NoticeInput{ShopName: st.ShopName, ShopContact: st.ShopContact, FieldsHeld: inv.FieldsHeld, Roles: inv.Recipients, Generated: env.Now()}
+				for p := range inv.Consents {
+					in.Consents = append(in.Consents, p)
+				}
+				if rs != nil {
+					for _, r := range rs.Rules {
+						in.Rules = append(in.Rules, export.NoticeRule{Name: r.Name, Explanation: r.Explain()})
+					}
+				}
+				var buf bytes.Buffer
+				if err := export.WriteNotice(&buf, in); err != nil {
+					return err
+				}
+				return writeOutput(env, out, buf.Bytes(), 0o644)
+			})
 		},
 	}
 	c.Flags().StringVar(&rulesPath, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")

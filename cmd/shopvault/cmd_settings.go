@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/shopvault/shopvault/vault"
 )
 
 func newSettingsCmd(env *Env, g *Global) *cobra.Command {
@@ -21,34 +23,31 @@ must give a purpose (--reason) for every read of personal data.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			change := c.Flags().Changed("shop-name") || c.Flags().Changed("shop-contact") || c.Flags().Changed("require-reason-for-support")
-			v, err := g.openVault(env, change, !change)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			st, err := v.Settings()
-			if err != nil {
-				return err
-			}
-			if change {
-				if c.Flags().Changed("shop-name") {
-					st.ShopName = shopName
-				}
-				if c.Flags().Changed("shop-contact") {
-					st.ShopContact = shopContact
-				}
-				if c.Flags().Changed("require-reason-for-support") {
-					st.ReasonRequiredSupport = requireReason
-				}
-				if err := v.SetSettings(st); err != nil {
+			return g.withVault(env, change, !change, func(v *vault.Vault) error {
+				st, err := v.Settings()
+				if err != nil {
 					return err
 				}
-			}
-			if g.JSON {
-				return printJSON(env.Out, st)
-			}
-			fmt.Fprintf(env.Out, "shop name: %s\nshop contact: %s\nreason required for support reads: %s\n", st.ShopName, st.ShopContact, yesNo(st.ReasonRequiredSupport))
-			return nil
+				if change {
+					if c.Flags().Changed("shop-name") {
+						st.ShopName = shopName
+					}
+					if c.Flags().Changed("shop-contact") {
+						st.ShopContact = shopContact
+					}
+					if c.Flags().Changed("require-reason-for-support") {
+						st.ReasonRequiredSupport = requireReason
+					}
+					if err := v.SetSettings(st); err != nil {
+						return err
+					}
+				}
+				if g.JSON {
+					return printJSON(env.Out, st)
+				}
+				fmt.Fprintf(env.Out, "shop name: %s\nshop contact: %s\nreason required for support reads: %s\n", st.ShopName, st.ShopContact, yesNo(st.ReasonRequiredSupport))
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&shopName, "shop-name", "", "the shop's name (privacy notice)")

@@ -276,3 +276,14 @@ func progressPrinter(env *Env) func(done, total int) {
 		}
 	}
 }
+
+// withVault opens the vault for one command, runs fn on it and closes it:
+// the lifecycle every command shares.
+func (g *Global) withVault(env *Env, keys, readOnly bool, fn func(v *vault.Vault) error) error {
+	v, err := g.openVault(env, keys, readOnly)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	return fn(v)
+}
