@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/shopvault/shopvault/crypto"
+	"github.com/shopvault/shopvault/vault/atomicfile"
 )
 
 // BackupResult reports a backup.
@@ -145,9 +146,6 @@ func (v *Vault) Restore(src io.Reader) (RestoreResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("re-applying erasures to the backup (the vault is unchanged): %w", err)
 	}
-	if err := fsyncFile(tmp); err != nil {
-		return res, err
-	}
 	before := v.path + ".before-restore"
 	if err := copyFile(v.path, before); err != nil {
 		return res, fmt.Errorf("keep a copy of the current vault: %w", err)
@@ -156,10 +154,9 @@ func (v *Vault) Restore(src io.Reader) (RestoreResult, error) {
 		return res, err
 	}
 	v.db = nil
-	if err := os.Rename(tmp, v.path); err != nil {
+	if err := atomicfile.Replace(tmp, v.path); err != nil {
 		return res, v.reopen(err)
 	}
-	syncDir(filepath.Dir(v.path))
 	if err := v.reopen(nil); err != nil {
 		return res, err
 	}
@@ -203,25 +200,17 @@ func checkBackupFile(path string) error {
 	})
 }
 
+// copyFile copies src to dst (0600) atomically.
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
+	return atomicfile.Write(dst, 0o600, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
 		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	})
 }
 
 // RestoreFresh restores a backup where no vault exists yet (a new machine).
@@ -237,11 +226,7 @@ func RestoreFresh(path string, src io.Reader, ids []age.Identity) error {
 	if err := decryptBackup(src, ids, tmp); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	syncDir(filepath.Dir(path))
-	return nil
+	return atomicfile.Replace(tmp, path)
 }
 
 // decryptBackup decrypts a backup into a new 0600 file at tmp and checks

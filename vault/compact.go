@@ -3,9 +3,10 @@ package vault
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/vault/atomicfile"
 )
 
 // CompactResult reports the file size before and after.
@@ -57,19 +58,15 @@ func (v *Vault) CompactReport() (CompactResult, error) {
 		os.Remove(tmp)
 		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
 	}
-	if err := fsyncFile(tmp); err != nil {
-		os.Remove(tmp)
-		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
-	}
 	if err := v.db.Close(); err != nil {
+		os.Remove(tmp)
 		return res, err
 	}
 	v.db = nil
-	if err := os.Rename(tmp, v.path); err != nil {
+	if err := atomicfile.Replace(tmp, v.path); err != nil {
 		os.Remove(tmp)
 		return res, v.reopen(fmt.Errorf("compact (the vault is unchanged): %w", err))
 	}
-	syncDir(filepath.Dir(v.path))
 	if st, err := os.Stat(v.path); err == nil {
 		res.After = st.Size()
 	}
@@ -83,16 +80,4 @@ func (v *Vault) reopen(prev error) error {
 	}
 	v.db = db
 	return prev
-}
-
-func fsyncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := f.Chmod(0o600); err != nil {
-		return err
-	}
-	return f.Sync()
 }

@@ -16,6 +16,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/shopvault/shopvault/crypto"
+	"github.com/shopvault/shopvault/vault/atomicfile"
 )
 
 // Options are what every Open needs from the outside world. Time and
@@ -275,10 +276,9 @@ func Create(path string, opts CreateOptions) (*Vault, error) {
 	if err := db.Close(); err != nil {
 		return fail(err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.Replace(tmp, path); err != nil {
 		return fail(err)
 	}
-	syncDir(filepath.Dir(path))
 	keys := v.keys
 	v2, err := openLocked(path, opts.Options, lock)
 	if err != nil {
@@ -288,13 +288,6 @@ func Create(path string, opts CreateOptions) (*Vault, error) {
 	keys.v = v2
 	v2.keys = keys
 	return v2, nil
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
 
 func (v *Vault) update(fn func(tx *bolt.Tx) error) error {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/shopvault/shopvault/export"
 	"github.com/shopvault/shopvault/vault"
+	"github.com/shopvault/shopvault/vault/atomicfile"
 )
 
 func newAliasCmd(env *Env, g *Global) *cobra.Command {
@@ -325,46 +325,19 @@ func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
 	})
 }
 
-// writeOutput writes data to stdout ("-") or atomically to a 0600 file: a
-// temp file in the same folder renamed into place, so readers never see a
-// half-written file.
+// writeOutput writes data to stdout ("-") or atomically to a file (see
+// atomicfile: readers never see a half-written file, and a link, socket or
+// folder at path is refused rather than replaced).
 func writeOutput(env *Env, path string, data []byte, mode os.FileMode) error {
 	if path == "-" {
 		_, err := env.Out.Write(data)
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".shopvault-out-*")
-	if err != nil {
+	err := atomicfile.WriteFile(path, data, mode)
+	if err != nil && !errors.Is(err, atomicfile.ErrNotRegular) { // that one names the path already
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	name := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			os.Remove(name)
-		}
-	}()
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	ok = true
-	return nil
+	return err
 }
 
 func newManifestCmd(env *Env, g *Global) *cobra.Command {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopvault/shopvault/crypto"
 	"github.com/shopvault/shopvault/vault"
+	"github.com/shopvault/shopvault/vault/atomicfile"
 )
 
 // Exit codes, the same for every command (README and --help list them).
@@ -93,6 +94,8 @@ func classify(err error) *exitError {
 		return &exitError{code: exitOther, msg: "no vault found", hint: "create one with shopvault init, or pass --vault PATH (or SHOPVAULT_VAULT)"}
 	case errors.Is(err, vault.ErrExists):
 		return &exitError{code: exitOther, msg: "a vault already exists there; init never overwrites one", hint: "pass another --vault PATH, or use the existing vault"}
+	case errors.Is(err, atomicfile.ErrNotRegular):
+		return &exitError{code: exitOther, msg: err.Error() + "; shopvault writes only to a regular file, a device or a pipe, and never replaces a link, socket or folder", hint: "pass another file name, or - for standard output"}
 	case errors.Is(err, syscall.ENOSPC):
 		return &exitError{code: exitOther, msg: "the disk is full; the vault is unchanged", hint: "free some disk space and run the command again"}
 	case errors.Is(err, fs.ErrPermission):

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/shopvault/shopvault/vault/atomicfile"
 )
 
 // printJSON writes v as indented JSON: the stable shapes documented in
@@ -85,29 +87,16 @@ func sanitizeTerminal(s string) string {
 	}, s)
 }
 
-// createFile writes data to a new file (in a 0700 folder, synced), and
+// createFile writes data to a new file (in a 0700 folder, atomically), and
 // never overwrites: exists is the error when the file is already there.
 // Nothing is left behind on failure.
 func createFile(path string, data []byte, mode os.FileMode, exists *exitError) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return exists
-		}
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
+	err := atomicfile.CreateNew(path, data, mode)
+	if errors.Is(err, os.ErrExist) {
+		return exists
 	}
 	return err
 }
