@@ -293,21 +293,8 @@ func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
 		for i, r := range recs {
 			labels[i] = export.LabelFromFields(r.Alias, r.Fields, o.FullName, o.Phone, r.Ref, o.From)
 		}
-		// Render to memory first: a failure leaves no half-written file.
-		var buf bytes.Buffer
-		switch format {
-		case "pdf":
-			err = export.WritePDFLabels(&buf, labels, export.PDFOptions{Size: size, Sheet: sheet, FontTTF: font, FallbackFonts: func() [][]byte { return systemCJKFonts(env) }, Created: env.Now()})
-		case "zpl":
-			err = export.WriteZPL(&buf, labels)
-		case "text":
-			err = export.WriteTextLabels(&buf, labels)
-		}
+		data, err := renderLabels(env, labels, format, export.PDFOptions{Size: size, Sheet: sheet, FontTTF: font})
 		if err != nil {
-			var mg *export.MissingGlyphsError
-			if errors.As(err, &mg) {
-				return &exitError{code: exitOther, msg: mg.Error(), hint: "pass --font with a TrueType (.ttf) font that covers it, or install one (Debian: apt install fonts-droid-fallback), or use --format zpl/text; nothing was written"}
-			}
 			return err
 		}
 		out := o.Out
@@ -321,8 +308,49 @@ func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
 				out = "-"
 			}
 		}
-		return writeOutput(env, out, buf.Bytes(), 0o600)
+		return writeOutput(env, out, data, 0o600)
 	})
+}
+
+// renderLabels draws labels in memory first, so a failure (a missing
+// glyph) leaves no half-written file. pdf's fallback fonts and date are
+// filled in here.
+func renderLabels(env *Env, labels []export.Label, format string, pdf export.PDFOptions) ([]byte, error) {
+	var buf bytes.Buffer
+	var err error
+	switch format {
+	case "pdf":
+		pdf.FallbackFonts = func() [][]byte { return systemCJKFonts(env) }
+		pdf.Created = env.Now()
+		err = export.WritePDFLabels(&buf, labels, pdf)
+	case "zpl":
+		err = export.WriteZPL(&buf, labels)
+	case "text":
+		err = export.WriteTextLabels(&buf, labels)
+	}
+	if err != nil {
+		var mg *export.MissingGlyphsError
+		if errors.As(err, &mg) {
+			return nil, &exitError{code: exitOther, msg: mg.Error(), hint: "pass --font with a TrueType (.ttf) font that covers it, or install one (Debian: apt install fonts-droid-fallback), or use --format zpl/text; nothing was written"}
+		}
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// manifestRows turns shipments into the rows a courier gets: an erased
+// customer's shipment stays listed, without its alias.
+func manifestRows(ships []vault.Shipment) []export.ManifestRow {
+	rows := make([]export.ManifestRow, len(ships))
+	for i, s := range ships {
+		l := s.Location
+		rows[i] = export.ManifestRow{Alias: s.Alias, Ref: s.Ref, Date: s.Date, Courier: s.Courier, Erased: s.Erased,
+			Name: l["name"], Line1: l["line1"], Line2: l["line2"], City: l["city"], Region: l["region"], Postcode: l["postcode"], Country: l["country"]}
+		if s.Erased {
+			rows[i].Alias = ""
+		}
+	}
+	return rows
 }
 
 // writeOutput writes data to stdout ("-") or atomically to a file (see
@@ -374,15 +402,7 @@ and safe to open in a spreadsheet (formula-looking values are neutralised).`,
 				if err != nil {
 					return err
 				}
-				rows := make([]export.ManifestRow, len(ships))
-				for i, s := range ships {
-					l := s.Location
-					rows[i] = export.ManifestRow{Alias: s.Alias, Ref: s.Ref, Date: s.Date, Courier: s.Courier, Erased: s.Erased,
-						Name: l["name"], Line1: l["line1"], Line2: l["line2"], City: l["city"], Region: l["region"], Postcode: l["postcode"], Country: l["country"]}
-					if s.Erased {
-						rows[i].Alias = ""
-					}
-				}
+				rows := manifestRows(ships)
 				var buf bytes.Buffer
 				if format == "json" {
 					err = export.WriteManifestJSON(&buf, rows)

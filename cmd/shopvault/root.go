@@ -54,6 +54,7 @@ delete what you no longer need.
 		newCompactCmd(env, g),
 		newSettingsCmd(env, g),
 		newVersionCmd(env),
+		newDemoCmd(env, g),
 	)
 	addLifecycleCmds(root, env, g)
 	addDataCmds(root, env, g)
