@@ -37,7 +37,14 @@ var ErrWrongIdentity = errors.New("the identity given cannot unlock this vault")
 type InputError struct {
 	Field  string
 	Reason string
+	// Hint, when set, says what to do instead of the generic "fix the value".
+	Hint string
 }
+
+// ErrNoCountry is a phone in national format with no country given and no
+// default country set.
+var ErrNoCountry = &InputError{Field: "phone", Reason: "is in a national format and no country is given",
+	Hint: "add --country NG (the customer's country), or set a default with settings --country, or write the number as +CC…"}
 
 func (e *InputError) Error() string {
 	if e.Field == "" {

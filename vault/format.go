@@ -263,6 +263,9 @@ type Settings struct {
 	ShopName              string `json:"shop_name,omitempty"`
 	ShopContact           string `json:"shop_contact,omitempty"`
 	ReasonRequiredSupport bool   `json:"reason_required_support,omitempty"`
+	// Country is the default country (ISO code) for a phone or an address
+	// given without one.
+	Country string `json:"country,omitempty"`
 }
 
 // countKeys counts a bucket's keys; Stats is not exact inside a write

@@ -133,7 +133,11 @@ func (v *Vault) Import(src RowReader, o ImportOptions) (res ImportResult, err er
 	// and writing each take about a third of the work, so on two cores
 	// none of them waits for another.
 	validated := make(chan prepared, 1024)
-	go prepareRows(src, validated, done)
+	def, err := v.defaultCountry()
+	if err != nil {
+		return res, err
+	}
+	go prepareRows(src, def, validated, done)
 	go sealRows(validated, items, done, ahead)
 	batches := 0
 	for {
@@ -224,7 +228,7 @@ func sealRows(in <-chan prepared, out chan<- prepared, done <-chan struct{}, ahe
 	}
 }
 
-func prepareRows(src RowReader, out chan<- prepared, done <-chan struct{}) {
+func prepareRows(src RowReader, defaultCountry string, out chan<- prepared, done <-chan struct{}) {
 	send := func(p prepared) bool {
 		select {
 		case out <- p:
@@ -263,7 +267,7 @@ func prepareRows(src RowReader, out chan<- prepared, done <-chan struct{}) {
 			}
 			nc.Created = t
 		}
-		norm, err := PrepareCustomer(nc)
+		norm, err := prepareCustomer(nc, defaultCountry)
 		if err != nil {
 			var in *InputError
 			if !errors.As(err, &in) {

@@ -203,11 +203,6 @@ func (c *csvRows) Next() (ImportRow, error) {
 	if p := row.Fields["phone"]; strings.HasPrefix(p, "'") {
 		row.Fields["phone"] = strings.TrimPrefix(p, "'")
 	}
-	if c := row.Fields["country"]; len(c) > 2 {
-		if code := countryCode(c); code != "" {
-			row.Fields["country"] = code
-		}
-	}
 	return row, nil
 }
 
@@ -217,15 +212,6 @@ func yes(s string) bool {
 		return true
 	}
 	return false
-}
-
-// countryCode maps the country names exports commonly write to ISO codes.
-func countryCode(name string) string {
-	m := map[string]string{
-		"nigeria": "NG", "ghana": "GH", "kenya": "KE", "united kingdom": "GB", "germany": "DE", "united states": "US",
-		"brazil": "BR", "japan": "JP", "india": "IN", "france": "FR", "canada": "CA", "south africa": "ZA",
-	}
-	return m[strings.ToLower(strings.TrimSpace(name))]
 }
 
 // vcardRows reads vCard 3.0/4.0 contacts (a phone's contacts export).
@@ -321,10 +307,6 @@ func applyVCardLine(row *ImportRow, line string) {
 		set("city", p[3])
 		set("region", p[4])
 		set("postcode", p[5])
-		c := strings.TrimSpace(vcardUnescape(p[6]))
-		if len(c) > 2 {
-			c = countryCode(c)
-		}
-		set("country", c)
+		set("country", p[6])
 	}
 }

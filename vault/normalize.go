@@ -23,8 +23,9 @@ var fieldMaxRunes = map[string]int{
 // script and returns them as stored: trimmed, NFC, phone in E.164 (using the
 // record's country as default region), country upper-case. Empty values are
 // dropped. It refuses card numbers and national IDs in any field.
-// existingCountry is used for the phone when fields has no country.
-func NormalizeFields(fields map[string]string, existingCountry string) (map[string]string, error) {
+// defaultCountry is used for the phone when fields has no country (the
+// record's stored country, or the vault's default).
+func NormalizeFields(fields map[string]string, defaultCountry string) (map[string]string, error) {
 	out := make(map[string]string, len(fields))
 	for _, name := range sortedKeys(fields) {
 		val := fields[name]
@@ -37,6 +38,13 @@ func NormalizeFields(fields map[string]string, existingCountry string) (map[stri
 		val = norm.NFC.String(strings.TrimSpace(val))
 		if val == "" {
 			continue
+		}
+		if name == "country" {
+			code, ok := CountryCode(val)
+			if !ok {
+				return nil, &InputError{Field: "country", Reason: "is not a country (give an ISO code such as NG, GB, DE, or a name such as Nigeria or Deutschland)"}
+			}
+			val = code
 		}
 		if err := checkText(name, val); err != nil {
 			return nil, err
@@ -51,13 +59,6 @@ func NormalizeFields(fields map[string]string, existingCountry string) (map[stri
 		}
 		out[name] = val
 	}
-	if c, ok := out["country"]; ok {
-		c = strings.ToUpper(c)
-		if !validCountry(c) {
-			return nil, &InputError{Field: "country", Reason: "is not a two-letter ISO 3166 country code (e.g. NG, GB, DE)"}
-		}
-		out["country"] = c
-	}
 	if e, ok := out["email"]; ok {
 		if err := validEmail(e); err != nil {
 			return nil, err
@@ -66,7 +67,7 @@ func NormalizeFields(fields map[string]string, existingCountry string) (map[stri
 	if p, ok := out["phone"]; ok {
 		country := out["country"]
 		if country == "" {
-			country = existingCountry
+			country = defaultCountry
 		}
 		e164, err := NormalizePhone(p, country)
 		if err != nil {
@@ -125,7 +126,7 @@ func NormalizePhone(p, country string) (string, error) {
 		p = "+" + p[2:]
 	}
 	if !strings.HasPrefix(p, "+") && !strings.HasPrefix(p, "00") && country == "" {
-		return "", &InputError{Field: "phone", Reason: "is in a national format and no country is given: add the country or write the number as +CC…"}
+		return "", ErrNoCountry
 	}
 	num, err := phonenumbers.Parse(p, strings.ToUpper(country))
 	if err != nil || !phonenumbers.IsPossibleNumber(num) {

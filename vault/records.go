@@ -357,22 +357,45 @@ func (v *Vault) addInTx(tx *bolt.Tx, nc NewCustomer, normalized map[string]strin
 // PrepareCustomer validates and normalises a customer without touching the
 // vault (import --dry-run, guided add).
 func PrepareCustomer(nc NewCustomer) (map[string]string, error) {
+	return prepareCustomer(nc, "")
+}
+
+// prepareCustomer is PrepareCustomer with the vault's default country, used
+// for a national phone and for an address given without a country.
+func prepareCustomer(nc NewCustomer, defaultCountry string) (map[string]string, error) {
 	if err := ValidateConsent(nc.Consent); err != nil {
 		return nil, err
 	}
-	norm, err := NormalizeFields(nc.Fields, "")
+	norm, err := NormalizeFields(nc.Fields, defaultCountry)
 	if err != nil {
 		return nil, err
 	}
 	if len(norm) == 0 {
 		return nil, &InputError{Reason: "no fields given: a customer needs at least a name, email or phone"}
 	}
+	if defaultCountry != "" && norm["country"] == "" && hasAddress(norm) {
+		norm["country"] = defaultCountry
+	}
 	return norm, nil
+}
+
+func hasAddress(norm map[string]string) bool {
+	return norm["line1"] != "" || norm["city"] != "" || norm["postcode"] != ""
+}
+
+// defaultCountry is the vault's default country, "" when none is set.
+func (v *Vault) defaultCountry() (string, error) {
+	st, err := v.Settings()
+	return st.Country, err
 }
 
 // Add validates and stores one customer in one transaction.
 func (v *Vault) Add(nc NewCustomer) (string, error) {
-	norm, err := PrepareCustomer(nc)
+	def, err := v.defaultCountry()
+	if err != nil {
+		return "", err
+	}
+	norm, err := prepareCustomer(nc, def)
 	if err != nil {
 		return "", err
 	}
@@ -448,7 +471,19 @@ func (v *Vault) Find(q FindQuery) ([]Customer, error) {
 		crits = append(crits, crit{kindEmail, NormalizeEmail(q.Email)})
 	}
 	if q.Phone != "" {
-		p, err := NormalizePhone(q.Phone, q.Country)
+		country := q.Country
+		if country == "" {
+			def, err := v.defaultCountry()
+			if err != nil {
+				return nil, err
+			}
+			country = def
+		} else if code, ok := CountryCode(country); ok {
+			country = code
+		} else {
+			return nil, &InputError{Field: "country", Reason: "is not a country (give an ISO code such as NG, or a name such as Nigeria)"}
+		}
+		p, err := NormalizePhone(q.Phone, country)
 		if err != nil {
 			return nil, err
 		}
@@ -709,7 +744,15 @@ func (v *Vault) Edit(alias string, set map[string]string) (Customer, error) {
 				nonEmpty[f] = val
 			}
 		}
-		norm, err := NormalizeFields(nonEmpty, cur["country"])
+		country := cur["country"]
+		if country == "" {
+			var st Settings
+			if _, err := getJSON(tx.Bucket(bMeta), mSettings, &st); err != nil {
+				return err
+			}
+			country = st.Country
+		}
+		norm, err := NormalizeFields(nonEmpty, country)
 		if err != nil {
 			return err
 		}
@@ -740,10 +783,14 @@ func (v *Vault) Edit(alias string, set map[string]string) (Customer, error) {
 
 // AddAll adds validated customers in one transaction: all or nothing.
 func (v *Vault) AddAll(batch []NewCustomer) ([]string, error) {
+	def, err := v.defaultCountry()
+	if err != nil {
+		return nil, err
+	}
 	norms := make([]map[string]string, len(batch))
 	groups := map[string]bool{GroupIndex: true}
 	for i, nc := range batch {
-		n, err := PrepareCustomer(nc)
+		n, err := prepareCustomer(nc, def)
 		if err != nil {
 			return nil, err
 		}
@@ -759,7 +806,7 @@ func (v *Vault) AddAll(batch []NewCustomer) ([]string, error) {
 		}
 	}
 	out := make([]string, 0, len(batch))
-	err := v.update(func(tx *bolt.Tx) error {
+	err = v.update(func(tx *bolt.Tx) error {
 		if err := v.need(tx, need...); err != nil {
 			return err
 		}

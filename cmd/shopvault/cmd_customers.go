@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -17,7 +18,7 @@ type fieldFlags map[string]*string
 var fieldHelp = map[string]string{
 	"name": "full name", "email": "email address", "phone": "phone, any format (stored as +E.164)",
 	"line1": "street address", "line2": "flat, floor, building", "city": "city or town", "region": "state, county, region",
-	"postcode": "postal code", "country": "two-letter country code (NG, GB, DE…)", "note": "delivery note",
+	"postcode": "postal code", "country": "country: ISO code or name (NG, Nigeria, Deutschland…)", "note": "delivery note",
 }
 
 func addFieldFlags(c *cobra.Command) fieldFlags {
@@ -110,7 +111,9 @@ func addRun(env *Env, g *Global, o *addOptions, fields map[string]string) error 
 	if err != nil {
 		return err
 	}
-	if _, err := vault.PrepareCustomer(nc); err != nil {
+	// Checked before the vault is opened (no key prompt for a typo); a
+	// national phone waits for the vault's default country.
+	if _, err := vault.PrepareCustomer(nc); err != nil && !errors.Is(err, vault.ErrNoCountry) {
 		return err
 	}
 	return g.withVault(env, true, false, func(v *vault.Vault) error {
@@ -209,7 +212,7 @@ func addStdinRun(env *Env, g *Global, o *addOptions) error {
 			}
 			nc.Created = t
 		}
-		if _, err := vault.PrepareCustomer(nc); err != nil {
+		if _, err := vault.PrepareCustomer(nc); err != nil && !errors.Is(err, vault.ErrNoCountry) {
 			return lineErr(n, err)
 		}
 		batch = append(batch, nc)
@@ -383,7 +386,7 @@ decrypted. Prints the matching aliases; no match is exit 6.`,
 				return usageErr("give --email, --phone or --name")
 			}
 			return g.withVault(env, true, false, func(v *vault.Vault) error {
-				found, err := v.Find(vault.FindQuery{Email: o.Email, Phone: o.Phone, Name: o.Name, Country: strings.ToUpper(o.Country)})
+				found, err := v.Find(vault.FindQuery{Email: o.Email, Phone: o.Phone, Name: o.Name, Country: o.Country})
 				if err != nil {
 					return err
 				}
@@ -405,7 +408,7 @@ decrypted. Prints the matching aliases; no match is exit 6.`,
 	c.Flags().StringVar(&o.Email, "email", "", "exact email (any case)")
 	c.Flags().StringVar(&o.Phone, "phone", "", "phone in any format")
 	c.Flags().StringVar(&o.Name, "name", "", "full name (case and accents ignored)")
-	c.Flags().StringVar(&o.Country, "country", "", "country for a phone written without +CC")
+	c.Flags().StringVar(&o.Country, "country", "", "country for a phone written without +CC (default: settings --country)")
 	return c
 }
 

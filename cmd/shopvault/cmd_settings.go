@@ -9,20 +9,30 @@ import (
 )
 
 func newSettingsCmd(env *Env, g *Global) *cobra.Command {
-	var shopName, shopContact string
+	var shopName, shopContact, country string
 	var requireReason bool
 	c := &cobra.Command{
 		Use:   "settings",
 		Short: "Show or change vault-wide settings",
 		Long: `Show the vault's settings, or change them (owner only): the shop's name and
-contact for the privacy notice, and whether helpers with the support role
-must give a purpose (--reason) for every read of personal data.`,
+contact for the privacy notice, whether helpers with the support role
+must give a purpose (--reason) for every read of personal data, and the
+default country: used by add, edit, import and find for a phone written
+without +CC and for an address given without a country (--country "" clears it).`,
 		Example: `  shopvault settings
   shopvault settings --shop-name "Mama Put Kitchen" --shop-contact "privacy@mamaput.example"
-  shopvault settings --require-reason-for-support`,
+  shopvault settings --require-reason-for-support
+  shopvault settings --country NG`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			change := c.Flags().Changed("shop-name") || c.Flags().Changed("shop-contact") || c.Flags().Changed("require-reason-for-support")
+			change := c.Flags().Changed("shop-name") || c.Flags().Changed("shop-contact") || c.Flags().Changed("require-reason-for-support") || c.Flags().Changed("country")
+			code := ""
+			if country != "" {
+				var ok bool
+				if code, ok = vault.CountryCode(country); !ok {
+					return &exitError{code: exitUsage, msg: "--country: not a country", hint: "give an ISO code such as NG, GB, DE, or a name such as Nigeria"}
+				}
+			}
 			return g.withVault(env, change, !change, func(v *vault.Vault) error {
 				st, err := v.Settings()
 				if err != nil {
@@ -38,6 +48,9 @@ must give a purpose (--reason) for every read of personal data.`,
 					if c.Flags().Changed("require-reason-for-support") {
 						st.ReasonRequiredSupport = requireReason
 					}
+					if c.Flags().Changed("country") {
+						st.Country = code
+					}
 					if err := v.SetSettings(st); err != nil {
 						return err
 					}
@@ -45,13 +58,21 @@ must give a purpose (--reason) for every read of personal data.`,
 				if g.JSON {
 					return printJSON(env.Out, st)
 				}
-				fmt.Fprintf(env.Out, "shop name: %s\nshop contact: %s\nreason required for support reads: %s\n", st.ShopName, st.ShopContact, yesNo(st.ReasonRequiredSupport))
+				fmt.Fprintf(env.Out, "shop name: %s\nshop contact: %s\nreason required for support reads: %s\ndefault country: %s\n", st.ShopName, st.ShopContact, yesNo(st.ReasonRequiredSupport), orNone(st.Country))
 				return nil
 			})
 		},
 	}
 	c.Flags().StringVar(&shopName, "shop-name", "", "the shop's name (privacy notice)")
 	c.Flags().StringVar(&shopContact, "shop-contact", "", "how customers reach you about their data (privacy notice)")
+	c.Flags().StringVar(&country, "country", "", "default country for phones and addresses given without one (ISO code or name)")
 	c.Flags().BoolVar(&requireReason, "require-reason-for-support", false, "require --reason for every read by the support role")
 	return c
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }

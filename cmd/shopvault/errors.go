@@ -73,7 +73,11 @@ func classify(err error) *exitError {
 		}
 		return &exitError{code: exitNotFound, msg: nf.Error(), hint: hint}
 	case errors.As(err, &in):
-		return &exitError{code: exitRefused, msg: "refused: " + in.Error(), hint: "nothing was written; fix the value and try again"}
+		hint := "nothing was written; fix the value and try again"
+		if in.Hint != "" {
+			hint = in.Hint
+		}
+		return &exitError{code: exitRefused, msg: "refused: " + in.Error(), hint: hint}
 	case errors.Is(err, crypto.ErrWeakPassphrase):
 		return &exitError{code: exitRefused, msg: err.Error(), hint: "use a longer passphrase of unrelated words, or let shopvault make one: init --generate-passphrase"}
 	case errors.As(err, &nr):
