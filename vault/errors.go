@@ -32,6 +32,11 @@ var ErrNoIdentity = errors.New("no identity or passphrase given")
 // ErrWrongIdentity means the identities given open no key of this vault.
 var ErrWrongIdentity = errors.New("the identity given cannot unlock this vault")
 
+// ErrWrongPassphrase means the passphrase (every try of it) does not open
+// the vault's passphrase-protected owner identity. It is also an
+// ErrWrongIdentity.
+var ErrWrongPassphrase = fmt.Errorf("%w: the passphrase is wrong", ErrWrongIdentity)
+
 // InputError is input the vault refuses: invalid, or data it does not keep.
 // Field names the field; Reason never quotes the refused value.
 type InputError struct {

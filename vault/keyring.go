@@ -131,45 +131,99 @@ func dropKeyVersion(gb *bolt.Bucket, version uint32) error {
 	return nil
 }
 
-// identities returns the identities of this session, unlocking the vault's
-// passphrase-protected owner identity when that is how the vault was made.
+// identities returns the identities of this session: the ones that
+// unlocked it (see whoAmI), else the identities given, for callers such as
+// restore that open something other than this vault.
 func (k *keyring) identities(tx *bolt.Tx) ([]age.Identity, error) {
 	if k.ids != nil {
 		return k.ids, nil
 	}
-	ids := append([]age.Identity(nil), k.v.opts.Identities...)
-	if blob := tx.Bucket(bMeta).Get(mPassIdentity); blob != nil && len(ids) == 0 && k.v.opts.Passphrase != nil {
-		pass, err := k.v.opts.Passphrase()
+	if _, err := k.whoAmI(tx); err != nil {
+		if errors.Is(err, ErrWrongIdentity) && len(k.v.opts.Identities) > 0 {
+			return k.v.opts.Identities, nil
+		}
+		return nil, err
+	}
+	return k.ids, nil
+}
+
+// whoAmI finds which registered recipient this session is. It tries what
+// was given in the documented order (README, "Unlocking"): a passphrase
+// given on purpose (PassphraseFirst: a passphrase file) against the vault's
+// own passphrase identity, then the identity files, then, for a passphrase
+// vault, the passphrase asked for, up to PassphraseTries times.
+func (k *keyring) whoAmI(tx *bolt.Tx) (*actorInfo, error) {
+	if k.actor != nil {
+		return k.actor, nil
+	}
+	opts := k.v.opts
+	blob := tx.Bucket(bMeta).Get(mPassIdentity)
+	canAsk := blob != nil && opts.Passphrase != nil
+	var wrong error
+	try := func(ids []age.Identity) (*actorInfo, error) {
+		actor, err := k.matchActor(tx, ids)
+		if err != nil {
+			return nil, err
+		}
+		k.ids, k.actor = ids, actor
+		return actor, nil
+	}
+	if canAsk && opts.PassphraseFirst {
+		ids, err := passphraseIdentities(blob, opts.Passphrase, 1)
+		switch {
+		case err == nil:
+			if a, err := try(ids); !errors.Is(err, ErrWrongIdentity) {
+				return a, err
+			}
+		case errors.Is(err, ErrWrongPassphrase):
+			wrong = err
+		default:
+			return nil, err
+		}
+	}
+	if len(opts.Identities) > 0 {
+		a, err := try(opts.Identities)
+		if !errors.Is(err, ErrWrongIdentity) {
+			return a, err
+		}
+		if wrong == nil {
+			wrong = err
+		}
+	}
+	if canAsk && !opts.PassphraseFirst {
+		ids, err := passphraseIdentities(blob, opts.Passphrase, max(opts.PassphraseTries, 1))
+		if err != nil {
+			return nil, err
+		}
+		return try(ids)
+	}
+	if wrong != nil {
+		return nil, wrong
+	}
+	return nil, ErrNoIdentity
+}
+
+// passphraseIdentities asks for the passphrase up to tries times and opens
+// the vault's passphrase-protected owner identity with it.
+func passphraseIdentities(blob []byte, ask func() (string, error), tries int) ([]age.Identity, error) {
+	for range tries {
+		pass, err := ask()
 		if err != nil {
 			return nil, err
 		}
 		plain, err := crypto.DecryptWithPassphrase(blob, pass)
 		if err != nil {
-			return nil, fmt.Errorf("%w: the passphrase is wrong", ErrWrongIdentity)
+			continue
 		}
 		parsed, err := crypto.ParseIdentityFile(plain, nil, nil)
 		clear(plain)
-		if err != nil {
-			return nil, err
-		}
-		ids = parsed
+		return parsed, err
 	}
-	if len(ids) == 0 {
-		return nil, ErrNoIdentity
-	}
-	k.ids = ids
-	return ids, nil
+	return nil, ErrWrongPassphrase
 }
 
-// whoAmI finds which registered recipient the session's identities are.
-func (k *keyring) whoAmI(tx *bolt.Tx) (*actorInfo, error) {
-	if k.actor != nil {
-		return k.actor, nil
-	}
-	ids, err := k.identities(tx)
-	if err != nil {
-		return nil, err
-	}
+// matchActor finds the registered recipient that ids belong to.
+func (k *keyring) matchActor(tx *bolt.Tx, ids []age.Identity) (*actorInfo, error) {
 	rb := tx.Bucket(bRecipients)
 	for _, id := range ids {
 		if s := crypto.IdentityRecipient(id); s != "" {
@@ -177,8 +231,7 @@ func (k *keyring) whoAmI(tx *bolt.Tx) (*actorInfo, error) {
 			if ok, err := getJSON(rb, []byte(crypto.RecipientID(s)), &info); err != nil {
 				return nil, err
 			} else if ok {
-				k.actor = &actorInfo{ID: crypto.RecipientID(s), Label: info.Label, Role: info.Role}
-				return k.actor, nil
+				return &actorInfo{ID: crypto.RecipientID(s), Label: info.Label, Role: info.Role}, nil
 			}
 		}
 	}
@@ -216,7 +269,6 @@ func (k *keyring) whoAmI(tx *bolt.Tx) (*actorInfo, error) {
 	if found == nil {
 		return nil, ErrWrongIdentity
 	}
-	k.actor = found
 	return found, nil
 }
 

@@ -31,6 +31,13 @@ type Options struct {
 	// Passphrase unlocks the owner identity sealed inside a vault created
 	// with a passphrase; asked only when a key is needed.
 	Passphrase func() (string, error)
+	// PassphraseFirst says the passphrase was given on purpose (a file):
+	// it is tried before Identities. Otherwise it is asked for only when
+	// no identity opens the vault.
+	PassphraseFirst bool
+	// PassphraseTries is how many times Passphrase may be asked (a person
+	// at a prompt mistypes); 0 means once.
+	PassphraseTries int
 	// ReadOnly opens with a shared lock; no writes, no audit entries.
 	ReadOnly bool
 	// Reason is recorded with every audit entry of this session.

@@ -176,6 +176,25 @@ func (g *Global) passphrase(env *Env, prompt string) (string, error) {
 	return readSecret(env, prompt)
 }
 
+// vaultPassphrase is how a passphrase vault is unlocked (README,
+// "Unlocking"): a --passphrase-file is tried first and once; a person at
+// the prompt gets three tries, told after each wrong one.
+func (g *Global) vaultPassphrase(env *Env) (ask func() (string, error), first bool, tries int) {
+	if g.PassphraseFile != "" {
+		return func() (string, error) { return g.passphrase(env, "vault passphrase") }, true, 1
+	}
+	const promptTries = 3
+	asked := 0
+	return func() (string, error) {
+		asked++
+		prompt := "vault passphrase"
+		if asked > 1 {
+			prompt = fmt.Sprintf("wrong passphrase; try again (%d of %d)", asked, promptTries)
+		}
+		return readSecret(env, prompt)
+	}, false, promptTries
+}
+
 func readSecret(env *Env, prompt string) (string, error) {
 	tty, err := env.OpenTTY()
 	if err != nil {
@@ -250,7 +269,7 @@ func (g *Global) openVault(env *Env, keys, readOnly bool) (*vault.Vault, error) 
 			return nil, err
 		}
 		opts.Identities = ids
-		opts.Passphrase = func() (string, error) { return g.passphrase(env, "vault passphrase") }
+		opts.Passphrase, opts.PassphraseFirst, opts.PassphraseTries = g.vaultPassphrase(env)
 	}
 	if env.StderrIsTTY {
 		opts.Progress = progressPrinter(env)

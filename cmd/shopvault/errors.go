@@ -84,6 +84,8 @@ func classify(err error) *exitError {
 		return &exitError{code: exitKey, msg: nr.Error(), hint: "pass an identity of that role with --identity (or SHOPVAULT_IDENTITY)"}
 	case errors.Is(err, vault.ErrNoIdentity):
 		return &exitError{code: exitKey, msg: "this command needs a key and no identity or passphrase was given", hint: "pass --identity FILE (or set SHOPVAULT_IDENTITY), or --passphrase-file FILE"}
+	case errors.Is(err, vault.ErrWrongPassphrase):
+		return &exitError{code: exitKey, msg: "the passphrase is wrong: it does not open this vault", hint: "check the --passphrase-file (its first line is the passphrase) or type it again; a vault made with init --passphrase opens only with that passphrase or its recovery sheet"}
 	case errors.Is(err, vault.ErrWrongIdentity):
 		return &exitError{code: exitKey, msg: err.Error(), hint: "pass the identity file made by shopvault init, or one added with shopvault recipients add"}
 	case errors.Is(err, vault.ErrReasonRequired):

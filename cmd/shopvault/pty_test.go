@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,5 +124,56 @@ func TestPassphrasePrompt(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "w.db")); err == nil {
 		t.Fatal("Ctrl-C at the prompt left a vault behind")
+	}
+}
+
+// Issue 17 item 1: at the prompt a passphrase vault gives three tries, says
+// when one was wrong, and a default identity file that does not open the
+// vault does not stop the prompt from appearing.
+func TestPassphraseThreeTries(t *testing.T) {
+	dir := t.TempDir()
+	const pass = "copper-lantern-orbit-meadow-violin-sprocket"
+	passFile := filepath.Join(dir, "pass.txt")
+	if err := os.WriteFile(passFile, []byte(pass+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vaultPath := filepath.Join(dir, "v.db")
+	// the same places startOnPty gives the process
+	env, _, errOut := testEnv(t, "")
+	env.Getenv = func(k string) string {
+		if k == "HOME" || k == "XDG_DATA_HOME" || k == "XDG_CONFIG_HOME" {
+			return dir
+		}
+		return ""
+	}
+	if code := run([]string{"init"}, env); code != 0 {
+		t.Fatalf("init of the default vault exited %d", code)
+	}
+	if code := run([]string{"--vault", vaultPath, "--passphrase-file", passFile, "init", "--passphrase"}, env); code != 0 {
+		t.Fatalf("init --passphrase exited %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "shopvault", "identity.txt")); err != nil {
+		t.Fatal("no default identity file:", err)
+	}
+
+	p := startOnPty(t, dir, "--vault", vaultPath, "list", "--fields", "name")
+	p.waitFor("vault passphrase: ")
+	p.ptmx.Write([]byte("not-the-passphrase\r"))
+	p.waitFor("wrong passphrase; try again (2 of 3): ")
+	p.ptmx.Write([]byte(pass + "\r"))
+	if code := p.wait(); code != 0 {
+		t.Fatalf("the right passphrase on the second try: exit %d, %q", code, p.output())
+	}
+
+	q := startOnPty(t, dir, "--vault", vaultPath, "list", "--fields", "name")
+	for i, prompt := range []string{"vault passphrase: ", "(2 of 3): ", "(3 of 3): "} {
+		q.waitFor(prompt)
+		q.ptmx.Write([]byte(fmt.Sprintf("wrong-%d\r", i)))
+	}
+	if code := q.wait(); code != exitKey {
+		t.Fatalf("three wrong passphrases: exit %d, want %d; %q", code, exitKey, q.output())
+	}
+	if !strings.Contains(q.output(), "passphrase is wrong") {
+		t.Fatalf("no message after three wrong passphrases: %q", q.output())
 	}
 }
