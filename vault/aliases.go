@@ -83,10 +83,14 @@ type AliasInfo struct {
 }
 
 // IssueAlias mints an extra alias for the customer of alias (per courier,
-// per shipment). Metadata only: no key needed beyond being able to write.
+// per shipment). Metadata only, but written in the name of a current
+// recipient of one of IssueAliasRoles.
 func (v *Vault) IssueAlias(alias, courier, note string, expires *time.Time) (string, error) {
 	var out string
 	err := v.update(func(tx *bolt.Tx) error {
+		if err := v.requireActor(tx, "issue aliases", IssueAliasRoles...); err != nil {
+			return err
+		}
 		id, _, canon, err := v.resolve(tx, alias)
 		if err != nil {
 			return err

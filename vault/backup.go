@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"filippo.io/age"
 	bolt "go.etcd.io/bbolt"
@@ -24,10 +25,15 @@ type BackupResult struct {
 
 // Backup writes a consistent snapshot (one bbolt read transaction) of the
 // vault file, age-encrypted to every owner recipient. The snapshot is itself
-// a valid vault; `age -d` opens it. It needs no key: only public recipients.
+// a valid vault; `age -d` opens it. It needs no key: only public recipients,
+// so cron can run it; when the session has identities it is logged as
+// the person they belong to (and refused if they belong to no one).
 func (v *Vault) Backup(w io.Writer) (BackupResult, error) {
 	var res BackupResult
 	err := v.view(func(tx *bolt.Tx) error {
+		if err := v.identifyIfGiven(tx); err != nil {
+			return err
+		}
 		var rcpts []age.Recipient
 		err := tx.Bucket(bRecipients).ForEach(func(_, data []byte) error {
 			var info recipientInfo
@@ -71,104 +77,6 @@ func (v *Vault) Backup(w io.Writer) (BackupResult, error) {
 	return res, err
 }
 
-// RestoreResult reports a restore.
-type RestoreResult struct {
-	Customers  int `json:"customers"`
-	Reapplied  int `json:"erasures_reapplied"`
-	Tombstones int `json:"tombstones"`
-}
-
-// Restore replaces the vault with a backup decrypted by the session's
-// identities. The current file is kept as PATH.before-restore until the new
-// one is in place and checked; then every erasure recorded in the current
-// vault is applied again, so a restored backup never brings back an erased
-// customer.
-func (v *Vault) Restore(src io.Reader) (RestoreResult, error) {
-	var res RestoreResult
-	ids, err := v.sessionIdentities()
-	if err != nil {
-		return res, err
-	}
-	tmp := v.path + ".restore-tmp"
-	defer os.Remove(tmp)
-	if err := decryptBackup(src, ids, tmp); err != nil {
-		return res, err
-	}
-	// Every erasure of the current vault is applied to the restored file
-	// before it replaces the vault, so no moment exists (even if killed)
-	// where an erased customer is back.
-	var stones map[string]tombstone
-	if err := v.view(func(tx *bolt.Tx) error {
-		var err error
-		stones, err = v.tombstones(tx)
-		return err
-	}); err != nil {
-		return res, err
-	}
-	tdb, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: v.opts.LockWait})
-	if err != nil {
-		return res, &InputError{Field: "backup", Reason: "does not contain a shopvault vault"}
-	}
-	tv := &Vault{db: tdb, path: tmp, opts: v.opts, ids: idMinter{rand: v.opts.Rand, last: v.ids.last}}
-	tv.keys = newKeyring(tv)
-	tv.keys.ids = ids
-	err = tv.update(func(tx *bolt.Tx) error {
-		if last := tx.Bucket(bMeta).Get(mLastID); len(last) == 8 && beUint64(last) > tv.ids.last {
-			tv.ids.last = beUint64(last)
-		}
-		erased := map[string]bool{}
-		for idHex, t := range stones {
-			id, err := parseRecordID(idHex)
-			if err != nil {
-				return err
-			}
-			if m, err := loadMeta(tx, id); err != nil {
-				return err
-			} else if m != nil {
-				if err := tv.eraseInTx(tx, id, m, t.By); err != nil {
-					return err
-				}
-				erased[idHex] = true
-				res.Reapplied++
-			}
-			if err := putJSON(tx.Bucket(bTombstones), id[:], t); err != nil {
-				return err
-			}
-		}
-		if err := unlinkShipments(tx, erased); err != nil {
-			return err
-		}
-		res.Customers = countKeys(tx.Bucket(bRecords))
-		res.Tombstones = countKeys(tx.Bucket(bTombstones))
-		return tv.appendAudit(tx, AuditEntry{Action: "restore", Count: res.Customers, Detail: fmt.Sprintf("%d erasures re-applied", res.Reapplied)})
-	})
-	tdb.Close()
-	if err != nil {
-		return res, fmt.Errorf("re-applying erasures to the backup (the vault is unchanged): %w", err)
-	}
-	before := v.path + ".before-restore"
-	if err := copyFile(v.path, before); err != nil {
-		return res, fmt.Errorf("keep a copy of the current vault: %w", err)
-	}
-	if err := v.db.Close(); err != nil {
-		return res, err
-	}
-	v.db = nil
-	if err := atomicfile.Replace(tmp, v.path); err != nil {
-		return res, v.reopen(err)
-	}
-	if err := v.reopen(nil); err != nil {
-		return res, err
-	}
-	v.keys.wipe()
-	v.keys.actor, v.keys.ids = nil, nil
-	if err := v.Compact(); err != nil {
-		return res, err
-	}
-	os.Remove(before)
-	return res, nil
-}
-
 func (v *Vault) sessionIdentities() ([]age.Identity, error) {
 	var ids []age.Identity
 	err := v.view(func(tx *bolt.Tx) error {
@@ -200,20 +108,8 @@ func checkBackupFile(path string) error {
 	})
 }
 
-// copyFile copies src to dst (0600) atomically.
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	return atomicfile.Write(dst, 0o600, func(w io.Writer) error {
-		_, err := io.Copy(w, in)
-		return err
-	})
-}
-
 // RestoreFresh restores a backup where no vault exists yet (a new machine).
+// Only an owner the backup lists may restore it.
 func RestoreFresh(path string, src io.Reader, ids []age.Identity) error {
 	if _, err := os.Stat(path); err == nil {
 		return ErrExists
@@ -224,6 +120,9 @@ func RestoreFresh(path string, src io.Reader, ids []age.Identity) error {
 	tmp := path + ".restore-tmp"
 	defer os.Remove(tmp)
 	if err := decryptBackup(src, ids, tmp); err != nil {
+		return err
+	}
+	if err := ownedBy(tmp, ids); err != nil {
 		return err
 	}
 	return atomicfile.Replace(tmp, path)
@@ -240,7 +139,7 @@ func decryptBackup(src io.Reader, ids []age.Identity, tmp string) error {
 		return &InputError{Field: "backup", Reason: "is not an age-encrypted shopvault backup"}
 	}
 	os.Remove(tmp)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return err
 	}
@@ -256,4 +155,27 @@ func decryptBackup(src io.Reader, ids []age.Identity, tmp string) error {
 		return err
 	}
 	return checkBackupFile(tmp)
+}
+
+// ownedBy checks that one of ids is an owner listed in the decrypted
+// backup at path: a backup opens for any identity it was encrypted to, and
+// anyone can encrypt to a public key.
+func ownedBy(path string, ids []age.Identity) error {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		return &InputError{Field: "backup", Reason: "does not contain a shopvault vault"}
+	}
+	defer db.Close()
+	v := &Vault{db: db, path: path, opts: Options{Identities: ids}}
+	v.keys = newKeyring(v)
+	return db.View(func(tx *bolt.Tx) error {
+		actor, err := v.keys.whoAmI(tx)
+		if err != nil {
+			return err
+		}
+		if actor.Role != RoleOwner {
+			return &RoleError{Action: "restore backups", Actor: actor.Label, Role: actor.Role, Allowed: RestoreRoles}
+		}
+		return nil
+	})
 }

@@ -23,12 +23,16 @@ type Shipment struct {
 	Location map[string]string `json:"-"`
 }
 
-// Ship records a shipment (metadata only). date may be in the past for
+// Ship records a shipment (metadata only), in the name of a current
+// recipient of one of ShipRoles. date may be in the past for
 // back-entry; it updates last_shipment but not last_activity, so recording
 // an old parcel never makes a customer look recently active.
 func (v *Vault) Ship(alias, courier, ref string, date time.Time) (Shipment, error) {
 	var out Shipment
 	err := v.update(func(tx *bolt.Tx) error {
+		if err := v.requireActor(tx, "record shipments", ShipRoles...); err != nil {
+			return err
+		}
 		id, m, canon, err := v.resolve(tx, alias)
 		if err != nil {
 			return err

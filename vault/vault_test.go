@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -169,8 +170,11 @@ func TestKeylessAuditEntriesArePendingThenAuthenticated(t *testing.T) {
 	a := mustAdd(t, v, sampleCustomer(1))
 	v.Close()
 	k := f.openKeyless(t)
-	if _, err := k.Ship(a, "gig", "", f.clock.t); err != nil {
+	if _, err := k.Backup(io.Discard); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := k.Ship(a, "gig", "", f.clock.t); !errors.Is(err, ErrNoIdentity) {
+		t.Fatalf("keyless ship: %v, want ErrNoIdentity", err)
 	}
 	k.Close()
 	v = f.open(t)

@@ -32,7 +32,9 @@ courier or per shipment, let them expire, revoke them when done.`,
 	issue := &cobra.Command{
 		Use:   "issue ALIAS",
 		Short: "Issue an extra alias for a customer",
-		Long:  "Mint a new random alias for the customer of ALIAS, optionally tied to a courier and with an expiry (a length like 30d, or a date).",
+		Long: `Mint a new random alias for the customer of ALIAS, optionally tied to a
+courier and with an expiry (a length like 30d, or a date). Needs the identity
+of an owner or support person (not shipping): the access log names who issued it.`,
 		Example: `  shopvault alias issue K7QM-4TXR-Z --courier gig --expires 30d --json
   shopvault alias issue K7QM-4TXR-Z --note "order 1042"`,
 		Args:              exactArgs(1, "ALIAS"),
@@ -46,7 +48,7 @@ courier or per shipment, let them expire, revoke them when done.`,
 				}
 				exp = &t
 			}
-			return g.withVault(env, false, false, func(v *vault.Vault) error {
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
 				a, err := v.IssueAlias(args[0], courier, note, exp)
 				if err != nil {
 					return err
@@ -127,7 +129,8 @@ func newShipCmd(env *Env, g *Global) *cobra.Command {
 		Long: `Record that a parcel went to the customer of ALIAS: date, courier, order
 reference and the alias on the label (metadata only). --date accepts a past
 date for back-entry; it sets the last-shipment date that retention rules use,
-without making the customer look recently active.`,
+without making the customer look recently active. Needs the identity of an
+owner, support or shipping person: the access log names who recorded it.`,
 		Example: `  shopvault ship K7QM-4TXR-Z --courier gig --ref ORD-1042
   shopvault ship K7QM-4TXR-Z --courier dhl --date 2026-01-10`,
 		Args:              exactArgs(1, "ALIAS"),
@@ -141,7 +144,7 @@ without making the customer look recently active.`,
 				}
 				d = t
 			}
-			return g.withVault(env, false, false, func(v *vault.Vault) error {
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
 				s, err := v.Ship(args[0], courier, ref, d)
 				if err != nil {
 					return err

@@ -332,7 +332,10 @@ func newBackupCmd(env *Env, g *Global) *cobra.Command {
 		Short: "Write an encrypted backup of the vault",
 		Long: `Write a consistent snapshot of the vault, age-encrypted to every owner
 recipient. It is an ordinary age file (age -d opens it with the owner's
-identity) holding an ordinary vault file. No key needed, so cron can run it.`,
+identity) holding an ordinary vault file. No key needed, so cron can run it:
+without an identity it is logged as cron; with one (--identity, SHOPVAULT_IDENTITY,
+the default identity file or --passphrase-file) it is logged as that person,
+and an identity that is not a recipient of the vault is refused.`,
 		Example: `  shopvault backup -o /media/usb/shopvault-$(date +%F).age
   age -d -i ~/.config/shopvault/identity.txt backup.age > copy.db`,
 		Args: cobra.NoArgs,
@@ -340,7 +343,8 @@ identity) holding an ordinary vault file. No key needed, so cron can run it.`,
 			if out == "" {
 				return usageErr("backup needs -o FILE.age")
 			}
-			return g.withVault(env, false, false, func(v *vault.Vault) error {
+			identified := len(g.identityFiles(env)) > 0 || g.PassphraseFile != ""
+			return g.withVault(env, identified, false, func(v *vault.Vault) error {
 				var buf bytes.Buffer
 				res, err := v.Backup(&buf)
 				if err != nil {
@@ -367,23 +371,40 @@ func newRestoreCmd(env *Env, g *Global) *cobra.Command {
 	var yes bool
 	c := &cobra.Command{
 		Use:   "restore FILE.age",
-		Short: "Replace the vault with a backup (erasures since are re-applied)",
-		Long: `Replace the vault with a backup made by shopvault backup. The current vault is
-kept as VAULT.before-restore until the restore has succeeded; every customer
-erased since the backup was made is erased again, so a restore never brings
-back someone who asked to be forgotten. Asks for confirmation on a terminal;
---yes for scripts. A file that is not a shopvault backup is refused (exit 5).`,
+		Short: "Replace the vault with a backup, keeping what happened since",
+		Long: `Replace the vault with a backup made by shopvault backup. Owner only: the
+backup must be a copy of this vault whose access log is a past state of the
+vault's own (a file someone else encrypted to the owner's public key is refused,
+exit 7), and must list the identity restoring it as an owner.
+
+Restoring keeps what the present knows: every customer erased since is erased
+again, people removed since stay removed (the keys they held are rotated), keys
+rotated since are rotated again, and the access log keeps every entry written
+since the backup; the restore is logged with the owner's name. Before replacing
+anything it says what the backup holds and what would be lost (its date, its
+customer count, customers added since) and asks on a terminal; --yes for
+scripts; without a terminal and without --yes it refuses (exit 2) and changes
+nothing. The current vault is kept as VAULT.before-restore until the restored
+one is in place; restore refuses to write through a link or over anything in
+that place. A file that is not a shopvault backup is refused (exit 5).
+
+With no vault at --vault (a new machine), the backup is restored as it is, if
+the identity given is an owner it lists.`,
 		Example: `  shopvault restore /media/usb/shopvault-2026-11-01.age
   shopvault restore backup.age --yes --vault new-laptop.db`,
 		Args: exactArgs(1, "FILE.age"),
 		RunE: func(c *cobra.Command, args []string) error {
+			path := g.vaultPath(env)
+			_, statErr := os.Stat(path)
+			if statErr == nil && !yes && !env.StdinIsTTY {
+				return usageErr("restore replaces the vault; run it on a terminal to see what the backup holds and confirm, or pass --yes (nothing was changed)")
+			}
 			f, err := os.Open(args[0])
 			if err != nil {
 				return &exitError{code: exitOther, msg: "cannot open " + args[0], hint: "check the file name"}
 			}
 			defer f.Close()
-			path := g.vaultPath(env)
-			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			if errors.Is(statErr, os.ErrNotExist) {
 				ids, err := g.loadIdentities(env)
 				if err != nil {
 					return err
@@ -397,33 +418,59 @@ back someone who asked to be forgotten. Asks for confirmation on a terminal;
 				fmt.Fprintf(env.Out, "restored %s\n", path)
 				return nil
 			}
-			if !yes {
-				if !env.StdinIsTTY {
-					return usageErr("restore replaces the vault; pass --yes to confirm when not on a terminal")
-				}
-				ans, err := readLine(env, "Replace the current vault with this backup? Type yes: ")
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
+				plan, err := v.PrepareRestore(f)
 				if err != nil {
 					return err
 				}
-				if strings.TrimSpace(strings.ToLower(ans)) != "yes" {
-					return &exitError{code: exitOther, msg: "not confirmed", hint: "nothing was changed"}
+				defer plan.Discard()
+				sumOut := env.Out
+				if g.JSON {
+					sumOut = env.ErrOut
 				}
-			}
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
-				res, err := v.Restore(f)
+				printRestoreSummary(sumOut, plan.Summary)
+				if !yes {
+					ans, err := readLine(env, "Replace the current vault with this backup? Type yes: ")
+					if err != nil {
+						return err
+					}
+					if strings.TrimSpace(strings.ToLower(ans)) != "yes" {
+						return &exitError{code: exitOther, msg: "not confirmed", hint: "nothing was changed"}
+					}
+				}
+				res, err := v.ApplyRestore(plan)
 				if err != nil {
 					return err
 				}
 				if g.JSON {
-					return printJSON(env.Out, res)
+					return printJSON(env.Out, struct {
+						vault.RestoreResult
+						Summary vault.RestoreSummary `json:"summary"`
+					}{res, plan.Summary})
 				}
-				fmt.Fprintf(env.Out, "restored %d customers; %d erasures re-applied\n", res.Customers, res.Reapplied)
+				fmt.Fprintf(env.Out, "restored %d customers; %d erasures re-applied; %d access-log entries kept\n", res.Customers, res.Reapplied, res.LogKept)
 				return nil
 			})
 		},
 	}
 	c.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
 	return c
+}
+
+// printRestoreSummary says what a backup holds and what restoring it loses.
+func printRestoreSummary(w io.Writer, s vault.RestoreSummary) {
+	fmt.Fprintf(w, "backup: the vault as of %s, %d customers (the vault has %d now)\n", s.StateAsOf.Local().Format("2006-01-02 15:04"), s.Customers, s.CurrentCustomers)
+	fmt.Fprintf(w, "would be lost: %d customers added since the backup, and every change made since to the others\n", s.AddedSince)
+	if len(s.LostRecipients) > 0 {
+		fmt.Fprintf(w, "would be lost: people added since (add them again with recipients add): %s\n", strings.Join(s.LostRecipients, ", "))
+	}
+	fmt.Fprintf(w, "kept: %d erasures re-applied, %d access-log entries written since\n", s.ErasuresToReapply, s.LogEntriesSince)
+	if len(s.KeptRemoved) > 0 {
+		fmt.Fprintf(w, "kept: people removed since stay removed: %s\n", strings.Join(s.KeptRemoved, ", "))
+	}
+	if len(s.RotateGroups) > 0 {
+		fmt.Fprintf(w, "keys rotated again after the restore: %s\n", strings.Join(s.RotateGroups, ", "))
+	}
 }
 
 func newCheckCmd(env *Env, g *Global) *cobra.Command {

@@ -58,7 +58,13 @@ func classify(err error) *exitError {
 	var in *vault.InputError
 	var nr *vault.NeedRoleError
 	var ie *vault.IntegrityError
+	var re *vault.RoleError
+	var way *vault.ErrInTheWay
 	switch {
+	case errors.As(err, &re):
+		return &exitError{code: exitKey, msg: re.Error(), hint: "run it with the identity of someone who has that role (--identity), or ask an owner"}
+	case errors.As(err, &way):
+		return &exitError{code: exitOther, msg: way.Error(), hint: "move it elsewhere, then run restore again; nothing was changed"}
 	case errors.As(err, &nf):
 		hint := "check the alias, or find the customer with shopvault find"
 		switch nf.Reason {
@@ -87,7 +93,7 @@ func classify(err error) *exitError {
 	case errors.Is(err, vault.ErrWrongPassphrase):
 		return &exitError{code: exitKey, msg: "the passphrase is wrong: it does not open this vault", hint: "check the --passphrase-file (its first line is the passphrase) or type it again; a vault made with init --passphrase opens only with that passphrase or its recovery sheet"}
 	case errors.Is(err, vault.ErrWrongIdentity):
-		return &exitError{code: exitKey, msg: err.Error(), hint: "pass the identity file made by shopvault init, or one added with shopvault recipients add"}
+		return &exitError{code: exitKey, msg: err.Error(), hint: "pass the identity file made by shopvault init, or one added with shopvault recipients add (a removed person's identity opens nothing)"}
 	case errors.Is(err, vault.ErrReasonRequired):
 		return &exitError{code: exitUsage, msg: err.Error(), hint: "say why with --reason \"customer asked about order 1042\""}
 	case errors.Is(err, vault.ErrLocked):

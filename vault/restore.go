@@ -1,0 +1,434 @@
+package vault
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"filippo.io/age"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/vault/atomicfile"
+)
+
+// RestoreSummary says what a backup holds and what restoring it would lose,
+// shown before anything is replaced.
+type RestoreSummary struct {
+	// StateAsOf is the time of the backup's newest access-log entry: the
+	// last change the backup knows of.
+	StateAsOf        time.Time `json:"state_as_of"`
+	Customers        int       `json:"customers"`
+	CurrentCustomers int       `json:"current_customers"`
+	// AddedSince are customers in the vault that the backup does not hold:
+	// restoring loses them.
+	AddedSince int `json:"customers_added_since"`
+	// ErasuresToReapply are customers erased since the backup: they stay erased.
+	ErasuresToReapply int `json:"erasures_to_reapply"`
+	// LogEntriesSince are access-log entries written since the backup: kept.
+	LogEntriesSince int `json:"log_entries_since"`
+	// KeptRemoved are people the backup lists who were removed since:
+	// they stay removed and the keys they held are rotated.
+	KeptRemoved []string `json:"kept_removed"`
+	// LostRecipients are people added since the backup: the restored
+	// vault does not know them; add them again with recipients add.
+	LostRecipients []string `json:"lost_recipients"`
+	// RotateGroups are the key groups rotated again after the restore.
+	RotateGroups []string `json:"rotate_groups"`
+}
+
+// RestorePlan is a decrypted, verified backup waiting to replace the vault.
+// Discard it when not applied.
+type RestorePlan struct {
+	Summary RestoreSummary
+	tmp     string
+	ids     []age.Identity
+	// removed are recipient ids the backup lists and the vault no longer does.
+	removed map[string]string
+}
+
+// Discard deletes the decrypted backup.
+func (p *RestorePlan) Discard() {
+	if p != nil && p.tmp != "" {
+		os.Remove(p.tmp)
+		p.tmp = ""
+	}
+}
+
+// RestoreResult reports a restore.
+type RestoreResult struct {
+	Customers  int      `json:"customers"`
+	Reapplied  int      `json:"erasures_reapplied"`
+	Tombstones int      `json:"tombstones"`
+	LogKept    int      `json:"log_entries_kept"`
+	Removed    []string `json:"kept_removed"`
+	Rotated    []string `json:"rotated"`
+}
+
+// Restore is PrepareRestore followed by ApplyRestore, for callers that
+// need no confirmation.
+func (v *Vault) Restore(src io.Reader) (RestoreResult, error) {
+	p, err := v.PrepareRestore(src)
+	if err != nil {
+		return RestoreResult{}, err
+	}
+	defer p.Discard()
+	return v.ApplyRestore(p)
+}
+
+// PrepareRestore decrypts a backup beside the vault, verifies that it is a
+// past state of this vault made by its owners, and works out what
+// restoring it would keep and lose. Only an owner may restore. Nothing in
+// the vault changes.
+func (v *Vault) PrepareRestore(src io.Reader) (*RestorePlan, error) {
+	var ids []age.Identity
+	var owner *actorInfo
+	if err := v.view(func(tx *bolt.Tx) error {
+		if err := v.requireActor(tx, "restore backups", RestoreRoles...); err != nil {
+			return err
+		}
+		owner = v.keys.actor
+		var err error
+		ids, err = v.keys.identities(tx)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	p := &RestorePlan{tmp: v.path + ".restore-tmp", ids: ids, removed: map[string]string{}}
+	if err := decryptBackup(src, ids, p.tmp); err != nil {
+		p.Discard()
+		return nil, err
+	}
+	tdb, err := bolt.Open(p.tmp, 0o600, &bolt.Options{Timeout: v.opts.LockWait, ReadOnly: true})
+	if err != nil {
+		p.Discard()
+		return nil, &InputError{Field: "backup", Reason: "does not contain a shopvault vault"}
+	}
+	defer tdb.Close()
+	err = v.view(func(cur *bolt.Tx) error {
+		return tdb.View(func(bak *bolt.Tx) error {
+			if err := backupBelongs(cur, bak, owner); err != nil {
+				return err
+			}
+			return p.summarise(cur, bak)
+		})
+	})
+	if err != nil {
+		p.Discard()
+		return nil, err
+	}
+	return p, nil
+}
+
+// backupBelongs is the backup's proof: it is a copy of this vault (same
+// vault id), the person restoring is one of its owners, and its access log
+// is a prefix of the vault's own (authenticated) log, so it is a past state
+// of this vault and not a file someone else assembled.
+func backupBelongs(cur, bak *bolt.Tx, owner *actorInfo) error {
+	if !bytes.Equal(cur.Bucket(bMeta).Get(mVaultID), bak.Bucket(bMeta).Get(mVaultID)) {
+		return &InputError{Field: "backup", Reason: "is a backup of another vault"}
+	}
+	var info recipientInfo
+	if ok, err := getJSON(bak.Bucket(bRecipients), []byte(owner.ID), &info); err != nil {
+		return err
+	} else if !ok || info.Role != RoleOwner {
+		return &IntegrityError{What: "the backup does not list " + owner.Label + " as an owner: it was not made from this vault by its owners"}
+	}
+	cb := cur.Bucket(bAudit)
+	return bak.Bucket(bAudit).ForEach(func(k, data []byte) error {
+		want := cb.Get(k)
+		if want == nil || !bytes.Equal(auditHashOf(want), auditHashOf(data)) || auditHashOf(data) == nil {
+			return &IntegrityError{What: fmt.Sprintf("the backup's access-log entry %d differs from this vault's: the backup is not a past state of this vault", beUint64(k))}
+		}
+		return nil
+	})
+}
+
+func auditHashOf(data []byte) []byte {
+	var e AuditEntry
+	if json.Unmarshal(data, &e) != nil || e.Hash == "" {
+		return nil
+	}
+	if h, err := entryHash(e); err != nil || h != e.Hash {
+		return nil
+	}
+	return []byte(e.Hash)
+}
+
+func (p *RestorePlan) summarise(cur, bak *bolt.Tx) error {
+	s := &p.Summary
+	if _, data := bak.Bucket(bAudit).Cursor().Last(); data != nil {
+		var e AuditEntry
+		if err := json.Unmarshal(data, &e); err == nil {
+			s.StateAsOf = e.Time
+		}
+	}
+	s.Customers = countKeys(bak.Bucket(bRecords))
+	s.CurrentCustomers = countKeys(cur.Bucket(bRecords))
+	br := bak.Bucket(bRecords)
+	cur.Bucket(bRecords).ForEach(func(k, _ []byte) error {
+		if br.Get(k) == nil {
+			s.AddedSince++
+		}
+		return nil
+	})
+	cur.Bucket(bTombstones).ForEach(func(k, _ []byte) error {
+		if br.Get(k) != nil {
+			s.ErasuresToReapply++
+		}
+		return nil
+	})
+	s.LogEntriesSince = countKeys(cur.Bucket(bAudit)) - countKeys(bak.Bucket(bAudit))
+	cr := cur.Bucket(bRecipients)
+	rotate := map[string]bool{}
+	err := bak.Bucket(bRecipients).ForEach(func(k, data []byte) error {
+		if cr.Get(k) != nil {
+			return nil
+		}
+		var info recipientInfo
+		if err := json.Unmarshal(data, &info); err != nil {
+			return &IntegrityError{What: "a recipient entry of the backup does not decode"}
+		}
+		p.removed[string(k)] = info.Label
+		s.KeptRemoved = append(s.KeptRemoved, info.Label)
+		for _, g := range roleGroups[info.Role] {
+			rotate[g] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	br2 := bak.Bucket(bRecipients)
+	err = cr.ForEach(func(k, data []byte) error {
+		if br2.Get(k) != nil {
+			return nil
+		}
+		var info recipientInfo
+		if err := json.Unmarshal(data, &info); err != nil {
+			return &IntegrityError{What: "recipient entry does not decode"}
+		}
+		s.LostRecipients = append(s.LostRecipients, info.Label)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// A key rotated since the backup was made was rotated for a reason (a
+	// lost laptop, a leaked key): the restored data must not go back under
+	// the old key.
+	for _, g := range AllGroups {
+		cv, _ := currentVersion(cur, g)
+		bv, _ := currentVersion(bak, g)
+		if cv != bv {
+			rotate[g] = true
+		}
+	}
+	for _, g := range AllGroups {
+		if rotate[g] {
+			s.RotateGroups = append(s.RotateGroups, g)
+		}
+	}
+	sort.Strings(s.KeptRemoved)
+	sort.Strings(s.LostRecipients)
+	return nil
+}
+
+// ApplyRestore replaces the vault with a prepared backup, keeping what the
+// present knows: every erasure is applied again, people removed since stay
+// removed (and the keys they held are rotated), and the access log keeps
+// every entry written since the backup; the restore itself is logged with
+// the owner's name. All of it happens to the decrypted copy before it
+// replaces the vault, so a restore killed at any moment leaves either the
+// old vault or the restored one. The old vault is kept as
+// PATH.before-restore until the new one is in place.
+func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
+	var res RestoreResult
+	if p == nil || p.tmp == "" {
+		return res, errors.New("restore: no prepared backup")
+	}
+	var stones map[string]tombstone
+	var log []([2][]byte)
+	var auditHead []byte
+	if err := v.view(func(tx *bolt.Tx) error {
+		var err error
+		if stones, err = v.tombstones(tx); err != nil {
+			return err
+		}
+		auditHead = bytes.Clone(tx.Bucket(bMeta).Get(mAuditHead))
+		return tx.Bucket(bAudit).ForEach(func(k, data []byte) error {
+			log = append(log, [2][]byte{bytes.Clone(k), bytes.Clone(data)})
+			return nil
+		})
+	}); err != nil {
+		return res, err
+	}
+	tdb, err := bolt.Open(p.tmp, 0o600, &bolt.Options{Timeout: v.opts.LockWait})
+	if err != nil {
+		return res, &InputError{Field: "backup", Reason: "does not contain a shopvault vault"}
+	}
+	tv := &Vault{db: tdb, path: p.tmp, opts: v.opts, ids: idMinter{rand: v.opts.Rand, last: v.ids.last}}
+	tv.keys = newKeyring(tv)
+	tv.keys.ids = p.ids
+	err = tv.update(func(tx *bolt.Tx) error {
+		if last := tx.Bucket(bMeta).Get(mLastID); len(last) == 8 && beUint64(last) > tv.ids.last {
+			tv.ids.last = beUint64(last)
+		}
+		if _, err := tv.keys.whoAmI(tx); err != nil {
+			return err
+		}
+		// The vault's log is a superset of the backup's (PrepareRestore
+		// checked): it replaces the backup's, so nothing written since is lost.
+		ab := tx.Bucket(bAudit)
+		for _, e := range log {
+			if err := ab.Put(e[0], e[1]); err != nil {
+				return err
+			}
+		}
+		res.LogKept = len(log)
+		if auditHead != nil {
+			if err := tx.Bucket(bMeta).Put(mAuditHead, auditHead); err != nil {
+				return err
+			}
+		}
+		erased := map[string]bool{}
+		for idHex, t := range stones {
+			id, err := parseRecordID(idHex)
+			if err != nil {
+				return err
+			}
+			if m, err := loadMeta(tx, id); err != nil {
+				return err
+			} else if m != nil {
+				if err := tv.eraseInTx(tx, id, m, t.By); err != nil {
+					return err
+				}
+				erased[idHex] = true
+				res.Reapplied++
+			}
+			if err := putJSON(tx.Bucket(bTombstones), id[:], t); err != nil {
+				return err
+			}
+		}
+		if err := unlinkShipments(tx, erased); err != nil {
+			return err
+		}
+		for rid, label := range p.removed {
+			if err := dropRecipient(tx, rid); err != nil {
+				return err
+			}
+			res.Removed = append(res.Removed, label)
+		}
+		sort.Strings(res.Removed)
+		res.Customers = countKeys(tx.Bucket(bRecords))
+		res.Tombstones = countKeys(tx.Bucket(bTombstones))
+		detail := fmt.Sprintf("state of %s; %d erasures re-applied", p.Summary.StateAsOf.Format(time.RFC3339), res.Reapplied)
+		if len(res.Removed) > 0 {
+			detail += "; kept removed: " + strings.Join(res.Removed, ", ")
+		}
+		return tv.appendAudit(tx, AuditEntry{Action: "restore", Count: res.Customers, Detail: detail})
+	})
+	if err == nil && len(p.Summary.RotateGroups) > 0 {
+		var rot RotateResult
+		rot, err = tv.Rotate(p.Summary.RotateGroups)
+		res.Rotated = rot.Groups
+	}
+	tv.keys.wipe()
+	if tv.db != nil {
+		tv.db.Close()
+	}
+	if err != nil {
+		return res, fmt.Errorf("preparing the backup (the vault is unchanged): %w", err)
+	}
+	if err := os.Chmod(p.tmp, 0o600); err != nil {
+		return res, err
+	}
+	before := v.path + ".before-restore"
+	if err := copyExclusive(v.path, before); err != nil {
+		return res, err
+	}
+	if err := v.db.Close(); err != nil {
+		return res, err
+	}
+	v.db = nil
+	if err := atomicfile.Replace(p.tmp, v.path); err != nil {
+		return res, v.reopen(err)
+	}
+	p.tmp = ""
+	if err := v.reopen(nil); err != nil {
+		return res, err
+	}
+	os.Remove(before)
+	v.keys.wipe()
+	v.keys.actor, v.keys.ids = nil, nil
+	return res, v.Compact()
+}
+
+// dropRecipient deletes a person from the restored vault: their entry and
+// every key wrapped to them (the caller rotates the keys they held).
+func dropRecipient(tx *bolt.Tx, rid string) error {
+	for _, g := range AllGroups {
+		gb := tx.Bucket(bKeys).Bucket([]byte(g))
+		if gb == nil {
+			continue
+		}
+		for _, ver := range keyVersions(tx, g) {
+			if err := gb.Delete(wrappedKeyName(ver, rid)); err != nil {
+				return err
+			}
+		}
+	}
+	return tx.Bucket(bRecipients).Delete([]byte(rid))
+}
+
+// ErrInTheWay means restore found something at the path of its
+// .before-restore copy; it never writes through a link or over a file.
+type ErrInTheWay struct{ Path, What string }
+
+func (e *ErrInTheWay) Error() string {
+	return fmt.Sprintf("%s is in the way (%s); restore never writes through a link or over an existing file", e.Path, e.What)
+}
+
+// copyExclusive copies src to a new file dst, refusing to follow a link or
+// to open anything that already exists there.
+func copyExclusive(src, dst string) error {
+	if st, err := os.Lstat(dst); err == nil {
+		what := "a file left by an interrupted restore: it holds the vault as it was before; move it elsewhere"
+		switch {
+		case st.Mode()&os.ModeSymlink != 0:
+			what = "a symbolic link"
+		case !st.Mode().IsRegular():
+			what = "not a regular file"
+		}
+		return &ErrInTheWay{Path: dst, What: what}
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) || errors.Is(err, syscall.ELOOP) {
+			return &ErrInTheWay{Path: dst, What: "it appeared while restoring"}
+		}
+		return fmt.Errorf("keep a copy of the current vault: %w", err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		os.Remove(dst)
+		return fmt.Errorf("keep a copy of the current vault: %w", err)
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		os.Remove(dst)
+		return err
+	}
+	return out.Close()
+}
