@@ -399,14 +399,25 @@ func (e *ErrInTheWay) Error() string {
 // to open anything that already exists there.
 func copyExclusive(src, dst string) error {
 	if st, err := os.Lstat(dst); err == nil {
-		what := "a file left by an interrupted restore: it holds the vault as it was before; move it elsewhere"
+		what := "a file left by an interrupted restore: it holds the vault as it was before that restore"
 		switch {
 		case st.Mode()&os.ModeSymlink != 0:
 			what = "a symbolic link"
 		case !st.Mode().IsRegular():
 			what = "not a regular file"
+		case st.Sys().(*syscall.Stat_t).Nlink != 1:
+			what = "a file with other hard links"
+		case sameContent(src, dst):
+			// A restore killed before it replaced the vault leaves an
+			// exact copy of the vault: nothing is lost by removing it.
+			what = ""
 		}
-		return &ErrInTheWay{Path: dst, What: what}
+		if what != "" {
+			return &ErrInTheWay{Path: dst, What: what}
+		}
+		if err := os.Remove(dst); err != nil {
+			return err
+		}
 	}
 	in, err := os.Open(src)
 	if err != nil {
@@ -431,4 +442,30 @@ func copyExclusive(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// sameContent tells whether two files hold the same bytes.
+func sameContent(a, b string) bool {
+	fa, err := os.Open(a)
+	if err != nil {
+		return false
+	}
+	defer fa.Close()
+	fb, err := os.Open(b)
+	if err != nil {
+		return false
+	}
+	defer fb.Close()
+	ba, bb := make([]byte, 1<<16), make([]byte, 1<<16)
+	for {
+		na, ea := io.ReadFull(fa, ba)
+		nb, eb := io.ReadFull(fb, bb)
+		if na != nb || !bytes.Equal(ba[:na], bb[:nb]) {
+			return false
+		}
+		if ea != nil || eb != nil {
+			// equal short reads: both files ended at the same place
+			return true
+		}
+	}
 }
