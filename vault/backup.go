@@ -77,16 +77,6 @@ func (v *Vault) Backup(w io.Writer) (BackupResult, error) {
 	return res, err
 }
 
-func (v *Vault) sessionIdentities() ([]age.Identity, error) {
-	var ids []age.Identity
-	err := v.view(func(tx *bolt.Tx) error {
-		var err error
-		ids, err = v.keys.identities(tx)
-		return err
-	})
-	return ids, err
-}
-
 // checkBackupFile makes sure a decrypted backup is a vault of our format.
 func checkBackupFile(path string) error {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
