@@ -84,10 +84,7 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 				return err
 			}
 		} else {
-			if pass, err = g.passphrase(env, "new vault passphrase"); err != nil {
-				return err
-			}
-			if err := crypto.CheckPassphrase(pass, []string{o.ShopName, "shopvault", "shop", "vault"}); err != nil {
+			if pass, err = newPassphrase(env, g, []string{o.ShopName, o.ShopContact}); err != nil {
 				return err
 			}
 			if g.PassphraseFile == "" {
@@ -193,4 +190,35 @@ func initGuide(env *Env, path, idPath, identity, recipient string, sheetDone boo
 	}
 	fmt.Fprintln(out, "Next: shopvault add (or shopvault import customers.csv). See shopvault --help.")
 	return nil
+}
+
+// passphraseTries is how often a terminal user may choose again after a
+// weak passphrase before init gives up.
+const passphraseTries = 3
+
+// newPassphrase reads the new vault passphrase and applies the policy. On
+// a terminal a weak one is explained and asked for again; from a file it
+// is refused at once (nobody is there to choose another).
+func newPassphrase(env *Env, g *Global, context []string) (string, error) {
+	if g.PassphraseFile != "" {
+		pass, err := g.passphrase(env, "")
+		if err != nil {
+			return "", err
+		}
+		return pass, crypto.CheckPassphrase(pass, context)
+	}
+	var weak error
+	for try := 1; try <= passphraseTries; try++ {
+		pass, err := readSecret(env, "new vault passphrase")
+		if err != nil {
+			return "", err
+		}
+		if weak = crypto.CheckPassphrase(pass, context); weak == nil {
+			return pass, nil
+		}
+		if try < passphraseTries {
+			fmt.Fprintf(env.ErrOut, "shopvault: %v\nshopvault: choose another (try %d of %d): several unrelated words work well, or press Ctrl-C and run shopvault init --generate-passphrase\n", weak, try+1, passphraseTries)
+		}
+	}
+	return "", weak
 }

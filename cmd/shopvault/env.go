@@ -201,11 +201,12 @@ func readSecret(env *Env, prompt string) (string, error) {
 		return "", &exitError{code: 3, msg: "a passphrase is needed and there is no terminal to ask on", hint: "pass --passphrase-file FILE, or use an identity file (--identity)"}
 	}
 	defer tty.Close()
-	fmt.Fprintf(tty, "%s: ", prompt)
 	// Ctrl-C while echo is off must not leave the terminal silent: restore
 	// it, then die of the signal as usual (nothing has been written yet).
 	fd := int(tty.Fd())
 	if state, err := term.GetState(fd); err == nil {
+		defer func() { _ = term.Restore(fd, state) }()
+		echoOff(fd)
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 		done := make(chan struct{})
@@ -221,6 +222,7 @@ func readSecret(env *Env, prompt string) (string, error) {
 			}
 		}()
 	}
+	fmt.Fprintf(tty, "%s: ", prompt)
 	b, err := term.ReadPassword(fd)
 	fmt.Fprintln(tty)
 	if err != nil {

@@ -177,3 +177,40 @@ func TestPassphraseThreeTries(t *testing.T) {
 		t.Fatalf("no message after three wrong passphrases: %q", q.output())
 	}
 }
+
+// Issue 16: on a terminal a weak passphrase is explained and asked for
+// again (three tries in all), never ending the command at the first one.
+func TestWeakPassphraseAsksAgain(t *testing.T) {
+	dir := t.TempDir()
+	const strong = "skylight-poet-moody-cod-concert-shrapnel"
+	p := startOnPty(t, dir, "--vault", filepath.Join(dir, "v.db"), "init", "--passphrase", "--shop-name", "Mama Put Kitchen")
+	p.waitFor("new vault passphrase: ")
+	p.ptmx.Write([]byte("MamaPutKitchen2026!\r"))
+	p.waitFor("try 2 of 3")
+	if !strings.Contains(p.output(), "the shop's name") || !strings.Contains(p.output(), "init --generate-passphrase") {
+		t.Fatalf("the refusal does not explain itself: %q", p.output())
+	}
+	p.ptmx.Write([]byte(strong + "\r"))
+	p.waitFor("the same passphrase again: ")
+	p.ptmx.Write([]byte(strong + "\r"))
+	p.waitFor("recovery sheet")
+	p.ptmx.Write([]byte("\r"))
+	p.waitFor("Next: shopvault add")
+	if code := p.wait(); code != 0 {
+		t.Fatalf("init exited %d: %q", code, p.output())
+	}
+
+	w := startOnPty(t, dir, "--vault", filepath.Join(dir, "w.db"), "init", "--passphrase")
+	w.waitFor("new vault passphrase: ")
+	w.ptmx.Write([]byte("correcthorsebatterystaple\r"))
+	w.waitFor("try 2 of 3")
+	w.ptmx.Write([]byte("aaaaaaaaaaaaaaaa\r"))
+	w.waitFor("try 3 of 3")
+	w.ptmx.Write([]byte("qwertyuiop123456\r"))
+	if code := w.wait(); code != exitRefused {
+		t.Fatalf("three weak passphrases: exit %d, want %d; output %q", code, exitRefused, w.output())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "w.db")); err == nil {
+		t.Fatal("refused passphrases left a vault behind")
+	}
+}

@@ -1,0 +1,6 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
+
+package main
+
+// echoOff: term.ReadPassword alone hides the input here.
+func echoOff(int) {}
