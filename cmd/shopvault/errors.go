@@ -60,9 +60,12 @@ func classify(err error) *exitError {
 	var ie *vault.IntegrityError
 	var re *vault.RoleError
 	var way *vault.ErrInTheWay
+	var rb *vault.RollbackError
 	switch {
 	case errors.As(err, &re):
 		return &exitError{code: exitKey, msg: re.Error(), hint: "run it with the identity of someone who has that role (--identity), or ask an owner"}
+	case errors.As(err, &rb):
+		return &exitError{code: exitIntegrity, msg: rb.Error(), hint: "do not write to this file; if you meant to go back to an older copy, restore it deliberately with shopvault restore BACKUP, which this machine then remembers"}
 	case errors.As(err, &way):
 		return &exitError{code: exitOther, msg: way.Error(), hint: "move it elsewhere, then run restore again; nothing was changed"}
 	case errors.As(err, &nf):

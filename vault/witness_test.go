@@ -1,0 +1,100 @@
+package vault
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestWitnessCheck(t *testing.T) {
+	seen := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	w := &witness{Counter: 10, Head: "aa", Seen: seen}
+	tests := []struct {
+		name    string
+		w       *witness
+		counter uint64
+		head    string
+		want    string // "", "rollback" or "fork"
+	}{
+		{"never seen", nil, 1, "x", ""},
+		{"same head", w, 10, "aa", ""},
+		{"newer head", w, 11, "bb", ""},
+		{"older head", w, 9, "cc", "rollback"},
+		{"much older", w, 0, "", "rollback"},
+		{"same counter, other head", w, 10, "bb", "fork"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.w.check(tt.counter, tt.head)
+			var rb *RollbackError
+			switch tt.want {
+			case "":
+				if err != nil {
+					t.Fatalf("got %v, want nil", err)
+				}
+			default:
+				if !errors.As(err, &rb) || rb.Fork != (tt.want == "fork") || !errors.Is(err, ErrIntegrity) {
+					t.Fatalf("got %v, want a %s", err, tt.want)
+				}
+				if rb.Error() == "" {
+					t.Fatal("empty message")
+				}
+			}
+		})
+	}
+}
+
+func TestWitnessAdvance(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	w, changed := (*witness)(nil).advance(3, "aa", now)
+	if !changed || w.Counter != 3 || w.Head != "aa" || !w.Seen.Equal(now) {
+		t.Fatalf("first advance: %+v %v", w, changed)
+	}
+	if _, changed := w.advance(3, "aa", now.Add(time.Hour)); changed {
+		t.Fatal("the same head rewrote the witness")
+	}
+	if w2, changed := w.advance(2, "zz", now); changed || w2 != w {
+		t.Fatal("an older head moved the witness back")
+	}
+	if w2, changed := w.advance(4, "bb", now); !changed || w2.Counter != 4 {
+		t.Fatalf("a newer head did not move the witness: %+v", w2)
+	}
+}
+
+func TestWitnessRoundTrip(t *testing.T) {
+	w := &witness{Counter: 7, Head: "0123", Seen: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	got, err := decodeWitness(w.encode())
+	if err != nil || *got != *w {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	for _, raw := range []string{"", "null"} {
+		if got, err := decodeWitness(json.RawMessage(raw)); got != nil || err != nil {
+			t.Fatalf("%q: %+v %v", raw, got, err)
+		}
+	}
+	for _, raw := range []string{"{", `{"counter":"x"}`, `{"counter":1}`, "[]"} {
+		if _, err := decodeWitness(json.RawMessage(raw)); !errors.Is(err, ErrIntegrity) {
+			t.Fatalf("%q: %v, want an integrity error", raw, err)
+		}
+	}
+}
+
+func FuzzDecodeWitness(f *testing.F) {
+	f.Add([]byte(`{"counter":7,"head":"0123","seen":"2026-01-02T03:04:05Z"}`))
+	f.Add([]byte(`null`))
+	f.Add([]byte(`{"counter":18446744073709551615,"head":"a"}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		w, err := decodeWitness(raw)
+		if err != nil {
+			return
+		}
+		if w == nil {
+			return
+		}
+		again, err := decodeWitness(w.encode())
+		if err != nil || again.Counter != w.Counter || again.Head != w.Head {
+			t.Fatalf("re-encoding changed the witness: %+v -> %+v (%v)", w, again, err)
+		}
+	})
+}
