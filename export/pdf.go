@@ -1,7 +1,6 @@
 package export
 
 import (
-	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -11,19 +10,16 @@ import (
 
 	"github.com/boombuler/barcode"
 	"github.com/boombuler/barcode/code128"
+	"github.com/go-fonts/dejavu/dejavusans"
+	"github.com/go-fonts/dejavu/dejavusansbold"
 	"github.com/go-pdf/fpdf"
 	"golang.org/x/image/font/sfnt"
 )
 
-// DejaVu Sans covers Latin with every diacritic the vault's names use
-// (Yorùbá's ọ̀, Polish, Turkish, Vietnamese), Greek, Cyrillic, Hebrew and
-// Arabic letters; it has no CJK. Embedded so labels print the same anywhere.
-var (
-	//go:embed fonts/DejaVuSans.ttf
-	dejaVuRegular []byte
-	//go:embed fonts/DejaVuSans-Bold.ttf
-	dejaVuBold []byte
-)
+// Labels and sheets use DejaVu Sans from the go-fonts module: it covers
+// Latin with every diacritic the vault's names use (Yorùbá's ọ̀, Polish,
+// Turkish, Vietnamese), Greek, Cyrillic, Hebrew and Arabic letters; it has
+// no CJK. Embedded so labels print the same anywhere.
 
 // PageSize is a label or sheet size in points.
 type PageSize struct {
@@ -114,7 +110,7 @@ func labelText(l Label) string {
 // WritePDFLabels renders labels to a PDF: one page per label, or several
 // per sheet. Every label's text is checked against the fonts first.
 func WritePDFLabels(w io.Writer, labels []Label, o PDFOptions) error {
-	base, err := newFontChecker(dejaVuRegular)
+	base, err := newFontChecker(dejavusans.TTF)
 	if err != nil {
 		return err
 	}
@@ -162,8 +158,8 @@ func WritePDFLabels(w io.Writer, labels []Label, o PDFOptions) error {
 		pdf.SetCreationDate(o.Created)
 		pdf.SetModificationDate(o.Created)
 	}
-	pdf.AddUTF8FontFromBytes("dejavu", "", dejaVuRegular)
-	pdf.AddUTF8FontFromBytes("dejavu", "B", dejaVuBold)
+	pdf.AddUTF8FontFromBytes("dejavu", "", dejavusans.TTF)
+	pdf.AddUTF8FontFromBytes("dejavu", "B", dejavusansbold.TTF)
 	for i, ttf := range extraTTF {
 		pdf.AddUTF8FontFromBytes(extraFamily(i), "", ttf)
 		pdf.AddUTF8FontFromBytes(extraFamily(i), "B", ttf)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/boombuler/barcode/qr"
+	"github.com/go-fonts/dejavu/dejavusans"
+	"github.com/go-fonts/dejavu/dejavusansbold"
 	"github.com/go-pdf/fpdf"
 )
 
@@ -28,8 +30,8 @@ func WriteRecoverySheet(w io.Writer, s RecoverySheet) error {
 		pdf.SetCreationDate(s.Created)
 		pdf.SetModificationDate(s.Created)
 	}
-	pdf.AddUTF8FontFromBytes("dejavu", "", dejaVuRegular)
-	pdf.AddUTF8FontFromBytes("dejavu", "B", dejaVuBold)
+	pdf.AddUTF8FontFromBytes("dejavu", "", dejavusans.TTF)
+	pdf.AddUTF8FontFromBytes("dejavu", "B", dejavusansbold.TTF)
 	pdf.AddPage()
 	const m = 56.0
 	width := SizeA4.Width - 2*m
