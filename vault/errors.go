@@ -38,12 +38,15 @@ var ErrWrongIdentity = errors.New("the identity given cannot unlock this vault")
 var ErrWrongPassphrase = fmt.Errorf("%w: the passphrase is wrong", ErrWrongIdentity)
 
 // InputError is input the vault refuses: invalid, or data it does not keep.
-// Field names the field; Reason never quotes the refused value.
+// Field names the field; Reason never quotes the refused value. Category is
+// set when the sensitive-data guard refused it: the sensitive.Category
+// names found, comma-separated.
 type InputError struct {
 	Field  string
 	Reason string
 	// Hint, when set, says what to do instead of the generic "fix the value".
-	Hint string
+	Hint     string
+	Category string
 }
 
 // ErrNoCountry is a phone in national format with no country given and no

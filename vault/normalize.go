@@ -2,7 +2,6 @@ package vault
 
 import (
 	"net/mail"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -22,7 +21,8 @@ var fieldMaxRunes = map[string]int{
 // NormalizeFields validates a set of field values as typed by a person or a
 // script and returns them as stored: trimmed, NFC, phone in E.164 (using the
 // record's country as default region), country upper-case. Empty values are
-// dropped. It refuses card numbers and national IDs in any field.
+// dropped. It refuses what the sensitive-data guard finds (cards, bank
+// details, national IDs, passports, passwords) in any field.
 // defaultCountry is used for the phone when fields has no country (the
 // record's stored country, or the vault's default).
 func NormalizeFields(fields map[string]string, defaultCountry string) (map[string]string, error) {
@@ -52,10 +52,8 @@ func NormalizeFields(fields map[string]string, defaultCountry string) (map[strin
 		if n := utf8.RuneCountInString(val); n > fieldMaxRunes[name] {
 			return nil, &InputError{Field: name, Reason: "is too long (" + strconv.Itoa(n) + " characters, at most " + strconv.Itoa(fieldMaxRunes[name]) + ")"}
 		}
-		if name != "phone" {
-			if err := refuseForbidden(name, val); err != nil {
-				return nil, err
-			}
+		if err := refuseSensitive(name, val); err != nil {
+			return nil, err
 		}
 		out[name] = val
 	}
@@ -163,75 +161,6 @@ func NormalizeName(n string) string {
 		b.WriteString(strings.ToLower(string(r)))
 	}
 	return b.String()
-}
-
-var (
-	// digit runs of 13-19 digits, possibly grouped with spaces or dashes.
-	cardRun = regexp.MustCompile(`\d(?:[ -]?\d){12,18}`)
-	ssnRe   = regexp.MustCompile(`\b\d{3}-\d{2}-\d{4}\b`)
-	// Nigeria's NIN (11 digits) and the UK National Insurance number, when
-	// introduced as such; bare 11-digit runs are too often phone numbers.
-	ninRe  = regexp.MustCompile(`(?i)\b(?:NIN|national id(?:entity)?(?: number| no\.?)?)\s*[:#]?\s*\d{11}\b`)
-	ukNIRe = regexp.MustCompile(`\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b`)
-)
-
-// refuseForbidden refuses data the vault does not keep: payment card numbers
-// (Luhn-valid 13-19 digit runs) and national IDs. The reason never repeats
-// the value.
-func refuseForbidden(field, val string) error {
-	// Every pattern needs digits: most names and streets have too few to
-	// bother the regular expressions (the hot path of a large import).
-	digits := 0
-	for i := 0; i < len(val); i++ {
-		if val[i] >= '0' && val[i] <= '9' {
-			digits++
-		}
-	}
-	if digits < 6 {
-		return nil
-	}
-	for _, m := range cardRunIf(val, digits) {
-		digits := strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, m)
-		if luhnValid(digits) {
-			return &InputError{Field: field, Reason: "looks like a payment card number; shopvault does not keep card data"}
-		}
-	}
-	if digits >= 9 && ssnRe.MatchString(val) {
-		return &InputError{Field: field, Reason: "looks like a US social security number; shopvault does not keep national IDs"}
-	}
-	if (digits >= 11 && ninRe.MatchString(val)) || ukNIRe.MatchString(val) {
-		return &InputError{Field: field, Reason: "looks like a national ID number; shopvault does not keep national IDs"}
-	}
-	return nil
-}
-
-func cardRunIf(val string, digits int) []string {
-	if digits < 13 {
-		return nil
-	}
-	return cardRun.FindAllString(val, -1)
-}
-
-func luhnValid(digits string) bool {
-	sum := 0
-	double := false
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return sum%10 == 0
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -84,14 +84,6 @@ func TestNormalizeName(t *testing.T) {
 	}
 }
 
-func TestLuhn(t *testing.T) {
-	for in, want := range map[string]bool{"4111111111111111": true, "4111111111111112": false, "79927398713": true, "0": true} {
-		if luhnValid(in) != want {
-			t.Errorf("luhnValid(%s) != %v", in, want)
-		}
-	}
-}
-
 func TestParseSpan(t *testing.T) {
 	for in, want := range map[string]Span{"30d": {Days: 30}, "2w": {Days: 14}, "6m": {Months: 6}, "2y": {Years: 2}, "0d": {}} {
 		got, err := ParseSpan(in)

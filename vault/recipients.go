@@ -50,6 +50,9 @@ func (v *Vault) AddRecipient(recipient, role, label string) (Recipient, error) {
 	if label == "" || strings.ContainsAny(label, "\n\t") || len(label) > 64 {
 		return out, &InputError{Field: "name", Reason: "give a short label for this person or device (--name)"}
 	}
+	if err := checkMetadata("name", label); err != nil {
+		return out, err
+	}
 	r, err := crypto.ParseRecipient(recipient, nil)
 	if err != nil {
 		return out, &InputError{Field: "recipient", Reason: err.Error()}

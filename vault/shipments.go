@@ -29,6 +29,9 @@ type Shipment struct {
 // an old parcel never makes a customer look recently active.
 func (v *Vault) Ship(alias, courier, ref string, date time.Time) (Shipment, error) {
 	var out Shipment
+	if err := checkMetadata("courier", courier, "ref", ref); err != nil {
+		return out, err
+	}
 	err := v.update(func(tx *bolt.Tx) error {
 		if err := v.requireActor(tx, "record shipments", ShipRoles...); err != nil {
 			return err

@@ -102,6 +102,10 @@ func (v *Vault) Path() string { return v.path }
 // Open opens an existing vault. It waits up to LockWait for other processes.
 func Open(path string, opts Options) (*Vault, error) {
 	opts.fill()
+	// The reason goes into every access-log entry in plaintext.
+	if err := checkMetadata("reason", opts.Reason); err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(path); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, ErrNoVault
@@ -200,6 +204,12 @@ type CreateOptions struct {
 // It refuses to touch an existing file, and leaves nothing behind on failure.
 func Create(path string, opts CreateOptions) (*Vault, error) {
 	opts.fill()
+	if err := checkMetadata("reason", opts.Reason); err != nil {
+		return nil, err
+	}
+	if err := opts.Settings.check(); err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(path); err == nil {
 		return nil, ErrExists
 	}
@@ -400,6 +410,9 @@ func (v *Vault) Settings() (Settings, error) {
 
 // SetSettings replaces the vault-wide settings (owner only).
 func (v *Vault) SetSettings(s Settings) error {
+	if err := s.check(); err != nil {
+		return err
+	}
 	return v.update(func(tx *bolt.Tx) error {
 		if err := v.requireRole(tx, RoleOwner); err != nil {
 			return err

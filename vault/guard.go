@@ -1,0 +1,87 @@
+package vault
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/shopvault/shopvault/vault/sensitive"
+)
+
+// refuseSensitive refuses data the vault does not keep (payment cards, bank
+// details, national IDs, passports, passwords) in one customer field or
+// metadata value. The error names the field and the category, never the
+// value (issue 14).
+func refuseSensitive(field, val string) error {
+	found := sensitive.CategoriesOf(sensitive.Detect(val, field))
+	if len(found) == 0 {
+		return nil
+	}
+	// Name them in the README's order (cards first), not the text's.
+	slices.SortFunc(found, func(a, b sensitive.Category) int {
+		return slices.Index(sensitive.Categories, a) - slices.Index(sensitive.Categories, b)
+	})
+	var what, kinds, codes []string
+	for _, c := range found {
+		what = append(what, c.Describe())
+		codes = append(codes, string(c))
+		if k := keptNot(c); !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	return &InputError{Field: field, Category: strings.Join(codes, ","),
+		Reason: "looks like " + joinAnd(what, "and") + "; shopvault does not keep " + joinAnd(kinds, "or"),
+		Hint:   "nothing was written; take it out of " + field + " and try again (README: \"What shopvault refuses to keep\")"}
+}
+
+func joinAnd(xs []string, and string) string {
+	if len(xs) < 2 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " " + and + " " + xs[len(xs)-1]
+}
+
+// CheckMetadata refuses sensitive data in a value the vault keeps in
+// plaintext (order refs, courier names, hold reasons, alias notes,
+// --reason, settings): the guard of customer fields, for text that is not
+// even sealed. name is what the user typed it as ("ref", "reason").
+func CheckMetadata(name, val string) error {
+	return refuseSensitive(name, val)
+}
+
+// checkMetadata checks several plaintext values, in the order given.
+func checkMetadata(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := refuseSensitive(pairs[i], pairs[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SensitiveFinding is one stored value the guard would refuse today: the
+// customer, the field and the category, never the value.
+type SensitiveFinding struct {
+	Alias    string `json:"alias"`
+	Field    string `json:"field"`
+	Category string `json:"category"`
+}
+
+// check refuses sensitive data in the settings kept in plaintext.
+func (s Settings) check() error {
+	return checkMetadata("shop-name", s.ShopName, "shop-contact", s.ShopContact)
+}
+
+// keptNot is the kind of data a category belongs to, for messages.
+func keptNot(c sensitive.Category) string {
+	switch c {
+	case sensitive.CardNumber, sensitive.CardSecurityCode:
+		return "card data"
+	case sensitive.BankAccount, sensitive.IBAN, sensitive.NGBVN:
+		return "bank details"
+	case sensitive.Passport:
+		return "passport numbers"
+	case sensitive.Password:
+		return "passwords or PINs"
+	}
+	return "national IDs"
+}
