@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/shopvault/shopvault/export"
 	"github.com/shopvault/shopvault/vault"
-	"github.com/shopvault/shopvault/vault/atomicfile"
 )
 
 func newAliasCmd(env *Env, g *Global) *cobra.Command {
@@ -121,51 +118,100 @@ func yesNo(b bool) string {
 	return "no"
 }
 
+type shipOptions struct {
+	Courier, Date, Ref string
+}
+
 func newShipCmd(env *Env, g *Global) *cobra.Command {
-	var courier, date, ref string
+	o := &shipOptions{}
 	c := &cobra.Command{
-		Use:   "ship ALIAS",
-		Short: "Record a shipment",
+		Use:   "ship ALIAS | ship -",
+		Short: "Record a shipment (or a batch of them from stdin)",
 		Long: `Record that a parcel went to the customer of ALIAS: date, courier, order
 reference and the alias on the label (metadata only). --date accepts a past
 date for back-entry; it sets the last-shipment date that retention rules use,
 without making the customer look recently active. Needs the identity of an
-owner, support or shipping person: the access log names who recorded it.`,
+owner, support or shipping person: the access log names who recorded it.
+
+With "-", a batch is read from stdin: one alias per line, optionally followed
+by a tab, a comma or spaces and the order reference (the orders.txt that
+label - reads). --courier and --date apply to every line; a line's own
+reference replaces --ref. Good lines are recorded; each bad line is named by
+its number on stderr, and the exit code is then the first bad line's (6 for
+an alias that names no customer).`,
 		Example: `  shopvault ship K7QM-4TXR-Z --courier gig --ref ORD-1042
-  shopvault ship K7QM-4TXR-Z --courier dhl --date 2026-01-10`,
-		Args:              exactArgs(1, "ALIAS"),
+  shopvault ship K7QM-4TXR-Z --courier dhl --date 2026-01-10
+  shopvault ship - --courier gig < orders.txt`,
+		Args:              exactArgs(1, "ALIAS (or - to read a batch from stdin)"),
 		ValidArgsFunction: completeAliases(env, g),
 		RunE: func(c *cobra.Command, args []string) error {
-			var d time.Time
-			if date != "" {
-				t, err := vault.ParseDate(date)
-				if err != nil {
-					return usageErr("--date: %v", err)
-				}
-				d = t
-			}
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
-				s, err := v.Ship(args[0], courier, ref, d)
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					return printJSON(env.Out, s)
-				}
-				fmt.Fprintf(env.Out, "shipped %s on %s\n", s.Alias, day(s.Date))
-				return nil
-			})
+			return shipRun(env, g, o, args[0])
 		},
 	}
-	c.Flags().StringVar(&courier, "courier", "", "courier name")
-	c.Flags().StringVar(&date, "date", "", "shipment date YYYY-MM-DD (default today)")
-	c.Flags().StringVar(&ref, "ref", "", "order reference")
+	c.Flags().StringVar(&o.Courier, "courier", "", "courier name")
+	c.Flags().StringVar(&o.Date, "date", "", "shipment date YYYY-MM-DD (default today)")
+	c.Flags().StringVar(&o.Ref, "ref", "", "order reference")
 	return c
+}
+
+func shipRun(env *Env, g *Global, o *shipOptions, alias string) error {
+	var d time.Time
+	if o.Date != "" {
+		t, err := vault.ParseDate(o.Date)
+		if err != nil {
+			return usageErr("--date: %v", err)
+		}
+		d = t
+	}
+	lines := []orderLine{{Alias: alias, Ref: o.Ref}}
+	batch := alias == "-"
+	if batch {
+		var err error
+		if lines, err = readOrderLines(env.In); err != nil {
+			return err
+		}
+	}
+	return g.withVault(env, true, false, func(v *vault.Vault) error {
+		shipped := []vault.Shipment{}
+		var bad []*exitError
+		for _, l := range lines {
+			ref := l.Ref
+			if ref == "" {
+				ref = o.Ref
+			}
+			s, err := v.Ship(l.Alias, o.Courier, ref, d)
+			if err != nil {
+				var nf *vault.NotFoundError
+				var in *vault.InputError
+				if !batch || !errors.As(err, &nf) && !errors.As(err, &in) {
+					return err
+				}
+				bad = append(bad, batchLineError(l, err))
+				continue
+			}
+			shipped = append(shipped, s)
+			if !g.JSON {
+				fmt.Fprintf(env.Out, "shipped %s on %s\n", s.Alias, day(s.Date))
+			}
+		}
+		if g.JSON {
+			var err error
+			if batch {
+				err = printJSON(env.Out, shipped)
+			} else {
+				err = printJSON(env.Out, shipped[0])
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return batchResult(env, bad, len(lines), fmt.Sprintf("%d recorded", len(shipped)))
+	})
 }
 
 type labelOptions struct {
 	Format   string
-	Out      string
+	Out      outputTarget
 	Size     string
 	Sheet    string
 	FullName bool
@@ -182,18 +228,26 @@ func newLabelCmd(env *Env, g *Global) *cobra.Command {
 		Short: "Print shipping labels (PDF, ZPL or text)",
 		Long: `Print one shipping label per alias: the alias large and as a Code 128 barcode,
 the delivery address, and the recipient's first name (--full-name for the
-whole name, --phone to add the delivery phone). With "-", aliases are read
-from stdin, one per line, optionally followed by a tab and an order ref.
+whole name, --phone to add the delivery phone).
+
+With "-", a batch is read from stdin: one alias per line, optionally followed
+by a tab, a comma or spaces and the order reference printed on the label.
+The good lines are printed; each bad line (an erased or mistyped alias) is
+named by its number on stderr, and the exit code is then the first bad
+line's (6 for an alias that names no customer). Aliases given as arguments
+are all or nothing. On success one line on stderr says what was written.
 
 PDF labels are 4x6 in (288x432 pt) by default; --size a6, or --sheet a4 for
 four A6 labels per A4 page. ZPL is for Zebra-style printers at 203 dpi.
+-o never replaces an existing file unless --force is given or you answer
+yes on the terminal; a device or pipe (a printer's FIFO) is written into.
 Printing reads personal data: it needs the shipping role and is recorded.
 The built-in font covers Latin (with every diacritic), Greek and Cyrillic.
 For CJK it uses --font FILE.ttf, else $SHOPVAULT_LABEL_FONT, else a system
 font such as Debian's fonts-droid-fallback; with none, it refuses with a
 clear error rather than printing boxes.`,
 		Example: `  shopvault label K7QM-4TXR-Z -o label.pdf
-  printf 'K7QM-4TXR-Z\tORD-1\nM3JD-8QWE-4\tORD-2\n' | shopvault label - --sheet a4 -o week.pdf
+  printf 'K7QM-4TXR-Z ORD-1\nM3JD-8QWE-4,ORD-2\n' | shopvault label - --sheet a4 -o week.pdf
   shopvault label K7QM-4TXR-Z --format zpl -o - | nc printer 9100`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -210,7 +264,7 @@ clear error rather than printing boxes.`,
 	}
 	f := c.Flags()
 	f.StringVar(&o.Format, "format", "pdf", "pdf, zpl or text")
-	f.StringVarP(&o.Out, "output", "o", "", "output file, or - for stdout (default labels.pdf / labels.zpl / stdout for text)")
+	addOutputFlags(c, &o.Out, "", "output file, or - for stdout (default labels.pdf / labels.zpl / stdout for text)")
 	f.StringVar(&o.Size, "size", "4x6", "label size for PDF: 4x6 or a6")
 	f.StringVar(&o.Sheet, "sheet", "", "put several labels on each page of this sheet: a4")
 	f.BoolVar(&o.FullName, "full-name", false, "print the whole name, not just the first name")
@@ -218,28 +272,6 @@ clear error rather than printing boxes.`,
 	f.StringVar(&o.Font, "font", "", "a TrueType font for scripts the built-in font lacks (e.g. CJK)")
 	f.StringVar(&o.From, "from", "", "sender line (your shop name)")
 	return c
-}
-
-func readLabelRequests(r io.Reader) ([]vault.LabelRequest, error) {
-	var out []vault.LabelRequest
-	sc := bufio.NewScanner(r)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		alias, ref, _ := strings.Cut(line, "\t")
-		out = append(out, vault.LabelRequest{Alias: strings.TrimSpace(alias), Ref: strings.TrimSpace(ref)})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading aliases from stdin: %w", err)
-	}
-	if len(out) == 0 {
-		return nil, usageErr("no aliases on stdin")
-	}
-	return out, nil
 }
 
 func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
@@ -267,17 +299,21 @@ func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
 	if format != "pdf" && format != "zpl" && format != "text" {
 		return usageErr("--format must be pdf, zpl or text")
 	}
-	var reqs []vault.LabelRequest
-	if len(args) == 1 && args[0] == "-" {
-		r, err := readLabelRequests(env.In)
-		if err != nil {
+	batch := len(args) == 1 && args[0] == "-"
+	var lines []orderLine
+	if batch {
+		var err error
+		if lines, err = readOrderLines(env.In); err != nil {
 			return err
 		}
-		reqs = r
 	} else {
 		for _, a := range args {
-			reqs = append(reqs, vault.LabelRequest{Alias: a})
+			lines = append(lines, orderLine{Alias: a})
 		}
+	}
+	reqs := make([]vault.LabelRequest, len(lines))
+	for i, l := range lines {
+		reqs[i] = vault.LabelRequest{Alias: l.Alias, Ref: l.Ref}
 	}
 	var font []byte
 	if o.Font != "" {
@@ -287,32 +323,63 @@ func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
 		}
 		font = b
 	}
+	if o.Out.Path == "" {
+		switch format {
+		case "pdf":
+			o.Out.Path = "labels.pdf"
+		case "zpl":
+			o.Out.Path = "labels.zpl"
+		default:
+			o.Out.Path = "-"
+		}
+	}
+	if err := o.Out.claim(env); err != nil {
+		return err
+	}
 	return g.withVault(env, true, false, func(v *vault.Vault) error {
-		recs, err := v.ForLabels(reqs, o.Phone)
-		if err != nil {
-			return err
-		}
-		labels := make([]export.Label, len(recs))
-		for i, r := range recs {
-			labels[i] = export.LabelFromFields(r.Alias, r.Fields, o.FullName, o.Phone, r.Ref, o.From)
-		}
-		data, err := renderLabels(env, labels, format, export.PDFOptions{Size: size, Sheet: sheet, FontTTF: font})
-		if err != nil {
-			return err
-		}
-		out := o.Out
-		if out == "" {
-			switch format {
-			case "pdf":
-				out = "labels.pdf"
-			case "zpl":
-				out = "labels.zpl"
-			default:
-				out = "-"
+		var recs []vault.LabelRecord
+		var bad []*exitError
+		if batch {
+			var problems []vault.LabelProblem
+			var err error
+			if recs, problems, err = v.ForLabelBatch(reqs, o.Phone); err != nil {
+				return err
+			}
+			for _, p := range problems {
+				bad = append(bad, batchLineError(lines[p.Index], p.Err))
+			}
+		} else {
+			var err error
+			if recs, err = v.ForLabels(reqs, o.Phone); err != nil {
+				return err
 			}
 		}
-		return writeOutput(env, out, data, 0o600)
+		done := "no labels were written"
+		if len(recs) > 0 {
+			labels := make([]export.Label, len(recs))
+			for i, r := range recs {
+				labels[i] = export.LabelFromFields(r.Alias, r.Fields, o.FullName, o.Phone, r.Ref, o.From)
+			}
+			data, err := renderLabels(env, labels, format, export.PDFOptions{Size: size, Sheet: sheet, FontTTF: font})
+			if err != nil {
+				return err
+			}
+			if err := o.Out.write(env, data, 0o600); err != nil {
+				return err
+			}
+			done = fmt.Sprintf("%s written to %s", plural(len(recs), "label"), o.Out.where())
+			fmt.Fprintf(env.ErrOut, "shopvault: %s\n", done)
+		}
+		return batchResult(env, bad, len(lines), done)
 	})
+}
+
+// plural says "1 label" or "3 labels".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // renderLabels draws labels in memory first, so a failure (a missing
@@ -356,78 +423,82 @@ func manifestRows(ships []vault.Shipment) []export.ManifestRow {
 	return rows
 }
 
-// writeOutput writes data to stdout ("-") or atomically to a file (see
-// atomicfile: readers never see a half-written file, and a link, socket or
-// folder at path is refused rather than replaced).
-func writeOutput(env *Env, path string, data []byte, mode os.FileMode) error {
-	if path == "-" {
-		_, err := env.Out.Write(data)
-		return err
-	}
-	err := atomicfile.WriteFile(path, data, mode)
-	if err != nil && !errors.Is(err, atomicfile.ErrNotRegular) { // that one names the path already
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return err
+type manifestOptions struct {
+	Courier, Since, Format string
+	Out                    outputTarget
+	WithAddress            bool
 }
 
 func newManifestCmd(env *Env, g *Global) *cobra.Command {
-	var courier, since, format, out string
-	var withAddress bool
+	o := &manifestOptions{}
 	c := &cobra.Command{
 		Use:   "manifest",
 		Short: "List shipments for a courier (aliases and general location)",
 		Long: `List recorded shipments for a courier: alias, order ref, date and a general
 location only (city, region, postcode area, country). --with-address adds the
 name and street lines; never email, phone or notes. CSV output is RFC 4180
-and safe to open in a spreadsheet (formula-looking values are neutralised).`,
+and safe to open in a spreadsheet (formula-looking values are neutralised).
+One line on stderr says how many shipments were written where. -o never
+replaces an existing file unless --force is given or you answer yes on the
+terminal.`,
 		Example: `  shopvault manifest --courier gig --since 2026-11-01 -o gig.csv
   shopvault manifest --courier gig --format json -o -`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			q := vault.ManifestQuery{Courier: courier, WithAddress: withAddress}
-			if since != "" {
-				t, err := vault.ParseDate(since)
-				if err != nil {
-					return usageErr("--since: %v", err)
-				}
-				q.Since = t
-			}
-			format = strings.ToLower(format)
-			if g.JSON {
-				format = "json"
-			}
-			if format != "csv" && format != "json" {
-				return usageErr("--format must be csv or json")
-			}
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
-				ships, err := v.Manifest(q)
-				if err != nil {
-					return err
-				}
-				rows := manifestRows(ships)
-				var buf bytes.Buffer
-				if format == "json" {
-					err = export.WriteManifestJSON(&buf, rows)
-				} else {
-					err = export.WriteManifestCSV(&buf, rows, withAddress)
-				}
-				if err != nil {
-					return err
-				}
-				if out == "" {
-					out = "-"
-				}
-				return writeOutput(env, out, buf.Bytes(), 0o600)
-			})
+			return manifestRun(env, g, o)
 		},
 	}
-	c.Flags().StringVar(&courier, "courier", "", "only this courier's shipments")
-	c.Flags().StringVar(&since, "since", "", "only shipments on or after this date")
-	c.Flags().StringVar(&format, "format", "csv", "csv or json")
-	c.Flags().StringVarP(&out, "output", "o", "-", "output file, or - for stdout")
-	c.Flags().BoolVar(&withAddress, "with-address", false, "add name and street lines (never email, phone or notes)")
+	c.Flags().StringVar(&o.Courier, "courier", "", "only this courier's shipments")
+	c.Flags().StringVar(&o.Since, "since", "", "only shipments on or after this date")
+	c.Flags().StringVar(&o.Format, "format", "csv", "csv or json")
+	addOutputFlags(c, &o.Out, "-", "output file, or - for stdout")
+	c.Flags().BoolVar(&o.WithAddress, "with-address", false, "add name and street lines (never email, phone or notes)")
 	return c
+}
+
+func manifestRun(env *Env, g *Global, o *manifestOptions) error {
+	q := vault.ManifestQuery{Courier: o.Courier, WithAddress: o.WithAddress}
+	if o.Since != "" {
+		t, err := vault.ParseDate(o.Since)
+		if err != nil {
+			return usageErr("--since: %v", err)
+		}
+		q.Since = t
+	}
+	format := strings.ToLower(o.Format)
+	if g.JSON {
+		format = "json"
+	}
+	if format != "csv" && format != "json" {
+		return usageErr("--format must be csv or json")
+	}
+	if o.Out.Path == "" {
+		o.Out.Path = "-"
+	}
+	if err := o.Out.claim(env); err != nil {
+		return err
+	}
+	return g.withVault(env, true, false, func(v *vault.Vault) error {
+		ships, err := v.Manifest(q)
+		if err != nil {
+			return err
+		}
+		rows := manifestRows(ships)
+		var buf bytes.Buffer
+		if format == "json" {
+			err = export.WriteManifestJSON(&buf, rows)
+		} else {
+			err = export.WriteManifestCSV(&buf, rows, o.WithAddress)
+		}
+		if err != nil {
+			return err
+		}
+		if err := o.Out.write(env, buf.Bytes(), 0o600); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.ErrOut, "shopvault: manifest of %s written to %s\n", plural(len(rows), "shipment"), o.Out.where())
+		return nil
+	})
 }
 
 // cjkFontPaths are TrueType fonts with CJK glyphs that Linux distributions

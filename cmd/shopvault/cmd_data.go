@@ -207,7 +207,7 @@ encrypted with age unless --plaintext is given. Both are recorded.`,
 		Example: `  shopvault export subject K7QM-4TXR-Z --age age1… -o answer.json.age
   shopvault export csv --fields name,email --consent marketing --age age1… -o list.csv.age`,
 	}
-	var out string
+	var out outputTarget
 	var ages []string
 	subject := &cobra.Command{
 		Use:   "subject ALIAS",
@@ -223,6 +223,9 @@ It needs a role that reads every field (owner or support).`,
 		RunE: func(c *cobra.Command, args []string) error {
 			rcpts, err := ageRecipients(env, ages)
 			if err != nil {
+				return err
+			}
+			if err := out.claim(env); err != nil {
 				return err
 			}
 			return g.withVault(env, true, false, func(v *vault.Vault) error {
@@ -241,16 +244,17 @@ It needs a role that reads every field (owner or support).`,
 				if err != nil {
 					return err
 				}
-				if len(rcpts) == 0 && out != "-" {
+				if len(rcpts) == 0 && !out.stdout() {
 					fmt.Fprintln(env.ErrOut, "shopvault: warning: this file holds the customer's data in plaintext; send it encrypted (--age) and delete it afterwards")
 				}
-				return writeOutput(env, out, data, 0o600)
+				return out.write(env, data, 0o600)
 			})
 		},
 	}
-	subject.Flags().StringVarP(&out, "output", "o", "-", "output file, or - for stdout")
+	addOutputFlags(subject, &out, "-", "output file, or - for stdout")
 	subject.Flags().StringArrayVar(&ages, "age", nil, "encrypt to this age recipient (repeatable)")
-	var csvOut, fieldsFlag, consent string
+	var csvOut outputTarget
+	var fieldsFlag, consent string
 	var csvAges []string
 	var plaintext bool
 	csvC := &cobra.Command{
@@ -280,8 +284,11 @@ recipients; --plaintext must be given explicitly to write it unencrypted.`,
 			if len(rcpts) > 0 && plaintext {
 				return usageErr("--plaintext and --age contradict each other")
 			}
-			if csvOut == "" {
+			if csvOut.Path == "" {
 				return usageErr("export csv needs -o FILE (or -o - for stdout)")
+			}
+			if err := csvOut.claim(env); err != nil {
+				return err
 			}
 			return g.withVault(env, true, false, func(v *vault.Vault) error {
 				var buf bytes.Buffer
@@ -306,17 +313,17 @@ recipients; --plaintext must be given explicitly to write it unencrypted.`,
 				if err != nil {
 					return err
 				}
-				if err := writeOutput(env, csvOut, data, 0o600); err != nil {
+				if err := csvOut.write(env, data, 0o600); err != nil {
 					return err
 				}
-				if csvOut != "-" {
-					fmt.Fprintf(env.ErrOut, "shopvault: exported %d customers to %s\n", n, csvOut)
+				if !csvOut.stdout() {
+					fmt.Fprintf(env.ErrOut, "shopvault: exported %d customers to %s\n", n, csvOut.Path)
 				}
 				return nil
 			})
 		},
 	}
-	csvC.Flags().StringVarP(&csvOut, "output", "o", "", "output file, or - for stdout")
+	addOutputFlags(csvC, &csvOut, "", "output file, or - for stdout")
 	csvC.Flags().StringVar(&fieldsFlag, "fields", "", "fields to export (default all)")
 	csvC.Flags().StringVar(&consent, "consent", "", "only customers who granted this purpose")
 	csvC.Flags().StringArrayVar(&csvAges, "age", nil, "encrypt to this age recipient (repeatable)")
@@ -326,7 +333,7 @@ recipients; --plaintext must be given explicitly to write it unencrypted.`,
 }
 
 func newBackupCmd(env *Env, g *Global) *cobra.Command {
-	var out string
+	var out outputTarget
 	c := &cobra.Command{
 		Use:   "backup -o FILE.age",
 		Short: "Write an encrypted backup of the vault",
@@ -340,8 +347,11 @@ and an identity that is not a recipient of the vault is refused.`,
   age -d -i ~/.config/shopvault/identity.txt backup.age > copy.db`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if out == "" {
+			if out.Path == "" {
 				return usageErr("backup needs -o FILE.age")
+			}
+			if err := out.claim(env); err != nil {
+				return err
 			}
 			identified := len(g.identityFiles(env)) > 0 || g.PassphraseFile != ""
 			return g.withVault(env, identified, false, func(v *vault.Vault) error {
@@ -350,20 +360,20 @@ and an identity that is not a recipient of the vault is refused.`,
 				if err != nil {
 					return err
 				}
-				if err := writeOutput(env, out, buf.Bytes(), 0o600); err != nil {
+				if err := out.write(env, buf.Bytes(), 0o600); err != nil {
 					return err
 				}
 				if g.JSON {
 					return printJSON(env.Out, res)
 				}
-				if out != "-" {
-					fmt.Fprintf(env.Out, "backed up %d customers to %s (encrypted to %s)\n", res.Customers, out, strings.Join(res.Recipients, ", "))
+				if !out.stdout() {
+					fmt.Fprintf(env.Out, "backed up %d customers to %s (encrypted to %s)\n", res.Customers, out.Path, strings.Join(res.Recipients, ", "))
 				}
 				return nil
 			})
 		},
 	}
-	c.Flags().StringVarP(&out, "output", "o", "", "backup file, or - for stdout")
+	addOutputFlags(c, &out, "", "backup file, or - for stdout")
 	return c
 }
 

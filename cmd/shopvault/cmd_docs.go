@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 
 	"github.com/shopvault/shopvault/export"
+	"github.com/shopvault/shopvault/vault/atomicfile"
 )
 
 func addDocCmds(root *cobra.Command, env *Env, g *Global) {
@@ -49,7 +52,11 @@ func writeRecoverySheet(env *Env, path, identity, recipient, vaultPath string) e
 	if err := export.WriteRecoverySheet(&buf, export.RecoverySheet{Identity: identity, Recipient: recipient, VaultPath: vaultPath, Created: env.Now()}); err != nil {
 		return err
 	}
-	if err := writeOutput(env, path, buf.Bytes(), 0o600); err != nil {
+	// A sheet already there may be another vault's only key on paper.
+	if err := atomicfile.CreateNew(path, buf.Bytes(), 0o600); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return &exitError{code: exitOther, msg: path + " already exists; a recovery sheet is never overwritten", hint: "pass a new file name"}
+		}
 		return err
 	}
 	fmt.Fprintf(env.ErrOut, "shopvault: wrote the recovery sheet %s: print it, store it safely, then delete the file\n", path)

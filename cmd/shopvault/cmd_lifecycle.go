@@ -364,7 +364,8 @@ rule would act on today, and when purge last ran. From metadata: no key.`,
 }
 
 func newNoticeCmd(env *Env, g *Global) *cobra.Command {
-	var rulesPath, out string
+	var rulesPath string
+	var out outputTarget
 	c := &cobra.Command{
 		Use:   "notice",
 		Short: "Write a plain-language privacy notice (Markdown)",
@@ -376,6 +377,9 @@ contact (init --shop-name/--shop-contact). No key needed.`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			rs, _, err := loadRules(env, rulesPath, true)
 			if err != nil {
+				return err
+			}
+			if err := out.claim(env); err != nil {
 				return err
 			}
 			return g.withVault(env, false, true, func(v *vault.Vault) error {
@@ -400,11 +404,11 @@ contact (init --shop-name/--shop-contact). No key needed.`,
 				if err := export.WriteNotice(&buf, in); err != nil {
 					return err
 				}
-				return writeOutput(env, out, buf.Bytes(), 0o644)
+				return out.write(env, buf.Bytes(), 0o644)
 			})
 		},
 	}
 	c.Flags().StringVar(&rulesPath, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
-	c.Flags().StringVarP(&out, "output", "o", "-", "output file, or - for stdout")
+	addOutputFlags(c, &out, "-", "output file, or - for stdout")
 	return c
 }

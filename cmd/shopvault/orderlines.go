@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+
+	"github.com/shopvault/shopvault/vault"
+)
+
+// orderLine is one line of a batch (label -, ship -): an alias, then
+// optionally an order reference, separated by a tab, a comma or spaces.
+type orderLine struct {
+	Line  int
+	Alias string
+	Ref   string
+}
+
+// parseOrderLine reads one batch line; ok is false for a blank line or a
+// # comment. The alias is everything up to the first tab, comma or space
+// (aliases are typed without spaces); the reference is the rest.
+func parseOrderLine(text string) (alias, ref string, ok bool) {
+	text = strings.TrimSpace(strings.TrimPrefix(text, "\ufeff"))
+	if text == "" || strings.HasPrefix(text, "#") {
+		return "", "", false
+	}
+	isSep := func(r rune) bool { return r == ',' || unicode.IsSpace(r) }
+	i := strings.IndexFunc(text, isSep)
+	if i < 0 {
+		return text, "", true
+	}
+	rest := strings.TrimLeftFunc(text[i:], isSep)
+	return text[:i], strings.TrimSpace(rest), true
+}
+
+// readOrderLines reads a whole batch from r.
+func readOrderLines(r io.Reader) ([]orderLine, error) {
+	var out []orderLine
+	sc := bufio.NewScanner(r)
+	n := 0
+	for sc.Scan() {
+		n++
+		if alias, ref, ok := parseOrderLine(sc.Text()); ok {
+			out = append(out, orderLine{Line: n, Alias: alias, Ref: ref})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, &exitError{code: exitRefused, msg: fmt.Sprintf("reading stdin at line %d: %v", n+1, err), hint: "one alias and order number per line; nothing was done"}
+	}
+	if len(out) == 0 {
+		return nil, usageErr("no aliases on stdin: give one alias per line, optionally followed by a tab, comma or space and the order number")
+	}
+	return out, nil
+}
+
+// batchLineError words one bad line for stderr. A line that is not an
+// alias is not repeated: it may be a customer's name typed in by mistake.
+func batchLineError(l orderLine, err error) *exitError {
+	var nf *vault.NotFoundError
+	if errors.As(err, &nf) && nf.Reason == "malformed" {
+		return &exitError{code: exitNotFound, msg: fmt.Sprintf("line %d: not an alias (aliases look like K7QM-4TXR-Z, then a tab, comma or space and the order number)", l.Line)}
+	}
+	e := classify(err)
+	return &exitError{code: e.code, msg: fmt.Sprintf("line %d: %s", l.Line, e.msg), hint: e.hint}
+}
+
+// batchResult reports a batch's bad lines on stderr, one each, and returns
+// the error that ends the command: the first bad line's exit code, with
+// how many lines were done.
+func batchResult(env *Env, bad []*exitError, total int, done string) error {
+	if len(bad) == 0 {
+		return nil
+	}
+	for _, b := range bad {
+		fmt.Fprintf(env.ErrOut, "shopvault: %s\n", b.msg)
+	}
+	return &exitError{code: bad[0].code,
+		msg:  fmt.Sprintf("%d of %d lines not done (named above); %s", len(bad), total, done),
+		hint: "fix those lines (compare each alias with the label, or look the customer up with shopvault find) and run just them again"}
+}

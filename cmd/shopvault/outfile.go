@@ -1,0 +1,89 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shopvault/shopvault/vault/atomicfile"
+)
+
+// outputTarget is a command's -o: a file, or "-" for standard output.
+//
+// An existing regular file is replaced only with --force or a yes typed on
+// the terminal (a label written over the shop's customers.csv is a lost
+// spreadsheet). A device or a pipe (/dev/stdout, a FIFO to a printer) is
+// written into, never replaced; a link, socket or folder is refused (see
+// vault/atomicfile).
+type outputTarget struct {
+	Path  string
+	Force bool
+}
+
+func addOutputFlags(c *cobra.Command, o *outputTarget, def, help string) {
+	c.Flags().StringVarP(&o.Path, "output", "o", def, help)
+	c.Flags().BoolVar(&o.Force, "force", false, "replace the -o file if it exists")
+}
+
+func (o *outputTarget) stdout() bool { return o.Path == "-" }
+
+// claim checks, before any work is done (and any read is logged), that the
+// output may be written: a new file, a device or pipe, or an existing
+// regular file with --force or a yes typed on the terminal.
+func (o *outputTarget) claim(env *Env) error {
+	if o.stdout() || o.Force {
+		return nil
+	}
+	st, err := os.Lstat(o.Path)
+	if err != nil || !st.Mode().IsRegular() {
+		return nil // new, a device or pipe, or refused by the writer
+	}
+	refused := &exitError{code: exitUsage, msg: o.Path + " already exists; shopvault does not replace a file unless told to",
+		hint: "pass --force to replace it, or another -o name; nothing was written"}
+	if !env.StderrIsTTY {
+		return refused
+	}
+	ans, err := readLine(env, fmt.Sprintf("%s already exists. Replace it? [y/N] ", o.Path))
+	if err != nil {
+		return refused
+	}
+	if a := strings.ToLower(strings.TrimSpace(ans)); a != "y" && a != "yes" {
+		return refused
+	}
+	o.Force = true
+	return nil
+}
+
+// write puts data at the target: standard output, or the file, atomically.
+func (o *outputTarget) write(env *Env, data []byte, mode os.FileMode) error {
+	if err := o.claim(env); err != nil {
+		return err
+	}
+	return writeOutput(env, o.Path, data, mode)
+}
+
+// where names the target in a confirmation line.
+func (o *outputTarget) where() string {
+	if o.stdout() {
+		return "standard output"
+	}
+	return o.Path
+}
+
+// writeOutput writes data to stdout ("-") or atomically to a file (see
+// atomicfile: readers never see a half-written file, and a link, socket or
+// folder at path is refused rather than replaced).
+func writeOutput(env *Env, path string, data []byte, mode os.FileMode) error {
+	if path == "-" {
+		_, err := env.Out.Write(data)
+		return err
+	}
+	err := atomicfile.WriteFile(path, data, mode)
+	if err != nil && !errors.Is(err, atomicfile.ErrNotRegular) { // that one names the path already
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return err
+}
