@@ -105,25 +105,51 @@ func (v *Vault) PrepareRestore(src io.Reader) (*RestorePlan, error) {
 		p.Discard()
 		return nil, err
 	}
-	tdb, err := bolt.Open(p.tmp, 0o600, &bolt.Options{Timeout: v.opts.LockWait, ReadOnly: true})
+	tv, err := v.openCopy(p.tmp, ids, true)
 	if err != nil {
 		p.Discard()
-		return nil, &InputError{Field: "backup", Reason: "does not contain a shopvault vault"}
+		return nil, err
 	}
-	defer tdb.Close()
+	defer tv.Close()
 	err = v.view(func(cur *bolt.Tx) error {
-		return tdb.View(func(bak *bolt.Tx) error {
+		return tv.view(func(bak *bolt.Tx) error {
 			if err := backupBelongs(cur, bak, owner); err != nil {
 				return err
 			}
 			return p.summarise(cur, bak)
 		})
 	})
+	if err == nil {
+		// The whole backup is checked as the vault would be, with the
+		// owner's keys: a doctored copy fails here before anything changes.
+		if _, cerr := tv.Check(false); cerr != nil {
+			err = &IntegrityError{What: "the backup does not pass check (" + cerr.Error() + "): it is damaged or was changed after it was made"}
+		}
+	}
 	if err != nil {
 		p.Discard()
 		return nil, err
 	}
 	return p, nil
+}
+
+// openCopy opens a decrypted backup beside the vault the way the vault
+// itself is opened (the caller holds the vault's lock), with the session's
+// identities.
+func (v *Vault) openCopy(path string, ids []age.Identity, readOnly bool) (*Vault, error) {
+	opts := v.opts
+	opts.ReadOnly = readOnly
+	opts.Progress = nil
+	tv, err := openLocked(path, opts, nil)
+	if err != nil {
+		var ie *IntegrityError
+		if errors.Is(err, ErrFormat) || errors.As(err, &ie) {
+			return nil, &InputError{Field: "backup", Reason: "does not contain a shopvault vault this version can restore (" + err.Error() + ")"}
+		}
+		return nil, err
+	}
+	tv.keys.ids = ids
+	return tv, nil
 }
 
 // backupBelongs is the backup's proof: it is a copy of this vault (same
@@ -269,17 +295,12 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 	}); err != nil {
 		return res, err
 	}
-	tdb, err := bolt.Open(p.tmp, 0o600, &bolt.Options{Timeout: v.opts.LockWait})
+	tv, err := v.openCopy(p.tmp, p.ids, false)
 	if err != nil {
-		return res, &InputError{Field: "backup", Reason: "does not contain a shopvault vault"}
+		return res, err
 	}
-	tv := &Vault{db: tdb, path: p.tmp, opts: v.opts, ids: idMinter{rand: v.opts.Rand, last: v.ids.last}}
-	tv.keys = newKeyring(tv)
-	tv.keys.ids = p.ids
+	tv.ids.last = max(tv.ids.last, v.ids.last)
 	err = tv.update(func(tx *bolt.Tx) error {
-		if last := tx.Bucket(bMeta).Get(mLastID); len(last) == 8 && beUint64(last) > tv.ids.last {
-			tv.ids.last = beUint64(last)
-		}
 		if _, err := tv.keys.whoAmI(tx); err != nil {
 			return err
 		}
@@ -339,9 +360,8 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 		rot, err = tv.Rotate(p.Summary.RotateGroups)
 		res.Rotated = rot.Groups
 	}
-	tv.keys.wipe()
-	if tv.db != nil {
-		tv.db.Close()
+	if cerr := tv.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		return res, fmt.Errorf("preparing the backup (the vault is unchanged): %w", err)

@@ -107,6 +107,13 @@ func TestRestoreRefusesDoctoredBackup(t *testing.T) {
 		name   string
 		change func(tx *bolt.Tx) error
 	}{
+		{"a customer's sealed record changed", func(tx *bolt.Tx) error {
+			rb := tx.Bucket([]byte("records"))
+			k, v := rb.Cursor().First()
+			v = bytes.Clone(v)
+			v[len(v)-1] ^= 1
+			return rb.Put(k, v)
+		}},
 		{"an access-log entry rewritten", func(tx *bolt.Tx) error {
 			ab := tx.Bucket([]byte("audit"))
 			k, v := ab.Cursor().First()
