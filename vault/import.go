@@ -27,6 +27,12 @@ type ImportOptions struct {
 	Merge bool
 	// Report receives every refused or skipped row as it happens.
 	Report func(ImportProblem)
+	// Progress, when set, is told the rows read after each batch instead
+	// of the vault's Options.Progress.
+	Progress func(rows int)
+	// Preview, when set, receives each row that goes in (or would, in a
+	// dry run) with its values as stored: import --dry-run shows the first.
+	Preview func(line int, fields map[string]string)
 }
 
 // ImportResult summarises an import.
@@ -169,7 +175,9 @@ func (v *Vault) Import(src RowReader, o ImportOptions) (res ImportResult, err er
 				return res, err
 			}
 			batches++
-			if v.opts.Progress != nil {
+			if o.Progress != nil {
+				o.Progress(res.Rows)
+			} else if v.opts.Progress != nil {
 				v.opts.Progress(res.Rows, 0)
 			}
 			if v.opts.crashAfterBatches > 0 && batches >= v.opts.crashAfterBatches {
@@ -274,7 +282,11 @@ func prepareRows(src RowReader, defaultCountry string, out chan<- prepared, done
 				send(prepared{err: err})
 				return
 			}
-			if !send(prepared{problem: &ImportProblem{Line: row.Line, Field: in.Field, Reason: in.Reason}}) {
+			reason := in.Reason
+			if errors.Is(err, ErrNoCountry) {
+				reason += " (add a country column, or set a default with settings --country)"
+			}
+			if !send(prepared{problem: &ImportProblem{Line: row.Line, Field: in.Field, Reason: reason}}) {
 				return
 			}
 			continue
@@ -351,6 +363,9 @@ func (v *Vault) importBatch(batch []pendingRow, o ImportOptions, res *ImportResu
 			}
 			aliases = append(aliases, a)
 			res.Added++
+			if o.Preview != nil {
+				o.Preview(p.row.Line, p.norm())
+			}
 		}
 		if o.DryRun {
 			return errRollback

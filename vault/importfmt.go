@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -19,59 +18,69 @@ type ImportRow struct {
 
 // Import formats.
 const (
-	FormatNative      = "native"
-	FormatShopify     = "shopify"
-	FormatWooCommerce = "woocommerce"
-	FormatVCard       = "vcard"
-	FormatMapped      = "mapped"
+	FormatNative            = "native"
+	FormatShopify           = "shopify"
+	FormatShopifyOrders     = "shopify-orders"
+	FormatWooCommerce       = "woocommerce"
+	FormatWooCommerceOrders = "woocommerce-orders"
+	FormatGoogle            = "google"
+	FormatOutlook           = "outlook"
+	FormatVCard             = "vcard"
+	FormatMapped            = "mapped"
 )
 
-// columnMaps map source column names (lower-cased) to vault fields, plus the
-// pseudo-fields first/last (joined into name), created and consent.
-var columnMaps = map[string]map[string]string{
-	FormatNative: {
-		"name": "name", "email": "email", "phone": "phone", "line1": "line1", "line2": "line2", "city": "city",
-		"region": "region", "postcode": "postcode", "country": "country", "note": "note", "consent": "consent", "created": "created",
-	},
-	// Shopify's customers export (both the current column names and the
-	// older "Default Address …" ones).
-	FormatShopify: {
-		"first name": "first", "last name": "last", "email": "email", "phone": "phone",
-		"address1": "line1", "address2": "line2", "city": "city", "province code": "region", "province": "region",
-		"zip": "postcode", "country code": "country", "note": "note",
-		"default address address1": "line1", "default address address2": "line2", "default address city": "city",
-		"default address province code": "region", "default address zip": "postcode", "default address country code": "country",
-		"default address phone":   "phone",
-		"accepts email marketing": "consent:marketing", "accepts marketing": "consent:marketing", "accepts sms marketing": "consent:sms",
-	},
-	// WooCommerce's customer export: shipping address preferred, billing as
-	// the fallback (applied in order, later columns fill only empty fields).
-	FormatWooCommerce: {
-		"first_name": "first", "last_name": "last", "email": "email", "billing_email": "email",
-		"shipping_first_name": "first", "shipping_last_name": "last",
-		"shipping_address_1": "line1", "shipping_address_2": "line2", "shipping_city": "city", "shipping_state": "region",
-		"shipping_postcode": "postcode", "shipping_country": "country", "shipping_phone": "phone",
-		"billing_first_name": "first", "billing_last_name": "last", "billing_address_1": "line1", "billing_address_2": "line2",
-		"billing_city": "city", "billing_state": "region", "billing_postcode": "postcode", "billing_country": "country",
-		"billing_phone": "phone", "date_created": "created",
-	},
+// ImportFormats are the formats --format accepts.
+var ImportFormats = []string{FormatNative, FormatShopify, FormatShopifyOrders, FormatWooCommerce, FormatWooCommerceOrders, FormatGoogle, FormatOutlook, FormatVCard}
+
+// ColumnUse says what import does with one source column.
+type ColumnUse struct {
+	Column string `json:"column"`
+	Field  string `json:"field"` // "" when the column is not imported
 }
 
-// DetectFormat picks the format from a CSV header.
-func DetectFormat(header []string) string {
-	has := map[string]bool{}
-	for _, h := range header {
-		has[strings.ToLower(strings.TrimSpace(h))] = true
+// ImportSource describes a file as import reads it.
+type ImportSource struct {
+	Format  string      `json:"format"`
+	Dialect string      `json:"dialect"`
+	Columns []ColumnUse `json:"columns,omitempty"`
+}
+
+// RowReader yields import rows one at a time: constant memory.
+type RowReader interface {
+	Next() (ImportRow, error) // io.EOF at the end
+	Format() string
+}
+
+// Describer is a RowReader that can say how it reads its source.
+type Describer interface {
+	Describe() ImportSource
+}
+
+// UnknownFormatError is a CSV whose header matches no known format. Guess
+// is the mapping import would use (by column-name synonyms) for the user
+// to confirm with --map; HeaderLooksLikeData says the first line is
+// probably a customer, whose values must not be printed.
+type UnknownFormatError struct {
+	Guess               []ColumnUse
+	HeaderLooksLikeData bool
+}
+
+func (e *UnknownFormatError) Error() string {
+	if e.HeaderLooksLikeData {
+		return "the file has no header line (its first line looks like a customer)"
 	}
-	switch {
-	case has["first name"] && has["last name"] && (has["province code"] || has["default address address1"] || has["accepts email marketing"] || has["accepts marketing"]):
-		return FormatShopify
-	case has["billing_address_1"] || has["shipping_address_1"] || has["billing_email"]:
-		return FormatWooCommerce
-	case has["name"] && (has["email"] || has["phone"]):
-		return FormatNative
+	return "cannot tell the CSV format from its header"
+}
+
+// GuessMap is the --map value for the guessed mapping.
+func (e *UnknownFormatError) GuessMap() string {
+	var parts []string
+	for _, c := range e.Guess {
+		if c.Field != "" {
+			parts = append(parts, c.Column+"="+c.Field)
+		}
 	}
-	return ""
+	return strings.Join(parts, ",")
 }
 
 // ParseMapping parses --map "col=field,col2=field2".
@@ -84,229 +93,254 @@ func ParseMapping(s string) (map[string]string, error) {
 			return nil, fmt.Errorf("--map: %q is not col=field", pair)
 		}
 		if !IsField(field) && field != "created" && field != "consent" && field != "first" && field != "last" {
-			return nil, fmt.Errorf("--map: %q is not a field (fields are %s, created, consent)", field, strings.Join(FieldNames, ", "))
+			return nil, fmt.Errorf("--map: %q is not a field (fields are %s, first, last, created, consent)", field, strings.Join(FieldNames, ", "))
 		}
 		out[col] = field
 	}
 	return out, nil
 }
 
-// RowReader yields import rows one at a time: constant memory.
-type RowReader interface {
-	Next() (ImportRow, error) // io.EOF at the end
-	Format() string
-}
-
-type csvRows struct {
-	r       *csv.Reader
-	cols    []string
-	mapping map[string]string
-	format  string
-	line    int
-}
-
-// NewRowReader reads CSV (format "" detects it from the header, or vCard
-// from its first line) or vCard.
+// NewRowReader reads a contacts or customers file: vCard, or CSV in any of
+// the known formats (format "" recognises it from the content; mapping
+// reads any other CSV). The encoding (UTF-8 with or without BOM, UTF-16,
+// Windows-1252) and the delimiter (comma, semicolon, tab) are recognised.
 func NewRowReader(src io.Reader, format string, mapping map[string]string) (RowReader, error) {
-	br := bufio.NewReaderSize(src, 64*1024)
-	peek, _ := br.Peek(64)
-	if format == FormatVCard || (format == "" && strings.HasPrefix(strings.ToUpper(strings.TrimLeft(string(peek), "\ufeff \r\n")), "BEGIN:VCARD")) {
-		return &vcardRows{s: bufio.NewScanner(br)}, nil
+	br, enc := decodeInput(src)
+	peek, _ := br.Peek(256)
+	isVCard := strings.HasPrefix(strings.ToUpper(strings.TrimLeft(string(peek), "\ufeff \t\r\n")), "BEGIN:VCARD")
+	if format == FormatVCard || (format == "" && mapping == nil && isVCard) {
+		return &vcardRows{r: br, encoding: enc}, nil
 	}
-	r := csv.NewReader(br)
+	d := Dialect{Encoding: enc, Comma: sniffComma(br)}
+	lim := &recordLimiter{r: br, limit: MaxImportRecordBytes}
+	r := csv.NewReader(lim)
+	r.Comma = d.Comma
 	r.FieldsPerRecord = -1
-	r.LazyQuotes = false
+	r.ReuseRecord = true
 	header, err := r.Read()
+	if errors.Is(err, errRecordTooLong) {
+		return nil, tooLongError("first line")
+	}
 	if err != nil {
 		return nil, &InputError{Reason: "the file has no CSV header line"}
 	}
+	header = append([]string(nil), header...)
 	if len(header) > 0 {
 		header[0] = strings.TrimPrefix(header[0], "\ufeff")
 	}
-	if mapping != nil {
-		format = FormatMapped
-	} else {
-		if format == "" {
-			format = DetectFormat(header)
+	hdr := newHeader(header)
+	var f *csvFormat
+	switch {
+	case mapping != nil:
+		f = mappedFormat(mapping)
+	case format != "":
+		if f = csvFormatNamed(format); f == nil {
+			return nil, &InputError{Reason: fmt.Sprintf("unknown format %q (%s)", format, strings.Join(ImportFormats, ", "))}
 		}
-		if format == "" {
-			return nil, &InputError{Reason: "cannot tell the CSV format from its header; pass --format native|shopify|woocommerce or --map col=field,…"}
+	default:
+		if f = detectCSV(hdr); f == nil {
+			return nil, &UnknownFormatError{Guess: guessMapping(header), HeaderLooksLikeData: looksLikeData(header)}
 		}
-		m, ok := columnMaps[format]
-		if !ok {
-			return nil, &InputError{Reason: fmt.Sprintf("unknown format %q (native, shopify, woocommerce, vcard)", format)}
-		}
-		mapping = m
 	}
-	cols := make([]string, len(header))
-	for i, h := range header {
-		cols[i] = mapping[strings.ToLower(strings.TrimSpace(h))]
+	c := &csvRows{r: r, lim: lim, hdr: hdr, f: f, dialect: d, nextLine: 2}
+	if f.groupBy != "" {
+		c.buyers = map[string]bool{}
 	}
-	return &csvRows{r: r, cols: cols, mapping: mapping, format: format, line: 1}, nil
+	return c, nil
 }
 
-func (c *csvRows) Format() string { return c.format }
+// DetectFormat picks the format from a CSV header ("" when none fits).
+func DetectFormat(header []string) string {
+	if f := detectCSV(newHeader(header)); f != nil {
+		return f.name
+	}
+	return ""
+}
 
-func (c *csvRows) Next() (ImportRow, error) {
+// header finds columns by their lower-cased, trimmed names.
+type header struct {
+	names []string
+	index map[string]int
+}
+
+func newHeader(cols []string) header {
+	h := header{names: cols, index: map[string]int{}}
+	for i, c := range cols {
+		k := strings.ToLower(strings.TrimSpace(c))
+		if _, dup := h.index[k]; !dup {
+			h.index[k] = i
+		}
+	}
+	return h
+}
+
+func (h header) has(cols ...string) bool {
+	for _, c := range cols {
+		if _, ok := h.index[c]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// record is one CSV row read through its header.
+type record struct {
+	h    header
+	vals []string
+}
+
+// get is the first non-empty value among the named columns.
+func (r record) get(cols ...string) string {
+	for _, c := range cols {
+		if i, ok := r.h.index[c]; ok && i < len(r.vals) {
+			if v := strings.TrimSpace(r.vals[i]); v != "" {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// csvRows reads CSV rows through a format's row builder.
+type csvRows struct {
+	r        *csv.Reader
+	lim      *recordLimiter
+	hdr      header
+	f        *csvFormat
+	dialect  Dialect
+	nextLine int
+	// pending is an order row read ahead while merging line items, and
+	// pendErr an error met there, given out after the order.
+	pending *ImportRow
+	pendKey string
+	pendRow ImportRow
+	pendErr error
+	// buyers are the order formats' customers already given out (by email,
+	// or phone and name): one row per buyer, not per order.
+	buyers map[string]bool
+}
+
+func (c *csvRows) Format() string { return c.f.name }
+
+// Describe says how each column is read.
+func (c *csvRows) Describe() ImportSource {
+	src := ImportSource{Format: c.f.name, Dialect: c.dialect.String()}
+	for _, col := range c.hdr.names {
+		src.Columns = append(src.Columns, ColumnUse{Column: col, Field: c.f.uses(strings.ToLower(strings.TrimSpace(col)))})
+	}
+	return src
+}
+
+// read is the next source row mapped to fields, or an error with its line.
+func (c *csvRows) read() (ImportRow, error) {
+	c.lim.reset()
 	rec, err := c.r.Read()
-	c.line++
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return ImportRow{}, io.EOF
-		}
+		line := c.nextLine
 		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			c.line = pe.Line
-			return ImportRow{Line: pe.Line}, &InputError{Reason: "the CSV is malformed here (" + pe.Err.Error() + ")"}
+		switch {
+		case errors.Is(err, io.EOF):
+			return ImportRow{}, io.EOF
+		case errors.Is(err, errRecordTooLong):
+			return ImportRow{Line: line}, tooLongError("row")
+		case errors.As(err, &pe):
+			if errors.Is(pe.Err, errRecordTooLong) {
+				return ImportRow{Line: pe.StartLine}, tooLongError("row")
+			}
+			c.nextLine = pe.Line + 1
+			return ImportRow{Line: pe.StartLine}, &InputError{Reason: "the CSV is malformed here (" + pe.Err.Error() + ")"}
 		}
-		return ImportRow{Line: c.line}, err
+		return ImportRow{Line: line}, err
 	}
 	line, _ := c.r.FieldPos(0)
+	last, _ := c.r.FieldPos(len(rec) - 1)
+	c.nextLine = last + strings.Count(rec[len(rec)-1], "\n") + 1
 	row := ImportRow{Line: line, Fields: map[string]string{}}
-	var first, last string
-	for i, val := range rec {
-		if i >= len(c.cols) || c.cols[i] == "" {
-			continue
+	c.f.build(record{c.hdr, rec}, &row)
+	for f, v := range row.Fields {
+		if v == "" {
+			delete(row.Fields, f)
 		}
-		val = strings.TrimSpace(val)
-		switch f := c.cols[i]; {
-		case f == "first":
-			if first == "" {
-				first = val
-			}
-		case f == "last":
-			if last == "" {
-				last = val
-			}
-		case f == "created":
-			row.Created = val
-		case f == "consent":
-			for _, p := range strings.FieldsFunc(val, func(r rune) bool { return r == ';' || r == ',' || r == ' ' }) {
-				row.Consent = append(row.Consent, strings.ToLower(p))
-			}
-		case strings.HasPrefix(f, "consent:"):
-			if yes(val) {
-				row.Consent = append(row.Consent, strings.TrimPrefix(f, "consent:"))
-			}
-		default:
-			if row.Fields[f] == "" {
-				row.Fields[f] = val
-			}
-		}
-	}
-	if _, ok := row.Fields["name"]; !ok {
-		if n := strings.TrimSpace(first + " " + last); n != "" {
-			row.Fields["name"] = n
-		}
-	}
-	// Shopify writes phones as '+1…' so spreadsheets keep them as text.
-	if p := row.Fields["phone"]; strings.HasPrefix(p, "'") {
-		row.Fields["phone"] = strings.TrimPrefix(p, "'")
 	}
 	return row, nil
 }
 
-func yes(s string) bool {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "yes", "true", "1", "subscribed", "y":
-		return true
+func (c *csvRows) Next() (ImportRow, error) {
+	if c.f.groupBy == "" {
+		return c.read()
 	}
-	return false
-}
-
-// vcardRows reads vCard 3.0/4.0 contacts (a phone's contacts export).
-type vcardRows struct {
-	s    *bufio.Scanner
-	line int
-	n    int
-}
-
-func (v *vcardRows) Format() string { return FormatVCard }
-
-func (v *vcardRows) Next() (ImportRow, error) {
-	var row ImportRow
-	in := false
-	var lines []string
-	for v.s.Scan() {
-		v.line++
-		l := strings.TrimRight(v.s.Text(), "\r")
-		if len(lines) > 0 && (strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t")) {
-			lines[len(lines)-1] += l[1:] // folded line
+	// Order exports: a buyer's later orders add no customer.
+	for {
+		row, err := c.nextOrder()
+		if err != nil {
+			return row, err
+		}
+		buyer := buyerKey(row.Fields)
+		if buyer != "" && c.buyers[buyer] {
 			continue
 		}
-		up := strings.ToUpper(strings.TrimSpace(l))
-		switch {
-		case up == "BEGIN:VCARD":
-			in = true
-			row = ImportRow{Line: v.line, Fields: map[string]string{}}
-			lines = nil
-		case up == "END:VCARD" && in:
-			v.n++
-			for _, cl := range lines {
-				applyVCardLine(&row, cl)
-			}
-			return row, nil
-		case in:
-			lines = append(lines, l)
+		if buyer != "" {
+			c.buyers[buyer] = true
 		}
+		return row, nil
 	}
-	if err := v.s.Err(); err != nil {
+}
+
+// nextOrder reads one order: its consecutive rows (one per line item, the
+// customer on the first) merged.
+func (c *csvRows) nextOrder() (ImportRow, error) {
+	if c.pendErr != nil {
+		row, err := c.pendRow, c.pendErr
+		c.pendErr = nil
 		return row, err
 	}
-	if in {
-		return ImportRow{Line: row.Line}, &InputError{Reason: "the vCard file ends inside a card (no END:VCARD)"}
+	var cur *ImportRow
+	var curKey string
+	if c.pending != nil {
+		cur, curKey, c.pending = c.pending, c.pendKey, nil
 	}
-	return row, io.EOF
-}
-
-func vcardUnescape(s string) string {
-	r := strings.NewReplacer(`\n`, " ", `\N`, " ", `\,`, ",", `\;`, ";", `\\`, `\`)
-	return r.Replace(s)
-}
-
-func applyVCardLine(row *ImportRow, line string) {
-	name, val, ok := strings.Cut(line, ":")
-	if !ok {
-		return
-	}
-	prop := strings.ToUpper(name)
-	if i := strings.IndexByte(prop, ';'); i >= 0 {
-		prop = prop[:i]
-	}
-	if i := strings.IndexByte(prop, '.'); i >= 0 { // item1.TEL
-		prop = prop[i+1:]
-	}
-	set := func(f, v string) {
-		if row.Fields[f] == "" && strings.TrimSpace(v) != "" {
-			row.Fields[f] = strings.TrimSpace(vcardUnescape(v))
+	for {
+		row, err := c.read()
+		if errors.Is(err, io.EOF) && cur != nil {
+			return *cur, nil
 		}
-	}
-	switch prop {
-	case "FN":
-		set("name", val)
-	case "N":
-		if row.Fields["name"] == "" {
-			parts := strings.Split(val, ";")
-			if len(parts) >= 2 {
-				set("name", strings.TrimSpace(parts[1]+" "+parts[0]))
+		if err != nil {
+			if cur == nil {
+				return row, err
 			}
+			c.pendRow, c.pendErr = row, err
+			return *cur, nil
 		}
-	case "TEL":
-		set("phone", strings.TrimPrefix(val, "tel:"))
-	case "EMAIL":
-		set("email", val)
-	case "NOTE":
-		set("note", val)
-	case "ADR":
-		p := strings.Split(val, ";")
-		for len(p) < 7 {
-			p = append(p, "")
+		key := row.Fields[orderKeyField]
+		delete(row.Fields, orderKeyField)
+		switch {
+		case cur == nil:
+			cur, curKey = &row, key
+		case key != "" && key == curKey:
+			for f, v := range row.Fields {
+				if cur.Fields[f] == "" {
+					cur.Fields[f] = v
+				}
+			}
+			cur.Consent = append(cur.Consent, row.Consent...)
+		default:
+			c.pending, c.pendKey = &row, key
+			return *cur, nil
 		}
-		set("line2", p[1])
-		set("line1", p[2])
-		set("city", p[3])
-		set("region", p[4])
-		set("postcode", p[5])
-		set("country", p[6])
 	}
+}
+
+// orderKeyField carries an order row's order number from the builder to
+// the merge; it is never stored.
+const orderKeyField = "\x00order"
+
+// buyerKey identifies a buyer across orders: the email, else phone and name.
+func buyerKey(f map[string]string) string {
+	if e := f["email"]; e != "" {
+		return "e:" + NormalizeEmail(e)
+	}
+	if f["phone"] != "" && f["name"] != "" {
+		return "pn:" + f["phone"] + "\x00" + NormalizeName(f["name"])
+	}
+	return ""
 }

@@ -28,20 +28,30 @@ func newImportCmd(env *Env, g *Global) *cobra.Command {
 	var dry, merge bool
 	c := &cobra.Command{
 		Use:   "import FILE|-",
-		Short: "Import customers from CSV (own columns, Shopify, WooCommerce) or vCard",
-		Long: `Import customers from a CSV with a header — shopvault's own columns
-(name,email,phone,line1,line2,city,region,postcode,country,note,consent,created),
-a Shopify or WooCommerce customers export (detected from the header) — or a
-vCard file from a phone's contacts. --map col=field,… reads any other CSV.
+		Short: "Import customers from contacts (vCard, Google, Outlook), Excel or shop exports",
+		Long: `Import customers from the files shops have, recognised from their content:
+a phone's or a mail program's contacts (.vcf, vCard 2.1/3.0/4.0), a Google
+Contacts or Outlook CSV, a Shopify customers or orders export, a WooCommerce
+customers or orders export, or a CSV with shopvault's own columns
+(name,email,phone,line1,line2,city,region,postcode,country,note,consent,created).
+CSV may be comma, semicolon or tab separated, in UTF-8, UTF-16 (Excel's
+"Unicode Text") or Windows-1252. Order exports give one customer per buyer
+(the shipping address preferred). A header it does not recognise is refused,
+with the mapping it would use: pass that as --map col=field,… to confirm.
+--dry-run shows the mapping and the first rows as they would be stored.
+How to export from each program: docs/import.md.
 
 Every row is checked like add; a bad row is skipped and reported (--report
 FILE writes row, field, reason — never the refused value). Duplicates (same
 email, or same phone and name) are skipped, or with --merge fill the empty
 fields of the existing customer. Rows go in batches of transactions: an
 interrupted import keeps what was committed, and running it again skips those
-rows. Exit 0 when every row went in, 5 when some were refused.`,
+rows. Phones without +CC and addresses without a country use the default
+country (settings --country). Exit 0 when every row went in, 8 when some
+rows were refused and the others written, 5 when the file was refused and
+nothing was written.`,
 		Example: `  shopvault import customers.csv --report refused.csv
-  shopvault import shopify-customers.csv --dry-run
+  shopvault import shopify-orders.csv --dry-run
   shopvault import contacts.vcf
   shopvault import old.csv --map "Full Name=name,Mobile=phone,Town=city,Land=country"`,
 		Args: exactArgs(1, "FILE or -"),
@@ -53,18 +63,17 @@ rows. Exit 0 when every row went in, 5 when some were refused.`,
 					return usageErr("%v", err)
 				}
 			}
-			var src io.Reader = env.In
-			if args[0] != "-" {
-				f, err := os.Open(args[0])
-				if err != nil {
-					return &exitError{code: exitOther, msg: "cannot open " + args[0], hint: "check the file name"}
-				}
-				defer f.Close()
-				src = f
-			}
-			rows, err := vault.NewRowReader(src, strings.ToLower(format), m)
+			src, bar, closeSrc, err := importInput(env, args[0])
 			if err != nil {
 				return err
+			}
+			defer closeSrc()
+			rows, err := vault.NewRowReader(src, strings.ToLower(format), m)
+			if err != nil {
+				return importErr(args[0], err)
+			}
+			if d, ok := rows.(vault.Describer); ok && dry && !g.JSON {
+				printImportSource(env.Out, d.Describe())
 			}
 			var report *export.CSVWriter
 			var reportBuf bytes.Buffer
@@ -77,9 +86,24 @@ rows. Exit 0 when every row went in, 5 when some were refused.`,
 				// Problems arrive per batch (refusals while reading, duplicates
 				// at commit); they are reported in row order at the end.
 				var problems []vault.ImportProblem
-				res, err := v.Import(rows, vault.ImportOptions{DryRun: dry, Merge: merge, Report: func(p vault.ImportProblem) {
+				var preview []previewRow
+				opts := vault.ImportOptions{DryRun: dry, Merge: merge, Report: func(p vault.ImportProblem) {
 					problems = append(problems, p)
-				}})
+				}}
+				if dry {
+					opts.Preview = func(line int, fields map[string]string) {
+						if len(preview) < previewRows {
+							preview = append(preview, previewRow{line, fields})
+						}
+					}
+				}
+				if bar {
+					opts.Progress = func(int) {} // the bar shows bytes read
+				}
+				res, err := v.Import(rows, opts)
+				if dry && !g.JSON {
+					printPreview(env.Out, preview, env.StdoutIsTTY)
+				}
 				if env.StderrIsTTY {
 					fmt.Fprintln(env.ErrOut)
 				}
@@ -114,16 +138,22 @@ rows. Exit 0 when every row went in, 5 when some were refused.`,
 					}
 				}
 				if res.Refused > 0 {
-					return &exitError{code: exitRefused, msg: fmt.Sprintf("%d of %d rows were refused", res.Refused, res.Rows), hint: "see the row messages above (or --report FILE), fix those rows and import again; rows already imported are skipped"}
+					code, written := exitPartial, "the others were imported"
+					if dry {
+						code, written = exitRefused, "nothing was written (dry run)"
+					} else if res.Added+res.Merged == 0 {
+						code, written = exitRefused, "nothing was written"
+					}
+					return &exitError{code: code, msg: fmt.Sprintf("%d of %d rows were refused; %s", res.Refused, res.Rows, written), hint: "see the row messages above (or --report FILE), fix those rows and import again; rows already imported are skipped"}
 				}
 				return nil
 			})
 		},
 	}
-	c.Flags().StringVar(&format, "format", "", "native, shopify, woocommerce or vcard (default: detect)")
+	c.Flags().StringVar(&format, "format", "", strings.Join(vault.ImportFormats, ", ")+" (default: recognised from the content)")
 	c.Flags().StringVar(&mapping, "map", "", "column mapping for other CSVs: col=field,…")
 	c.Flags().StringVar(&reportPath, "report", "", "write refused and skipped rows as CSV (row, field, reason)")
-	c.Flags().BoolVar(&dry, "dry-run", false, "check every row without writing anything")
+	c.Flags().BoolVar(&dry, "dry-run", false, "show the column mapping and the first rows as they would be stored; check every row; write nothing")
 	c.Flags().BoolVar(&merge, "merge", false, "fill empty fields of an existing customer instead of skipping duplicates")
 	return c
 }

@@ -22,6 +22,8 @@ const (
 	exitRefused   = 5
 	exitNotFound  = 6
 	exitIntegrity = 7
+	// exitPartial: import wrote the good rows and refused the others.
+	exitPartial = 8
 )
 
 const exitCodeHelp = `Exit codes:
@@ -32,7 +34,8 @@ const exitCodeHelp = `Exit codes:
   4  the vault is in use by another shopvault process (after waiting --wait)
   5  input refused: invalid, or data the vault does not keep (card numbers, national IDs); nothing was written
   6  no such customer or alias (unknown, revoked, expired, erased, or a typo caught by the check character)
-  7  integrity failure: tampered or corrupt data, a broken audit chain`
+  7  integrity failure: tampered or corrupt data, a broken audit chain
+  8  import: some rows were refused (listed, or in --report); the others were written`
 
 // exitError is an error with its exit code and a hint naming what to do next.
 type exitError struct {

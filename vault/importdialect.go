@@ -1,0 +1,154 @@
+package vault
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// MaxImportRecordBytes bounds one CSV record or one vCard: a longer one is
+// refused with its row number instead of being read into memory (a file of
+// one huge line, or an unterminated quote, must not take the machine's
+// memory). Real rows are a few hundred bytes; an order row with its line
+// items a few kilobytes.
+const MaxImportRecordBytes = 1 << 20
+
+// sniffBytes is how much of the file the encoding and the delimiter are
+// judged from.
+const sniffBytes = 64 << 10
+
+// errRecordTooLong is returned by recordLimiter past MaxImportRecordBytes.
+var errRecordTooLong = errors.New("record too long")
+
+// Dialect is how a text file is written: its encoding and, for CSV, the
+// field delimiter.
+type Dialect struct {
+	Encoding string // utf-8, utf-8-bom, utf-16le, utf-16be, windows-1252
+	Comma    rune
+}
+
+func (d Dialect) String() string {
+	names := map[rune]string{',': "comma", ';': "semicolon", '\t': "tab"}
+	if d.Comma == 0 {
+		return d.Encoding
+	}
+	return d.Encoding + ", " + names[d.Comma]
+}
+
+// decodeInput recognises the encoding from the start of the file (a BOM,
+// the zero bytes of UTF-16 without one, or bytes that are not UTF-8, which
+// Excel writes as Windows-1252) and returns the text as UTF-8.
+func decodeInput(src io.Reader) (*bufio.Reader, string) {
+	br := bufio.NewReaderSize(src, sniffBytes)
+	head, _ := br.Peek(sniffBytes)
+	var enc encoding.Encoding
+	name := "utf-8"
+	switch {
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		br.Discard(3)
+		name = "utf-8-bom"
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
+		enc, name = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), "utf-16le"
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		enc, name = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), "utf-16be"
+	case looksUTF16(head, 1):
+		enc, name = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), "utf-16le"
+	case looksUTF16(head, 0):
+		enc, name = unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), "utf-16be"
+	case !validUTF8Prefix(head):
+		enc, name = charmap.Windows1252, "windows-1252"
+	}
+	if enc == nil {
+		return br, name
+	}
+	return bufio.NewReaderSize(transform.NewReader(br, enc.NewDecoder()), sniffBytes), name
+}
+
+// looksUTF16 reports whether most of the bytes at odd (zero=1) or even
+// (zero=0) positions are zero, as in UTF-16 text of mostly Latin script.
+func looksUTF16(head []byte, zero int) bool {
+	if len(head) < 4 {
+		return false
+	}
+	zeros, n := 0, 0
+	for i := zero; i < len(head); i += 2 {
+		n++
+		if head[i] == 0 {
+			zeros++
+		}
+	}
+	return zeros*10 >= n*7
+}
+
+// validUTF8Prefix is utf8.Valid allowing a rune cut at the end of the sample.
+func validUTF8Prefix(b []byte) bool {
+	for i := 0; i < 3 && len(b) > 0 && !utf8.Valid(b); i++ {
+		b = b[:len(b)-1]
+	}
+	return utf8.Valid(b)
+}
+
+// sniffComma picks the delimiter from the header line: the most frequent
+// of comma, semicolon and tab outside quotes (Excel writes semicolons where
+// the comma is the decimal separator, and tabs for "Unicode Text").
+func sniffComma(br *bufio.Reader) rune {
+	head, _ := br.Peek(sniffBytes)
+	counts := map[byte]int{}
+	quoted := false
+	for _, c := range head {
+		if c == '"' {
+			quoted = !quoted
+		}
+		if quoted {
+			continue
+		}
+		if c == '\n' {
+			break
+		}
+		counts[c]++
+	}
+	best, n := byte(','), counts[',']
+	for _, c := range []byte{';', '\t'} {
+		if counts[c] > n {
+			best, n = c, counts[c]
+		}
+	}
+	return rune(best)
+}
+
+// recordLimiter refuses to hand out more than MaxImportRecordBytes between
+// two calls of reset, so a reader that collects a record (encoding/csv,
+// the vCard reader) never holds more than that. It counts what the
+// consumer's buffer took, so the bound is the limit plus one buffer.
+type recordLimiter struct {
+	r     io.Reader
+	n     int
+	limit int
+}
+
+func (l *recordLimiter) Read(p []byte) (int, error) {
+	if l.n > l.limit {
+		return 0, errRecordTooLong
+	}
+	if len(p) > l.limit+1-l.n {
+		p = p[:l.limit+1-l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n += n
+	return n, err
+}
+
+func (l *recordLimiter) reset() { l.n = 0 }
+
+// tooLongError is the refusal of an over-long record.
+func tooLongError(what string) *InputError {
+	return &InputError{Reason: fmt.Sprintf("the %s is longer than %d MiB (an unterminated quote, or not a contacts file): nothing after it was read", what, MaxImportRecordBytes>>20)}
+}

@@ -1,0 +1,176 @@
+package vault
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// hostile is a 1 GB input made on the fly: a prefix, then body repeated.
+type hostile struct {
+	prefix []byte
+	body   []byte
+	left   int64
+	served int64
+}
+
+func newHostile(prefix, body string) *hostile {
+	return &hostile{prefix: []byte(prefix), body: []byte(body), left: 1 << 30}
+}
+
+func (h *hostile) Read(p []byte) (int, error) {
+	if len(h.prefix) > 0 {
+		n := copy(p, h.prefix)
+		h.prefix = h.prefix[n:]
+		h.served += int64(n)
+		return n, nil
+	}
+	if h.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > h.left {
+		p = p[:h.left]
+	}
+	n := 0
+	for n < len(p) {
+		n += copy(p[n:], h.body)
+	}
+	h.left -= int64(n)
+	h.served += int64(n)
+	return n, nil
+}
+
+// A 1 GB hostile file (one huge line, an unterminated quote, a card that
+// never ends) is refused at its row after reading about the record limit,
+// never held in memory: peak memory stays far below 200 MB (issue 15).
+func TestImportHostileInputIsBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name, prefix, body string
+		line               int
+	}{
+		{"one huge line", "name,email\nAda,", "a", 2},
+		{"unterminated quote", "name,email\nAda,a@example.com\n\"Bo", "bbbbbbb\n", 3},
+		{"huge vCard line", "BEGIN:VCARD\nVERSION:3.0\nNOTE:", "n", 3},
+		{"vCard that never ends", "BEGIN:VCARD\nVERSION:3.0\n", "NOTE:nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\n", 1},
+		{"huge header", "name", "e", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var before runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			src := newHostile(tc.prefix, tc.body)
+			var err error
+			var row ImportRow
+			rows, err := NewRowReader(src, "", nil)
+			for err == nil {
+				row, err = rows.Next()
+			}
+			var in *InputError
+			if !errors.As(err, &in) || !strings.Contains(in.Reason, "longer than") {
+				t.Fatalf("err = %v, want a refusal of an over-long record", err)
+			}
+			if row.Line != tc.line {
+				t.Errorf("refused at row %d, want %d", row.Line, tc.line)
+			}
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
+			if read := src.served; read > 8<<20 {
+				t.Errorf("read %d MB of the 1 GB input before refusing", read>>20)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+				t.Errorf("allocated %d MB", alloc>>20)
+			}
+			if bytes.Contains([]byte(in.Reason), []byte("aaaa")) {
+				t.Error("the refusal quotes the input")
+			}
+		})
+	}
+}
+
+// The vCard reader never fails on arbitrary bytes except with a refusal or
+// the end, and what it gives out is what add validates (issue 15).
+func FuzzVCard(f *testing.F) {
+	for _, seed := range []string{
+		"BEGIN:VCARD\r\nVERSION:2.1\r\nFN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Ad=C3=A9=\r\nb=C3=A1y\r\nTEL;CELL:0803\r\nEND:VCARD\r\n",
+		"BEGIN:VCARD\nVERSION:3.0\nitem1.TEL:1\nitem1.X-ABLabel:_$!<Mobile>!$_\nADR;type=HOME:;;a\\;b;c\n d;;;\nEND:VCARD\n",
+		"BEGIN:VCARD\nVERSION:4.0\nTEL;VALUE=uri;TYPE=\"cell,voice\";PREF=1:tel:+1-555\nEND:VCARD\n",
+		"BEGIN:VCARD\nFN;CHARSET=ISO-8859-1;ENCODING=QUOTED-PRINTABLE:J=FCrgen\nEND:VCARD",
+		"BEGIN:VCARD\nPHOTO;ENCODING=b:AAAA\n AAAA\nEND:VCARD\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rows, err := NewRowReader(bytes.NewReader(data), FormatVCard, nil)
+		if err != nil {
+			return
+		}
+		for i := 0; i < 1000; i++ {
+			row, err := rows.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			var in *InputError
+			if err != nil && !errors.As(err, &in) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			if err != nil {
+				return
+			}
+			for f := range row.Fields {
+				if !IsField(f) {
+					t.Fatalf("field %q is not a vault field", f)
+				}
+			}
+		}
+	})
+}
+
+// Dialect sniffing and the CSV formats never fail on arbitrary bytes except
+// with a refusal: encodings, delimiters and headers of any shape.
+func FuzzSniffCSV(f *testing.F) {
+	for _, seed := range []string{
+		"name,email\nAda,a@example.com\n",
+		"\xef\xbb\xbfname;email\r\nJ\xfcrgen;j@example.de\r\n",
+		"\xff\xfen\x00a\x00m\x00e\x00\t\x00p\x00h\x00o\x00n\x00e\x00\r\x00\n\x00",
+		"Name,Email,Financial Status,Lineitem name\n#1,a@b.c,paid,x\n#1,,,y\n",
+		"First Name,Last Name,Phone 1 - Label,Phone 1 - Value\nA,B,Mobile,1 ::: 2\n",
+		"a\"b,c\n\"unterminated\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rows, err := NewRowReader(bytes.NewReader(data), "", nil)
+		if err != nil {
+			var in *InputError
+			var uf *UnknownFormatError
+			if !errors.As(err, &in) && !errors.As(err, &uf) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		for i := 0; i < 1000; i++ {
+			row, err := rows.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				var in *InputError
+				if !errors.As(err, &in) {
+					t.Fatalf("unexpected error %v", err)
+				}
+				if !strings.Contains(in.Reason, "malformed") {
+					return
+				}
+				continue
+			}
+			for f := range row.Fields {
+				if !IsField(f) {
+					t.Fatalf("field %q is not a vault field", f)
+				}
+			}
+		}
+	})
+}
