@@ -131,3 +131,34 @@ func TestNoticeFromConfiguration(t *testing.T) {
 		t.Fatalf("notice:\n%s", out)
 	}
 }
+
+// TestNoticeNeverShowsRawConsentValues: a consent column once stored "yes",
+// "no" and "false" as purposes; the notice says only known purposes, in
+// words (issue 14).
+func TestNoticeNeverShowsRawConsentValues(t *testing.T) {
+	const tail = " if you said yes, and you can change your mind at any time."
+	tests := []struct {
+		consents []string
+		want     string // the consent sentence, "" for no consent section
+	}{
+		{[]string{"marketing"}, "We only send you news and offers by email" + tail},
+		{[]string{"sms", "marketing"}, "We only send you news and offers by email or text messages (SMS)" + tail},
+		{[]string{"no", "false", "yes", "0"}, ""},
+		{[]string{"marketing", "no", "FALSE"}, "We only send you news and offers by email" + tail},
+	}
+	for _, tc := range tests {
+		var buf bytes.Buffer
+		if err := WriteNotice(&buf, NoticeInput{Consents: tc.consents, Generated: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		for _, line := range strings.Split(buf.String(), "\n") {
+			if strings.HasPrefix(line, "We only") {
+				got = line
+			}
+		}
+		if got != tc.want || strings.Contains(buf.String(), "What you agreed to") != (tc.want != "") {
+			t.Errorf("consents %v: consent sentence %q, want %q", tc.consents, got, tc.want)
+		}
+	}
+}

@@ -264,6 +264,13 @@ func prepareRows(src RowReader, defaultCountry string, out chan<- prepared, done
 			}
 			continue
 		}
+		var refused *InputError
+		if errors.As(row.Refused, &refused) {
+			if !send(prepared{problem: &ImportProblem{Line: row.Line, Field: refused.Field, Reason: refused.Reason}}) {
+				return
+			}
+			continue
+		}
 		nc := NewCustomer{Fields: row.Fields, Consent: row.Consent}
 		if row.Created != "" {
 			t, err := ParseDate(row.Created)

@@ -14,6 +14,9 @@ type ImportRow struct {
 	Fields  map[string]string
 	Created string
 	Consent []string
+	// Refused is set when a cell cannot be read as it stands (a consent
+	// value shopvault cannot read): the row is reported, not imported.
+	Refused error
 }
 
 // Import formats.
@@ -323,6 +326,9 @@ func (c *csvRows) nextOrder() (ImportRow, error) {
 				}
 			}
 			cur.Consent = append(cur.Consent, row.Consent...)
+			if row.Refused != nil {
+				cur.Refused = row.Refused
+			}
 		default:
 			c.pending, c.pendKey = &row, key
 			return *cur, nil

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -65,32 +66,21 @@ func datePart(s string) string {
 	return s
 }
 
-// consentYes reads a yes/no consent cell (Shopify "Accepts Email
-// Marketing": yes, no, TRUE, subscribed, …).
-func consentYes(s string) bool {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "yes", "y", "true", "1", "subscribed", "opted_in", "opt-in", "granted":
-		return true
+// addConsent reads one consent cell with ParseConsentValue (column is
+// "consent" or "consent:PURPOSE"): no, false and the like grant nothing,
+// and a value it cannot read marks the row refused (reported, never
+// echoed) rather than guessed.
+func (row *ImportRow) addConsent(column, value string) {
+	granted, err := ParseConsentValue(column, value)
+	if err != nil {
+		row.Refused = err
+		return
 	}
-	return false
-}
-
-// consentList reads the native consent column: purposes separated by ';',
-// ',' or spaces ("marketing;sms"). A plain yes means marketing; no, false
-// and the like grant nothing.
-func consentList(s string) []string {
-	var out []string
-	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == ' ' }) {
-		p = strings.ToLower(p)
-		switch p {
-		case "no", "n", "false", "0", "none", "unsubscribed", "not_subscribed", "opted_out", "denied":
-			continue
-		case "yes", "y", "true", "1", "subscribed", "opted_in":
-			p = "marketing"
+	for _, p := range granted {
+		if !slices.Contains(row.Consent, p) {
+			row.Consent = append(row.Consent, p)
 		}
-		out = append(out, p)
 	}
-	return out
 }
 
 // address is one address of a contact.
@@ -135,7 +125,7 @@ var nativeColumns = &csvFormat{
 			row.Fields[f] = r.get(f)
 		}
 		row.Created = r.get("created")
-		row.Consent = consentList(r.get("consent"))
+		row.addConsent("consent", r.get("consent"))
 	},
 	columns: columnsOf("name", "name", "email", "email", "phone", "phone", "line1", "line1", "line2", "line2", "city", "city",
 		"region", "region", "postcode", "postcode", "country", "country", "note", "note", "consent", "consent", "created", "created"),
@@ -159,12 +149,8 @@ var shopifyCustomers = &csvFormat{
 			postcode: r.get("default address zip", "zip"), country: r.get("default address country code", "country code", "country"),
 		}.set(row)
 		row.Fields["note"] = r.get("note")
-		if consentYes(r.get("accepts email marketing", "accepts marketing")) {
-			row.Consent = append(row.Consent, "marketing")
-		}
-		if consentYes(r.get("accepts sms marketing")) {
-			row.Consent = append(row.Consent, "sms")
-		}
+		row.addConsent("consent:marketing", r.get("accepts email marketing", "accepts marketing"))
+		row.addConsent("consent:sms", r.get("accepts sms marketing"))
 	},
 	columns: columnsOf("first name", "name", "last name", "name", "email", "email", "phone", "phone", "default address phone", "phone",
 		"default address address1", "line1", "address1", "line1", "default address address2", "line2", "address2", "line2",
@@ -212,9 +198,7 @@ var shopifyOrders = &csvFormat{
 		row.Fields["email"] = r.get("email")
 		row.Fields["phone"] = unquoteCell(r.get("shipping phone", "billing phone", "phone"))
 		a.set(row)
-		if consentYes(r.get("accepts marketing", "accepts email marketing")) {
-			row.Consent = append(row.Consent, "marketing")
-		}
+		row.addConsent("consent:marketing", r.get("accepts marketing", "accepts email marketing"))
 	},
 	columns: columnsOf("name", "order (line items merged)", "email", "email", "shipping name", "name", "billing name", "name (no shipping address)",
 		"shipping address1", "line1", "shipping address2", "line2", "shipping city", "city", "shipping province", "region", "shipping zip", "postcode",
@@ -247,9 +231,7 @@ func wooRow(r record, row *ImportRow) {
 	if c := r.get("date_created", "date_registered", "customer_since", "user_registered"); c != "" {
 		row.Created = datePart(c)
 	}
-	if consentYes(r.get("accepts_marketing", "marketing_opt_in", "newsletter")) {
-		row.Consent = append(row.Consent, "marketing")
-	}
+	row.addConsent("consent:marketing", r.get("accepts_marketing", "marketing_opt_in", "newsletter"))
 }
 
 var wooColumns = columnsOf("first_name", "name", "last_name", "name", "email", "email", "billing_email", "email",
@@ -491,7 +473,7 @@ func mappedFormat(mapping map[string]string) *csvFormat {
 				case "created":
 					row.Created = datePart(val)
 				case "consent":
-					row.Consent = append(row.Consent, consentList(val)...)
+					row.addConsent("consent", val)
 				case "phone", "postcode":
 					if row.Fields[f] == "" {
 						row.Fields[f] = unquoteCell(val)

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -51,18 +50,6 @@ type NewCustomer struct {
 	// activity. Zero means now.
 	Created time.Time
 	Consent []string
-}
-
-var consentName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
-
-// ValidateConsent checks consent purpose names (marketing, sms, …).
-func ValidateConsent(names []string) error {
-	for _, n := range names {
-		if !consentName.MatchString(n) {
-			return &InputError{Field: "consent", Reason: fmt.Sprintf("%q is not a consent purpose (lower-case letters, digits, - or _)", n)}
-		}
-	}
-	return nil
 }
 
 // Index kinds: one byte each in the index key.

@@ -89,7 +89,7 @@ flags, add asks for each field in turn.`,
 	}
 	o.Fields = addFieldFlags(c)
 	c.Flags().BoolVar(&o.Stdin, "stdin", false, "read one JSON object per line from stdin (keys: the field names, created, consent)")
-	c.Flags().StringVar(&o.Consent, "consent", "", "consent purposes granted, comma-separated (marketing,sms)")
+	c.Flags().StringVar(&o.Consent, "consent", "", "consent purposes granted, comma-separated: marketing, sms, whatsapp, calls, post")
 	c.Flags().StringVar(&o.Created, "created", "", "back-date an existing customer (YYYY-MM-DD): sets created and last activity")
 	return c
 }
@@ -156,14 +156,18 @@ func parseStdinLine(data []byte) (stdinLine, error) {
 		case "consent":
 			switch c := val.(type) {
 			case string:
-				out.Consent = splitList(c)
+				granted, err := vault.ParseConsentValue("consent", c)
+				if err != nil {
+					return out, err
+				}
+				out.Consent = granted
 			case []any:
 				for _, x := range c {
 					s, ok := x.(string)
 					if !ok {
 						return out, &vault.InputError{Field: k, Reason: "must be a list of purpose names"}
 					}
-					out.Consent = append(out.Consent, s)
+					out.Consent = append(out.Consent, strings.ToLower(strings.TrimSpace(s)))
 				}
 			case nil:
 			default:

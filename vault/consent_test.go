@@ -1,0 +1,78 @@
+package vault
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestParseConsentValue: what shop platforms write in consent columns;
+// no/false never grant anything, and an unreadable value is refused
+// without being repeated (issue 14).
+func TestParseConsentValue(t *testing.T) {
+	tests := []struct {
+		column, value string
+		want          []string
+		refused       bool
+	}{
+		{"consent", "yes", []string{"marketing"}, false},
+		{"consent", "YES", []string{"marketing"}, false},
+		{"consent", "no", nil, false},
+		{"consent", "FALSE", nil, false},
+		{"consent", "true", []string{"marketing"}, false},
+		{"consent", "0", nil, false},
+		{"consent", "1", []string{"marketing"}, false},
+		{"consent", "y", []string{"marketing"}, false},
+		{"consent", "n", nil, false},
+		{"consent", "subscribed", []string{"marketing"}, false},
+		{"consent", "unsubscribed", nil, false},
+		{"consent", "", nil, false},
+		{"consent", "marketing;sms", []string{"marketing", "sms"}, false},
+		{"consent", "SMS, Marketing", []string{"marketing", "sms"}, false},
+		{"consent", "marketing;no", nil, true},
+		{"consent", "maybe", nil, true},
+		{"consent", "4111 1111 1111 1111", nil, true},
+		{"consent:sms", "yes", []string{"sms"}, false},
+		{"consent:sms", "no", nil, false},
+		{"consent:marketing", "pending", nil, false},
+		{"consent:marketing", "not_subscribed", nil, false},
+		{"consent:marketing", "marketing", nil, true},
+		{"Accepts Email Marketing", "yes", []string{"marketing"}, false},
+		{"Accepts Email Marketing", "no", nil, false},
+		{"Accepts SMS Marketing", "yes", []string{"sms"}, false},
+		{"Accepts SMS Marketing", "TRUE", []string{"sms"}, false},
+		{"accepts sms marketing", "unsubscribed", nil, false},
+		{"marketing_opt_in", "1", []string{"marketing"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.column+"="+tc.value, func(t *testing.T) {
+			got, err := ParseConsentValue(tc.column, tc.value)
+			if tc.refused {
+				var in *InputError
+				if !errors.As(err, &in) || in.Field != "consent" {
+					t.Fatalf("got %v, %v; want a consent InputError", got, err)
+				}
+				if tc.value != "" && strings.Contains(err.Error(), tc.value) {
+					t.Fatalf("the refusal repeats the value: %v", err)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tc.want) {
+				t.Fatalf("got %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidateConsentRefusesUnknownPurposes(t *testing.T) {
+	for in, ok := range map[string]bool{"marketing": true, "sms": true, "whatsapp": true, "no": false, "yes": false, "Marketing": false, "newsletter": false} {
+		err := ValidateConsent([]string{in})
+		if (err == nil) != ok {
+			t.Errorf("ValidateConsent(%q) = %v", in, err)
+		}
+		if err != nil && strings.Contains(err.Error(), `"`+in+`"`) {
+			t.Errorf("ValidateConsent(%q) repeats the value: %v", in, err)
+		}
+	}
+}
