@@ -7,7 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/shopvault/shopvault/vault/internal/phonenumbers"
+	"github.com/shopvault/shopvault/vault/internal/phone"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -95,7 +95,7 @@ func validCountry(c string) bool {
 	if len(c) != 2 {
 		return false
 	}
-	return phonenumbers.GetCountryCodeForRegion(c) != 0
+	return phone.CallingCode(c) != 0
 }
 
 func validEmail(e string) error {
@@ -126,11 +126,11 @@ func NormalizePhone(p, country string) (string, error) {
 	if !strings.HasPrefix(p, "+") && !strings.HasPrefix(p, "00") && country == "" {
 		return "", ErrNoCountry
 	}
-	num, err := phonenumbers.Parse(p, strings.ToUpper(country))
-	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+	e164, err := phone.E164(p, strings.ToUpper(country))
+	if err != nil {
 		return "", &InputError{Field: "phone", Reason: "is not a phone number for " + countryOrIntl(country)}
 	}
-	return phonenumbers.Format(num, phonenumbers.E164), nil
+	return e164, nil
 }
 
 func countryOrIntl(c string) string {
