@@ -107,7 +107,7 @@ type region struct {
 }
 
 type lookup struct {
-	regionsOf map[int][]string  // calling code → regions, main first
+	regionsOf map[int][]string   // calling code → regions, main first
 	byRegion  map[string]*region // geographic regions
 	nonGeo    map[int]*region    // non-geographic entities by calling code
 }
@@ -413,7 +413,7 @@ func leadingCallingCode(l *lookup, digits string) (int, string) {
 // international prefix (idd, a pattern) and normalises the rest; it
 // reports whether either was there.
 func stripInternationalPrefix(s, idd string) (string, bool) {
-	if loc := re("["+plusChars+"]+").FindStringIndex(s); loc != nil && loc[0] == 0 {
+	if loc := re("[" + plusChars + "]+").FindStringIndex(s); loc != nil && loc[0] == 0 {
 		return normalize(s[loc[1]:]), true
 	}
 	s = normalize(s)
