@@ -23,11 +23,11 @@ type orderLine struct {
 // # comment. The alias is everything up to the first tab, comma or space
 // (aliases are typed without spaces); the reference is the rest.
 func parseOrderLine(text string) (alias, ref string, ok bool) {
+	isSep := func(r rune) bool { return r == ',' || unicode.IsSpace(r) }
 	text = strings.TrimSpace(strings.TrimPrefix(text, "\ufeff"))
-	if text == "" || strings.HasPrefix(text, "#") {
+	if strings.TrimLeftFunc(text, isSep) == "" || strings.HasPrefix(text, "#") {
 		return "", "", false
 	}
-	isSep := func(r rune) bool { return r == ',' || unicode.IsSpace(r) }
 	i := strings.IndexFunc(text, isSep)
 	if i < 0 {
 		return text, "", true
