@@ -32,6 +32,20 @@ var ErrNoIdentity = errors.New("no identity or passphrase given")
 // ErrWrongIdentity means the identities given open no key of this vault.
 var ErrWrongIdentity = errors.New("the identity given cannot unlock this vault")
 
+// ErrInterrupted means Options.Stop stopped a long operation between two
+// committed batches; see InterruptedError.
+var ErrInterrupted = errors.New("interrupted")
+
+// InterruptedError says how far a stopped rotation got. It is an
+// ErrInterrupted.
+type InterruptedError struct{ Done, Total int }
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("interrupted after %d of %d customers", e.Done, e.Total)
+}
+
+func (e *InterruptedError) Unwrap() error { return ErrInterrupted }
+
 // ErrWrongPassphrase means the passphrase (every try of it) does not open
 // the vault's passphrase-protected owner identity. It is also an
 // ErrWrongIdentity.

@@ -227,6 +227,15 @@ func (v *Vault) runRotation() error {
 		if v.opts.crashAfterBatches > 0 && batches >= v.opts.crashAfterBatches {
 			return ErrCrashHook
 		}
+		select {
+		case <-v.opts.Stop:
+			r, err := v.pendingRotation()
+			if err != nil || r == nil {
+				return ErrInterrupted
+			}
+			return &InterruptedError{Done: r.Done, Total: r.Total}
+		default:
+		}
 	}
 }
 

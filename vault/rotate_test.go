@@ -90,3 +90,55 @@ func TestRotationResumesAfterCrash(t *testing.T) {
 	}
 	v.Close()
 }
+
+// Issue 17 item 5: a rotation told to stop (Ctrl-C) stops after a committed
+// batch, says how far it got, every record still reads, and the next
+// rotation finishes it.
+func TestRotationStopsWhenAsked(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	batch := make([]NewCustomer, 300)
+	for i := range batch {
+		batch[i] = sampleCustomer(i)
+	}
+	aliases, err := v.AddAll(batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+
+	stop := make(chan struct{})
+	close(stop)
+	o := f.opts([]age.Identity{f.owner})
+	o.BatchSize = 100
+	o.Stop = stop
+	v, err = Open(f.path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.Rotate(AllGroups)
+	var ie *InterruptedError
+	if !errors.As(err, &ie) || !errors.Is(err, ErrInterrupted) || ie.Done != 100 || ie.Total != 300 {
+		t.Fatalf("stopped rotation: %v, want interrupted after 100 of 300", err)
+	}
+	if p, _ := v.pendingRotation(); p == nil || p.Done != 100 {
+		t.Fatalf("progress after the stop: %+v, want 100 done", p)
+	}
+	for _, a := range []string{aliases[0], aliases[299]} {
+		if _, err := v.Show(a, nil); err != nil {
+			t.Fatalf("mid-rotation read of %s: %v", a, err)
+		}
+	}
+	v.Close()
+
+	// (an owner's reads above are writes to the access log, and may
+	// already have finished it)
+	v = f.open(t)
+	defer v.Close()
+	if _, err := v.Rotate([]string{GroupShipping}); err != nil {
+		t.Fatalf("next rotation: %v", err)
+	}
+	if p, _ := v.pendingRotation(); p != nil {
+		t.Fatalf("rotation still pending: %+v", p)
+	}
+}

@@ -42,6 +42,10 @@ type Options struct {
 	ReadOnly bool
 	// Reason is recorded with every audit entry of this session.
 	Reason string
+	// Stop, when closed, stops a long operation (rotation) after the batch
+	// in hand is committed: the vault stays consistent and the next
+	// rotation finishes the job.
+	Stop <-chan struct{}
 	// Progress, when set, is told how far long operations are.
 	Progress func(done, total int)
 	// BatchSize is the number of records per transaction in long operations.

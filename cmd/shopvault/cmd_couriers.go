@@ -137,8 +137,8 @@ With "-", a batch is read from stdin: one alias per line, optionally followed
 by a tab, a comma or spaces and the order reference (the orders.txt that
 label - reads). --courier and --date apply to every line; a line's own
 reference replaces --ref. Good lines are recorded; each bad line is named by
-its number on stderr, and the exit code is then the first bad line's (6 for
-an alias that names no customer).`,
+its number on stderr, and the command exits 8 (partly done), or 6 when no
+line named a customer.`,
 		Example: `  shopvault ship K7QM-4TXR-Z --courier gig --ref ORD-1042
   shopvault ship K7QM-4TXR-Z --courier dhl --date 2026-01-10
   shopvault ship - --courier gig < orders.txt`,
@@ -233,9 +233,9 @@ whole name, --phone to add the delivery phone).
 With "-", a batch is read from stdin: one alias per line, optionally followed
 by a tab, a comma or spaces and the order reference printed on the label.
 The good lines are printed; each bad line (an erased or mistyped alias) is
-named by its number on stderr, and the exit code is then the first bad
-line's (6 for an alias that names no customer). Aliases given as arguments
-are all or nothing. On success one line on stderr says what was written.
+named by its number on stderr, and the command exits 8 (partly done), or 6
+when no line named a customer. Aliases given as arguments are all or
+nothing. On success one line on stderr says what was written.
 
 PDF labels are 4x6 in (288x432 pt) by default; --size a6, or --sheet a4 for
 four A6 labels per A4 page. ZPL is for Zebra-style printers at 203 dpi.

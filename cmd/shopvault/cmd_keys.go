@@ -83,6 +83,7 @@ The last owner cannot be removed.`,
 		Example: "  shopvault recipients remove packing-desk",
 		Args:    exactArgs(1, "LABEL or RECIPIENT"),
 		RunE: func(c *cobra.Command, args []string) error {
+			defer g.stopOnInterrupt(env)()
 			return g.withVault(env, true, false, func(v *vault.Vault) error {
 				r, rot, err := v.RemoveRecipient(args[0])
 				if err != nil {
@@ -111,7 +112,8 @@ re-seal every affected field under them, recompute blind indexes for index,
 re-wrap to the current recipients, destroy the old key versions and compact.
 Owner only. It works in batches and records its progress: if it is
 interrupted, every record still reads, and the next rotate (or any write by
-an owner) finishes the job.
+an owner) finishes the job. Ctrl-C stops it cleanly after the batch in hand,
+says how far it got and exits 130.
 
 With --identity-out NEW, the owner's own identity is replaced: a new key is
 written to NEW (0600), the old one is removed, and every key is rotated, so
@@ -121,6 +123,7 @@ the old identity file opens nothing in the vault.`,
   shopvault rotate --identity-out ~/.config/shopvault/identity-2027.txt`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			defer g.stopOnInterrupt(env)()
 			if identityOut != "" {
 				return rotateIdentityRun(env, g, identityOut, pq)
 			}

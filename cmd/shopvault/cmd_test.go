@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,5 +156,69 @@ func TestSanitizeTerminal(t *testing.T) {
 		if got := sanitizeTerminal(in); got != want {
 			t.Errorf("sanitizeTerminal(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Issue 17 item 5: on a terminal the bold header lines up with the rows;
+// the escape codes take no width.
+func TestTableHeaderAlignsWithRows(t *testing.T) {
+	for _, color := range []bool{false, true} {
+		var out bytes.Buffer
+		tb := &table{w: &out, tty: true, color: color}
+		tb.rows = append(tb.rows, []string{"ALIAS", "CREATED", "LAST ACTIVITY"})
+		tb.add("K7QM-4TXR-Z", "2026-11-01", "2026-11-20")
+		tb.add("M3JD-8QWE-4", "2026-10-01", "")
+		if err := tb.flush(); err != nil {
+			t.Fatal(err)
+		}
+		text := out.String()
+		if color && !strings.HasPrefix(text, "\x1b[1m") {
+			t.Fatalf("no bold header: %q", text)
+		}
+		plain := strings.NewReplacer("\x1b[1m", "", "\x1b[0m", "").Replace(text)
+		lines := strings.Split(plain, "\n")
+		if got, want := strings.Index(lines[0], "CREATED"), strings.Index(lines[1], "2026-11-01"); got != want {
+			t.Errorf("color=%v: CREATED at column %d, its values at %d:\n%s", color, got, want, plain)
+		}
+		if got, want := strings.Index(lines[0], "LAST ACTIVITY"), strings.Index(lines[1], "2026-11-20"); got != want {
+			t.Errorf("color=%v: LAST ACTIVITY at column %d, its values at %d:\n%s", color, got, want, plain)
+		}
+	}
+}
+
+// Issue 17 item 5: Ctrl-C during rotate stops it between batches, says how
+// far it got and how to finish, and the next rotate finishes it.
+func TestRotateInterruptedSaysHowToFinish(t *testing.T) {
+	env, _, errOut := testEnv(t, "")
+	if code := run([]string{"init"}, env); code != 0 {
+		t.Fatalf("init: %d %s", code, errOut)
+	}
+	// one more customer than a rotation batch, so there is a second batch
+	var lines strings.Builder
+	for i := range 5001 {
+		fmt.Fprintf(&lines, `{"name":"Customer %d","city":"Yaba","country":"NG"}`+"\n", i)
+	}
+	env.In = strings.NewReader(lines.String())
+	if code := run([]string{"add", "--stdin"}, env); code != 0 {
+		t.Fatalf("add --stdin: %d %s", code, errOut)
+	}
+	env.Interrupts = func(io.Writer) (<-chan struct{}, func()) {
+		stop := make(chan struct{})
+		close(stop) // Ctrl-C as soon as it starts
+		return stop, func() {}
+	}
+	errOut.Reset()
+	if code := run([]string{"rotate"}, env); code != exitInterrupted {
+		t.Fatalf("interrupted rotate exited %d, want %d: %s", code, exitInterrupted, errOut)
+	}
+	for _, want := range []string{"interrupted after 5000 of 5001 customers", "every record still reads", "hint: run shopvault rotate again"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("stderr lacks %q: %s", want, errOut)
+		}
+	}
+	env.Interrupts = nil
+	errOut.Reset()
+	if code := run([]string{"rotate", "--json"}, env); code != 0 {
+		t.Fatalf("the next rotate exited %d: %s", code, errOut)
 	}
 }

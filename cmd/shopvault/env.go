@@ -33,6 +33,10 @@ type Env struct {
 	// OpenTTY opens the controlling terminal for prompts (so a passphrase is
 	// read from the person even when stdin carries data).
 	OpenTTY func() (ttyFile, error)
+	// Interrupts, when set, turns the first Ctrl-C (or SIGTERM) into a
+	// closed channel, for work that stops cleanly between batches; release
+	// restores the default (die at once).
+	Interrupts func(errOut io.Writer) (stop <-chan struct{}, release func())
 	// ScryptWorkFactor lowers scrypt cost in tests; never set from the CLI.
 	ScryptWorkFactor int
 }
@@ -50,6 +54,23 @@ func openTTY() (ttyFile, error) {
 	return f, nil
 }
 
+func interrupts(errOut io.Writer) (<-chan struct{}, func()) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			// A second Ctrl-C kills at once, which is safe too.
+			signal.Stop(sig)
+			fmt.Fprintln(errOut, "\nshopvault: stopping after the batch in hand (Ctrl-C again stops at once; that is safe too)")
+			close(stop)
+		case <-done:
+		}
+	}()
+	return stop, func() { signal.Stop(sig); close(done) }
+}
+
 // Global holds the flags every command shares.
 type Global struct {
 	VaultPath      string
@@ -58,6 +79,19 @@ type Global struct {
 	Wait           time.Duration
 	PassphraseFile string
 	Reason         string
+	// stop is closed to stop a long operation between batches (Ctrl-C).
+	stop <-chan struct{}
+}
+
+// stopOnInterrupt makes Ctrl-C stop the command's long work cleanly
+// between batches instead of killing it; call the result when done.
+func (g *Global) stopOnInterrupt(env *Env) func() {
+	if env.Interrupts == nil {
+		return func() {}
+	}
+	stop, release := env.Interrupts(env.ErrOut)
+	g.stop = stop
+	return release
 }
 
 func (e *Env) dataHome() string {
@@ -263,7 +297,7 @@ func readLine(env *Env, prompt string) (string, error) {
 func (g *Global) openVault(env *Env, keys, readOnly bool) (*vault.Vault, error) {
 	opts := vault.Options{
 		// --wait 0s means "do not wait": the vault's zero value means its default.
-		Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), ReadOnly: readOnly, Reason: g.Reason,
+		Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), ReadOnly: readOnly, Reason: g.Reason, Stop: g.stop,
 	}
 	if keys {
 		ids, err := g.loadIdentities(env)

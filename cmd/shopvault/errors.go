@@ -22,8 +22,12 @@ const (
 	exitRefused   = 5
 	exitNotFound  = 6
 	exitIntegrity = 7
-	// exitPartial: import wrote the good rows and refused the others.
+	// exitPartial: a batch (import, label -, ship -) did the good rows or
+	// lines and refused the others, each named.
 	exitPartial = 8
+	// exitInterrupted is the shell's code for a death by SIGINT, used when
+	// Ctrl-C stopped the work cleanly.
+	exitInterrupted = 130
 )
 
 const exitCodeHelp = `Exit codes:
@@ -35,7 +39,12 @@ const exitCodeHelp = `Exit codes:
   5  input refused: invalid, or data the vault does not keep (card numbers, national IDs); nothing was written
   6  no such customer or alias (unknown, revoked, expired, erased, or a typo caught by the check character)
   7  integrity failure: tampered or corrupt data, a broken audit chain
-  8  import: some rows were refused (listed, or in --report); the others were written`
+  8  some rows or lines of a batch (import, label -, ship -) were refused, each named; the others were done
+130  stopped by Ctrl-C (rotate stops between batches and says how to finish)`
+
+// hintSeeHelp is the hint of a usage error; report names the command that
+// was run in it.
+const hintSeeHelp = "see shopvault --help"
 
 // exitError is an error with its exit code and a hint naming what to do next.
 type exitError struct {
@@ -47,7 +56,7 @@ type exitError struct {
 func (e *exitError) Error() string { return e.msg }
 
 func usageErr(format string, args ...any) error {
-	return &exitError{code: exitUsage, msg: fmt.Sprintf(format, args...), hint: "see shopvault COMMAND --help"}
+	return &exitError{code: exitUsage, msg: fmt.Sprintf(format, args...), hint: hintSeeHelp}
 }
 
 // classify maps library errors to an exit code, a message and a hint. The
@@ -96,6 +105,8 @@ func classify(err error) *exitError {
 		return &exitError{code: exitKey, msg: nr.Error(), hint: "pass an identity of that role with --identity (or SHOPVAULT_IDENTITY)"}
 	case errors.Is(err, vault.ErrNoIdentity):
 		return &exitError{code: exitKey, msg: "this command needs a key and no identity or passphrase was given", hint: "pass --identity FILE (or set SHOPVAULT_IDENTITY), or --passphrase-file FILE"}
+	case errors.Is(err, vault.ErrInterrupted):
+		return &exitError{code: exitInterrupted, msg: "key rotation " + err.Error() + "; the vault is consistent and every record still reads", hint: "run shopvault rotate again to finish it (any change made with an owner's key also finishes it)"}
 	case errors.Is(err, vault.ErrWrongPassphrase):
 		return &exitError{code: exitKey, msg: "the passphrase is wrong: it does not open this vault", hint: "check the --passphrase-file (its first line is the passphrase) or type it again; a vault made with init --passphrase opens only with that passphrase or its recovery sheet"}
 	case errors.Is(err, vault.ErrWrongIdentity):
@@ -121,7 +132,7 @@ func classify(err error) *exitError {
 	}
 	msg := err.Error()
 	if isCobraUsage(msg) {
-		return &exitError{code: exitUsage, msg: msg, hint: "see shopvault --help"}
+		return &exitError{code: exitUsage, msg: msg, hint: hintSeeHelp}
 	}
 	return &exitError{code: exitOther, msg: msg, hint: "if this persists, run shopvault check"}
 }
@@ -135,12 +146,16 @@ func isCobraUsage(msg string) bool {
 	return false
 }
 
-// report prints one line for a failure and returns the exit code.
-func report(env *Env, err error) int {
+// report prints one line for a failure and returns the exit code. cmdPath
+// is the command that ran ("shopvault label"), for the usage hint.
+func report(env *Env, err error, cmdPath string) int {
 	if err == nil {
 		return exitOK
 	}
 	e := classify(err)
+	if e.hint == hintSeeHelp && cmdPath != "" {
+		e = &exitError{code: e.code, msg: e.msg, hint: "see " + cmdPath + " --help"}
+	}
 	line := "shopvault: error: " + e.msg
 	if e.hint != "" {
 		line += "; hint: " + e.hint

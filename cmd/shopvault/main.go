@@ -27,6 +27,7 @@ func systemEnv() *Env {
 		Now:         time.Now,
 		Rand:        rand.Reader,
 		OpenTTY:     openTTY,
+		Interrupts:  interrupts,
 	}
 }
 
@@ -35,6 +36,10 @@ func systemEnv() *Env {
 func run(args []string, env *Env) int {
 	root := newRootCmd(env)
 	root.SetArgs(args)
-	err := root.Execute()
-	return report(env, err)
+	c, err := root.ExecuteC()
+	path := ""
+	if c != nil {
+		path = c.CommandPath()
+	}
+	return report(env, err, path)
 }

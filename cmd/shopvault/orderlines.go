@@ -68,8 +68,8 @@ func batchLineError(l orderLine, err error) *exitError {
 }
 
 // batchResult reports a batch's bad lines on stderr, one each, and returns
-// the error that ends the command: the first bad line's exit code, with
-// how many lines were done.
+// the error that ends the command: exit 8 (partly done) when some lines
+// were done, else the first bad line's code.
 func batchResult(env *Env, bad []*exitError, total int, done string) error {
 	if len(bad) == 0 {
 		return nil
@@ -77,7 +77,11 @@ func batchResult(env *Env, bad []*exitError, total int, done string) error {
 	for _, b := range bad {
 		fmt.Fprintf(env.ErrOut, "shopvault: %s\n", b.msg)
 	}
-	return &exitError{code: bad[0].code,
+	code := exitPartial
+	if len(bad) == total {
+		code = bad[0].code
+	}
+	return &exitError{code: code,
 		msg:  fmt.Sprintf("%d of %d lines not done (named above); %s", len(bad), total, done),
 		hint: "fix those lines (compare each alias with the label, or look the customer up with shopvault find) and run just them again"}
 }

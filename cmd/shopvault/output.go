@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,15 +52,23 @@ func (t *table) flush() error {
 		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(t.w, 0, 4, 2, ' ', 0)
-	for i, r := range t.rows {
-		line := strings.Join(r, "\t")
-		if i == 0 && t.color {
-			line = "\x1b[1m" + line + "\x1b[0m"
-		}
-		fmt.Fprintln(tw, line)
+	// Align first, then embolden the header: escape codes inside the
+	// tabwriter would count as width and push the header out of line.
+	var aligned bytes.Buffer
+	tw := tabwriter.NewWriter(&aligned, 0, 4, 2, ' ', 0)
+	for _, r := range t.rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	out := aligned.String()
+	if t.color {
+		header, rest, _ := strings.Cut(out, "\n")
+		out = "\x1b[1m" + strings.TrimRight(header, " ") + "\x1b[0m\n" + rest
+	}
+	_, err := io.WriteString(t.w, out)
+	return err
 }
 
 func day(t time.Time) string {
