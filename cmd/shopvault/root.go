@@ -53,6 +53,7 @@ delete what you no longer need.
 		newAuditCmd(env, g),
 		newCompactCmd(env, g),
 		newSettingsCmd(env, g),
+		newScanCmd(env, g),
 		newVersionCmd(env),
 		newDemoCmd(env, g),
 	)

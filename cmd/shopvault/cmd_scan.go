@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shopvault/shopvault/vault"
+	"github.com/shopvault/shopvault/vault/sensitive"
+)
+
+func newScanCmd(env *Env, g *Global) *cobra.Command {
+	var kind string
+	c := &cobra.Command{
+		Use:   "scan FILE…",
+		Short: "Find card numbers, bank details, IDs and passwords in files",
+		Long: `Check files before import, or find what must be cleaned off a laptop: a
+CSV (any dialect import reads), a vCard, or any text file such as a chat
+export. Each value the vault would refuse is listed by file, row or line,
+column or property, and category — never the value itself.
+
+Needs no vault and no key, and writes nothing. Exit 0 when the files are
+clean, 5 when something was found, 1 when a file could not be read (the
+others are still scanned). "-" reads stdin.`,
+		Example: `  shopvault scan customers.csv
+  shopvault scan contacts.vcf "WhatsApp Chat with Ada.txt" --json
+  shopvault scan --as text notes.md`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErr("scan needs at least one FILE (or - for stdin)")
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			switch kind {
+			case "", vault.ScanCSV, vault.ScanVCard, vault.ScanText:
+			default:
+				return usageErr("--as must be csv, vcard or text")
+			}
+			findings := []vault.ScanFinding{}
+			var unreadable []string
+			for _, name := range args {
+				err := scanOne(env, name, kind, func(f vault.ScanFinding) error {
+					findings = append(findings, f)
+					if !g.JSON {
+						where := fmt.Sprintf("%s %d", f.Unit, f.Line)
+						if f.Field != "" {
+							where += fmt.Sprintf(", %q", f.Field)
+						}
+						_, err := fmt.Fprintf(env.Out, "%s: %s: %s (%s)\n", sanitizeTerminal(f.File), sanitizeTerminal(where), sensitive.Category(f.Category).Describe(), f.Category)
+						return err
+					}
+					return nil
+				})
+				if err != nil {
+					unreadable = append(unreadable, name)
+					fmt.Fprintf(env.ErrOut, "shopvault: %s: %s\n", sanitizeTerminal(name), scanErrorText(err))
+				}
+			}
+			if g.JSON {
+				if err := printJSON(env.Out, findings); err != nil {
+					return err
+				}
+			}
+			switch {
+			case len(unreadable) > 0:
+				return &exitError{code: exitOther, msg: fmt.Sprintf("%d of %d files could not be read", len(unreadable), len(args)),
+					hint: "check the file names and that each is a CSV, vCard or text file; the others were scanned"}
+			case len(findings) > 0:
+				return &exitError{code: exitRefused, msg: "found " + plural(len(findings), "value") + " shopvault would refuse",
+					hint: "remove them from the files (or delete the files) before import; each line above names the row or line and the column"}
+			}
+			if !g.JSON {
+				fmt.Fprintf(env.ErrOut, "no card numbers, bank details, ID numbers or passwords found in %d file(s)\n", len(args))
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&kind, "as", "", "read every file as csv, vcard or text (default: by extension and content)")
+	return c
+}
+
+func scanOne(env *Env, name, kind string, found func(vault.ScanFinding) error) error {
+	if name == "-" {
+		return vault.Scan(env.In, "-", kind, found)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return errors.New("is a folder; name the files in it")
+	}
+	return vault.Scan(f, name, kind, found)
+}
+
+func scanErrorText(err error) string {
+	var in *vault.InputError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	case errors.As(err, &in):
+		return in.Reason
+	}
+	return err.Error()
+}
