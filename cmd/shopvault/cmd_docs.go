@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/cobra/doc"
 
 	"github.com/shopvault/shopvault/export"
 	"github.com/shopvault/shopvault/vault/atomicfile"
@@ -29,8 +28,7 @@ func addDocCmds(root *cobra.Command, env *Env, g *Global) {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return err
 			}
-			hdr := &doc.GenManHeader{Title: "SHOPVAULT", Section: "1", Source: "shopvault", Manual: "shopvault manual"}
-			return doc.GenManTree(root, hdr, dir)
+			return writeManPages(root, dir)
 		},
 	}
 	man.Flags().StringVarP(&dir, "output", "o", "", "folder to write the pages into")
