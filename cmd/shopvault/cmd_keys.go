@@ -124,6 +124,7 @@ the old identity file opens nothing in the vault.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			defer g.stopOnInterrupt(env)()
+			g.progressLabel = "rotating"
 			if identityOut != "" {
 				return rotateIdentityRun(env, g, identityOut, pq)
 			}

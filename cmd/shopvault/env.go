@@ -37,6 +37,8 @@ type Env struct {
 	// closed channel, for work that stops cleanly between batches; release
 	// restores the default (die at once).
 	Interrupts func(errOut io.Writer) (stop <-chan struct{}, release func())
+	// TermWidth is the terminal's width in columns (for progress bars).
+	TermWidth func() int
 	// ScryptWorkFactor lowers scrypt cost in tests; never set from the CLI.
 	ScryptWorkFactor int
 }
@@ -81,6 +83,8 @@ type Global struct {
 	Reason         string
 	// stop is closed to stop a long operation between batches (Ctrl-C).
 	stop <-chan struct{}
+	// progressLabel names the long operation on its progress bar.
+	progressLabel string
 }
 
 // stopOnInterrupt makes Ctrl-C stop the command's long work cleanly
@@ -308,28 +312,13 @@ func (g *Global) openVault(env *Env, keys, readOnly bool) (*vault.Vault, error) 
 		opts.Passphrase, opts.PassphraseFirst, opts.PassphraseTries = g.vaultPassphrase(env)
 	}
 	if env.StderrIsTTY {
-		opts.Progress = progressPrinter(env)
+		label := g.progressLabel
+		if label == "" {
+			label = "working"
+		}
+		opts.Progress = newProgressBar(env, label).update
 	}
 	return vault.Open(g.vaultPath(env), opts)
-}
-
-func progressPrinter(env *Env) func(done, total int) {
-	start := env.Now()
-	return func(done, total int) {
-		el := env.Now().Sub(start).Seconds()
-		if total <= 0 {
-			// streaming work (import): no total known, show count and rate
-			fmt.Fprintf(env.ErrOut, "\r%d rows  %.0f rows/s ", done, float64(done)/max(el, 0.001))
-			return
-		}
-		rate := float64(done) / max(el, 0.001)
-		eta := float64(total-done) / max(rate, 1)
-		bar := strings.Repeat("#", done*30/max(total, 1)) + strings.Repeat(".", 30-done*30/max(total, 1))
-		fmt.Fprintf(env.ErrOut, "\r[%s] %d/%d  %.0f/s  eta %.0fs ", bar, done, total, rate, eta)
-		if done >= total {
-			fmt.Fprintln(env.ErrOut)
-		}
-	}
 }
 
 // withVault opens the vault for one command, runs fn on it and closes it:

@@ -28,7 +28,16 @@ func systemEnv() *Env {
 		Rand:        rand.Reader,
 		OpenTTY:     openTTY,
 		Interrupts:  interrupts,
+		TermWidth:   stderrWidth,
 	}
+}
+
+// stderrWidth is the width of the terminal on stderr, 80 when unknown.
+func stderrWidth() int {
+	if w, _, err := term.GetSize(int(os.Stderr.Fd())); err == nil && w > 0 {
+		return w
+	}
+	return 80
 }
 
 // run executes one command line and returns the process exit code. It is the

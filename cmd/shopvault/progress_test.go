@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// Issue 17 item 5: the bar fits narrow terminals and redraws in place.
+func TestProgressLineFitsTheTerminal(t *testing.T) {
+	for _, tc := range []struct {
+		width       int
+		done, total int
+		want        []string
+		not         []string
+	}{
+		{120, 2500, 5000, []string{"rotating  50%", "[", "2500/5000", "eta "}, nil},
+		{80, 2500, 5000, []string{"rotating  50%", "[", "2500/5000", "eta "}, nil},
+		{40, 2500, 5000, []string{"rotating  50%", "2500/5000"}, nil},
+		{24, 2500, 5000, []string{"rotating  50%"}, []string{"["}},
+		{8, 2500, 5000, []string{"rotatin"}, nil},
+		{80, 0, 5000, []string{"  0%"}, nil},
+		{80, 6000, 5000, []string{"100%", "5000/5000"}, nil},
+		{40, 1234, 0, []string{"rotating 1234"}, nil},
+	} {
+		line := progressLine("rotating", tc.done, tc.total, 2*time.Second, tc.width)
+		if n := utf8.RuneCountInString(line); n >= tc.width {
+			t.Errorf("width %d: line is %d columns: %q", tc.width, n, line)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(line, w) {
+				t.Errorf("width %d: %q lacks %q", tc.width, line, w)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(line, w) {
+				t.Errorf("width %d: %q has %q", tc.width, line, w)
+			}
+		}
+	}
+}
+
+func TestProgressBarRedrawsInPlace(t *testing.T) {
+	var out bytes.Buffer
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	p := &progressBar{w: &out, width: func() int { return 40 }, now: func() time.Time { return now }, start: now, label: "rotating"}
+	for done := 0; done < 5000; done += 1000 {
+		now = now.Add(time.Second)
+		p.update(done, 5000)
+	}
+	if strings.Contains(out.String(), "\n") {
+		t.Fatalf("a new line before the end: %q", out.String())
+	}
+	for _, upd := range strings.Split(out.String(), "\r")[1:] {
+		if !strings.HasSuffix(upd, "\x1b[K") || utf8.RuneCountInString(strings.TrimSuffix(upd, "\x1b[K")) >= 40 {
+			t.Errorf("update %q is not one cleared line under 40 columns", upd)
+		}
+	}
+	p.update(5000, 5000)
+	if !strings.HasSuffix(out.String(), "\n") {
+		t.Error("no new line when done")
+	}
+}
