@@ -125,9 +125,9 @@ func TestManifestCSVHasNoPersonalFields(t *testing.T) {
 
 func TestNoticeFromConfiguration(t *testing.T) {
 	var buf bytes.Buffer
-	WriteNotice(&buf, NoticeInput{ShopName: "Mama Put", FieldsHeld: map[string]int{"phone": 3, "email": 0}, Rules: []NoticeRule{{Explanation: "erase the whole customer record 2y after x"}}, Generated: time.Now()})
+	WriteNotice(&buf, NoticeInput{ShopName: "Mama Put", FieldsHeld: map[string]int{"phone": 3, "email": 0}, Rules: []NoticeRule{{When: "last_activity", Years: 2, Action: "erase"}}, Generated: time.Now()})
 	out := buf.String()
-	if !strings.Contains(out, "# How Mama Put") || !strings.Contains(out, "phone number") || strings.Contains(out, "email address") || !strings.Contains(out, "erase the whole") {
+	if !strings.Contains(out, "# How Mama Put") || !strings.Contains(out, "phone number") || strings.Contains(out, "email address") || !strings.Contains(out, "We delete all your details two years after") {
 		t.Fatalf("notice:\n%s", out)
 	}
 }
@@ -160,5 +160,36 @@ func TestNoticeNeverShowsRawConsentValues(t *testing.T) {
 		if got != tc.want || strings.Contains(buf.String(), "What you agreed to") != (tc.want != "") {
 			t.Errorf("consents %v: consent sentence %q, want %q", tc.consents, got, tc.want)
 		}
+	}
+}
+
+// Issue 17 item 7: customers read the notice; it speaks in plain words.
+func TestNoticeRulesInPlainWords(t *testing.T) {
+	for _, tc := range []struct {
+		rule NoticeRule
+		want string
+	}{
+		{NoticeRule{When: "last_activity", Years: 2, Action: "erase"}, "We delete all your details two years after we last heard from you."},
+		{NoticeRule{When: "last_shipment", Days: 30, Action: "drop", Fields: []string{"phone"}}, "We delete your phone number 30 days after delivery."},
+		{NoticeRule{When: "erasure_requested", Days: 14, Action: "erase"}, "We delete all your details two weeks after you ask us to delete them."},
+		{NoticeRule{When: "consent_withdrawn", Days: 30, Action: "drop", Fields: []string{"note", "email", "phone"}}, "We delete your delivery notes, your email address and your phone number 30 days after you withdraw your consent."},
+		{NoticeRule{When: "created", Years: 1, Months: 6, Action: "erase"}, "We delete all your details one year and six months after we first saved them."},
+		{NoticeRule{When: "erasure_requested", Action: "erase"}, "We delete all your details as soon as you ask us to."},
+	} {
+		if got := tc.rule.Sentence(); got != tc.want {
+			t.Errorf("%+v:\n got %q\nwant %q", tc.rule, got, tc.want)
+		}
+	}
+	var buf bytes.Buffer
+	WriteNotice(&buf, NoticeInput{FieldsHeld: map[string]int{"phone": 1}, Roles: map[string]int{"shipping": 1}, Generated: time.Now(),
+		Rules: []NoticeRule{{When: "last_shipment", Days: 30, Action: "drop", Fields: []string{"phone"}}}})
+	out := buf.String()
+	for _, bad := range []string{"(s)", "30d", "2y", "field"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("notice has %q:\n%s", bad, out)
+		}
+	}
+	if !strings.Contains(out, "one helper can see") {
+		t.Errorf("notice does not say one helper:\n%s", out)
 	}
 }

@@ -20,9 +20,6 @@ type NoticeInput struct {
 	Generated   time.Time
 }
 
-// NoticeRule is one retention rule in plain words.
-type NoticeRule struct{ Name, Explanation string }
-
 var fieldPurpose = map[string]string{
 	"name": "your name, to address your parcels", "phone": "your phone number, so the courier can reach you on delivery",
 	"line1": "your street address, to deliver your orders", "line2": "your flat or building, to deliver your orders",
@@ -57,7 +54,7 @@ func WriteNotice(w io.Writer, in NoticeInput) error {
 	b.WriteString("Your details are kept encrypted on our own computer, not on a website or in chat apps. ")
 	b.WriteString("Couriers see a code instead of your name on their lists; your parcel's label carries your first name and delivery address only. ")
 	if in.Roles["shipping"]+in.Roles["support"] > 0 {
-		fmt.Fprintf(&b, "Besides the owner, %d helper(s) can see what their job needs (packing staff see delivery details only). ", in.Roles["shipping"]+in.Roles["support"])
+		fmt.Fprintf(&b, "Besides the owner, %s can see what their job needs (packing staff see delivery details only). ", countOf(in.Roles["shipping"]+in.Roles["support"], "helper"))
 	}
 	b.WriteString("Every time someone looks at your details, it is recorded.\n\n")
 	b.WriteString("## How long we keep it\n\n")
@@ -65,7 +62,7 @@ func WriteNotice(w io.Writer, in NoticeInput) error {
 		b.WriteString("We delete your details when you ask us to.\n")
 	}
 	for _, r := range in.Rules {
-		fmt.Fprintf(&b, "- We %s.\n", r.Explanation)
+		fmt.Fprintf(&b, "- %s\n", r.Sentence())
 	}
 	b.WriteString("\n")
 	if ways := consentWays(in.Consents); len(ways) > 0 {

@@ -10,7 +10,8 @@ import (
 // addGuidedRun asks for each field on the terminal, checks each answer on
 // the spot (phone shown back in international form, card numbers refused
 // with the reason), and confirms before saving. Ctrl-C or end of input at
-// any prompt leaves the vault untouched: nothing is written before "yes".
+// any prompt leaves the vault untouched: nothing is written before the
+// final question, where Enter means yes.
 func addGuidedRun(env *Env, g *Global, o *addOptions) error {
 	fmt.Fprintln(env.ErrOut, "New customer. Press Enter to skip a field.")
 	fields := map[string]string{}
@@ -47,12 +48,19 @@ func addGuidedRun(env *Env, g *Global, o *addOptions) error {
 			fmt.Fprintf(env.ErrOut, "  %-9s %s\n", f, sanitizeTerminal(v))
 		}
 	}
-	ans, err := readLine(env, "Save this customer? [y/N] ")
-	if err != nil {
-		return err
+	// Enter saves: after typing every field, the expected answer is yes,
+	// and a slip of the finger must not throw the typing away.
+	for {
+		ans, err := readLine(env, "Save this customer? [Y/n] ")
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(strings.TrimSpace(ans)) {
+		case "", "y", "yes":
+			return addRun(env, g, o, fields)
+		case "n", "no":
+			return &exitError{code: exitOther, msg: "not saved", hint: "nothing was written"}
+		}
+		fmt.Fprintln(env.ErrOut, "  please answer y (save) or n (do not save)")
 	}
-	if a := strings.ToLower(strings.TrimSpace(ans)); a != "y" && a != "yes" {
-		return &exitError{code: exitOther, msg: "not saved", hint: "nothing was written"}
-	}
-	return addRun(env, g, o, fields)
 }

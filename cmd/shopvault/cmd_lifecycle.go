@@ -397,7 +397,7 @@ contact (init --shop-name/--shop-contact). No key needed.`,
 				}
 				if rs != nil {
 					for _, r := range rs.Rules {
-						in.Rules = append(in.Rules, export.NoticeRule{Name: r.Name, Explanation: r.Explain()})
+						in.Rules = append(in.Rules, export.NoticeRule{Name: r.Name, When: r.When, Years: r.Span.Years, Months: r.Span.Months, Days: r.Span.Days, Action: r.Action, Fields: r.Fields})
 					}
 				}
 				var buf bytes.Buffer
