@@ -263,7 +263,7 @@ func (v *Vault) mintAlias(tx *bolt.Tx) (string, error) {
 				continue
 			}
 		}
-		if v.tail != nil && v.tail.hasAlias(a) {
+		if v.held != nil && v.held.hasAlias(a) {
 			continue
 		}
 		return a, nil
@@ -292,7 +292,9 @@ func (v *Vault) writeAliasEntry(tx *bolt.Tx, alias string, e aliasEntry, id reco
 // addInTx adds one customer inside tx and returns its primary alias.
 // pre, when not nil, is the customer already sealed and indexed (by
 // import's preparing goroutine) under the keys current in tx.
-func (v *Vault) addInTx(tx *bolt.Tx, nc NewCustomer, normalized map[string]string, pre *sealedRecord) (string, recordID, error) {
+// tail, when not nil, is the running import's: the new customer's index and
+// alias entries wait for it.
+func (v *Vault) addInTx(tx *bolt.Tx, nc NewCustomer, normalized map[string]string, pre *sealedRecord, tail *importTail) (string, recordID, error) {
 	now := v.now()
 	var id recordID
 	if pre != nil {
@@ -315,9 +317,11 @@ func (v *Vault) addInTx(tx *bolt.Tx, nc NewCustomer, normalized map[string]strin
 			m.Consent[c] = Consent{Granted: true, At: created}
 		}
 	}
-	tail := pre != nil && v.tail != nil
+	if pre == nil {
+		tail = nil // only a record sealed ahead has its tokens in hand
+	}
 	if pre != nil {
-		if err := v.applySealed(tx, m, *pre, tail); err != nil {
+		if err := v.applySealed(tx, m, *pre, tail != nil); err != nil {
 			return "", id, err
 		}
 	} else if err := v.writeFields(tx, id, m, normalized); err != nil {
@@ -328,10 +332,10 @@ func (v *Vault) addInTx(tx *bolt.Tx, nc NewCustomer, normalized map[string]strin
 		return "", id, err
 	}
 	m.Alias = alias
-	if tail {
+	if tail != nil {
 		// indexTail writes this alias entry ({record, primary, created =
 		// updated}) and the index entries from the metadata.
-		v.tail.add(*pre, alias, now)
+		tail.add(*pre, alias, now)
 		if err := markTail(tx, id); err != nil {
 			return "", id, err
 		}
@@ -391,7 +395,7 @@ func (v *Vault) Add(nc NewCustomer) (string, error) {
 		if err := v.need(tx, append(groupsOf(keysOf(norm)), GroupIndex)...); err != nil {
 			return err
 		}
-		a, _, err := v.addInTx(tx, nc, norm, nil)
+		a, _, err := v.addInTx(tx, nc, norm, nil, nil)
 		if err != nil {
 			return err
 		}
@@ -560,8 +564,8 @@ func (v *Vault) lookupWith(tx *bolt.Tx, kind byte, value func() string, pre *sea
 		if v.pending != nil {
 			v.pending.scanIndex(ver, prefix, add)
 		}
-		if v.tail != nil {
-			v.tail.scanIndex(ver, prefix, add)
+		if v.held != nil {
+			v.held.scanIndex(ver, prefix, add)
 		}
 		c := ib.cursor
 		if c == nil {
@@ -606,7 +610,7 @@ func (v *Vault) hasIndexEntry(tx *bolt.Tx, kind byte, value func() string, pre *
 		if v.pending != nil && v.pending.has(ib.version, key) {
 			return true, nil
 		}
-		if v.tail != nil && v.tail.has(ib.version, key) {
+		if v.held != nil && v.held.has(ib.version, key) {
 			return true, nil
 		}
 		if ib.cursor == nil {
@@ -799,7 +803,7 @@ func (v *Vault) AddAll(batch []NewCustomer) ([]string, error) {
 		}
 		var canon []string
 		for i, nc := range batch {
-			a, _, err := v.addInTx(tx, nc, norms[i], nil)
+			a, _, err := v.addInTx(tx, nc, norms[i], nil, nil)
 			if err != nil {
 				return err
 			}

@@ -33,6 +33,14 @@ const (
 
 var mUnindexed = []byte("unindexed")
 
+// heldEntries are index and alias entries committed in records' metadata
+// but not yet written to their buckets.
+type heldEntries interface {
+	has(ver uint32, key []byte) bool
+	scanIndex(ver uint32, prefix []byte, fn func(key []byte))
+	hasAlias(alias string) bool
+}
+
 // importTail is what lookups and alias minting need to know about the tail
 // records while an import runs (their entries are not in bbolt yet).
 type importTail struct {

@@ -73,9 +73,10 @@ type Vault struct {
 	// pending, during an import batch, defers random-key writes so they
 	// can be applied in key order.
 	pending *pendingPuts
-	// tail, while an import runs, knows the customers whose index and
-	// alias entries are not written yet (tail.go).
-	tail *importTail
+	// held, while an import runs, are the index and alias entries of
+	// committed customers that are not in their buckets yet (the import's
+	// tail, tail.go): lookups and alias minting must see them.
+	held heldEntries
 }
 
 func (o *Options) fill() {
@@ -321,7 +322,7 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		for _, b := range [][]byte{bRecords, bFields, bRecAliases, bShipments, bAudit, bTombstones} {
 			tx.Bucket(b).FillPercent = 0.95
 		}
-		if v.tail == nil {
+		if v.held == nil {
 			// An import that was interrupted left customers unindexed:
 			// finish them before anything looks them up.
 			if err := indexTail(tx); err != nil {
