@@ -30,7 +30,7 @@ var (
 	runs      = flag.Int("runs", 3, "runs per figure (min and median reported)")
 	dataDir   = flag.String("data", "bench/data", "where generated CSVs and vaults go")
 	genTool   = flag.String("gen", "../shared/tools/gen_customers.py", "the customer generator")
-	only      = flag.String("only", "", "comma-separated subset: import,floor,find,show,label,purge,rotate,size,naive")
+	only      = flag.String("only", "", "comma-separated subset: startup,import,floor,find,show,label,purge,rotate,size,naive")
 )
 
 type sample struct {
@@ -44,7 +44,13 @@ func main() {
 	must(os.MkdirAll(*dataDir, 0o700))
 	run("go", "build", "-o", bin, "./cmd/shopvault")
 	fmt.Printf("| size | work | min | median | max RSS | notes |\n| --- | --- | --- | --- | --- | --- |\n")
+	if want("startup") {
+		measureStartup(bin)
+	}
 	for _, s := range strings.Split(*sizesFlag, ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		must(err)
 		measureSize(bin, n)
