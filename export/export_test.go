@@ -193,3 +193,34 @@ func TestNoticeRulesInPlainWords(t *testing.T) {
 		t.Errorf("notice does not say one helper:\n%s", out)
 	}
 }
+
+// Issue 17 item 6: the key on the recovery sheet fits on the one line the
+// sheet tells the owner to type it on.
+func TestRecoveryKeyOnOneLine(t *testing.T) {
+	const width = 483.0 - 8 // A4 less the margins and the box
+	for _, tc := range []struct {
+		name  string
+		key   string
+		lines int
+	}{
+		{"X25519", "AGE-SECRET-KEY-1" + strings.Repeat("Q", 58), 1},
+		{"post-quantum", "AGE-SECRET-KEY-PQ-1" + strings.Repeat("Q", 58), 1},
+		{"very long", strings.Repeat("Q", 400), 5},
+	} {
+		size, lines := keyLines(tc.key, width)
+		if len(lines) != tc.lines {
+			t.Errorf("%s: %d lines, want %d", tc.name, len(lines), tc.lines)
+		}
+		if strings.Join(lines, "") != tc.key {
+			t.Errorf("%s: the lines do not spell the key", tc.name)
+		}
+		for _, l := range lines {
+			if w := monoAdvance * size * float64(len(l)); w > width {
+				t.Errorf("%s: a line is %.0f pt wide in %.0f pt", tc.name, w, width)
+			}
+		}
+		if size < 8 {
+			t.Errorf("%s: %.1f pt is too small to read", tc.name, size)
+		}
+	}
+}

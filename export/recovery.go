@@ -8,6 +8,7 @@ import (
 	"github.com/boombuler/barcode/qr"
 	"github.com/go-fonts/dejavu/dejavusans"
 	"github.com/go-fonts/dejavu/dejavusansbold"
+	"github.com/go-fonts/dejavu/dejavusansmono"
 	"github.com/go-pdf/fpdf"
 )
 
@@ -32,6 +33,9 @@ func WriteRecoverySheet(w io.Writer, s RecoverySheet) error {
 	}
 	pdf.AddUTF8FontFromBytes("dejavu", "", dejavusans.TTF)
 	pdf.AddUTF8FontFromBytes("dejavu", "B", dejavusansbold.TTF)
+	// The key in a monospaced font: every character distinct and the
+	// whole key on one line, as the instructions say.
+	pdf.AddUTF8FontFromBytes("mono", "", dejavusansmono.TTF)
 	pdf.AddPage()
 	const m = 56.0
 	width := SizeA4.Width - 2*m
@@ -59,11 +63,21 @@ func WriteRecoverySheet(w io.Writer, s RecoverySheet) error {
 		}
 	}
 	pdf.SetXY(m, y0+size+16)
+	fontSize, lines := keyLines(s.Identity, width-8)
 	pdf.SetFont("dejavu", "B", 10)
-	pdf.CellFormat(width, 14, "Secret key (type it exactly, on one line):", "", 1, "L", false, 0, "")
-	pdf.SetFont("dejavu", "", 10)
-	pdf.SetX(m)
-	pdf.MultiCell(width, 14, s.Identity, "1", "L", false)
+	if len(lines) == 1 {
+		pdf.CellFormat(width, 14, "Secret key (type it exactly, on one line):", "", 1, "L", false, 0, "")
+	} else {
+		pdf.MultiCell(width, 14, fmt.Sprintf("Secret key, in %d numbered lines: type them one after another on a single line, without the numbers and without spaces:", len(lines)), "", "L", false)
+	}
+	pdf.SetFont("mono", "", fontSize)
+	for i, line := range lines {
+		pdf.SetX(m)
+		if len(lines) > 1 {
+			line = fmt.Sprintf("%2d  %s", i+1, line)
+		}
+		pdf.CellFormat(width, fontSize*1.6, line, "1", 1, "L", false, 0, "")
+	}
 	pdf.Ln(8)
 	pdf.SetX(m)
 	pdf.SetFont("dejavu", "", 9)
@@ -72,4 +86,32 @@ func WriteRecoverySheet(w io.Writer, s RecoverySheet) error {
 		return err
 	}
 	return pdf.Output(w)
+}
+
+// monoAdvance is DejaVu Sans Mono's advance width, in ems.
+const monoAdvance = 0.602
+
+// keyLines lays the key out in width points of monospaced text: one line
+// at the largest size up to 12 pt that fits, down to 8 pt; a key too long
+// for that is cut into lines of equal length, each one typed after the
+// other.
+func keyLines(key string, width float64) (fontSize float64, lines []string) {
+	const largest, smallest = 12.0, 8.0
+	n := len([]rune(key))
+	if n == 0 {
+		return largest, []string{""}
+	}
+	fontSize = min(largest, width/(monoAdvance*float64(n)))
+	if fontSize >= smallest {
+		return fontSize, []string{key}
+	}
+	fontSize = smallest
+	per := int(width/(monoAdvance*smallest)) - 4 // room for the line number
+	r := []rune(key)
+	for len(r) > 0 {
+		k := min(per, len(r))
+		lines = append(lines, string(r[:k]))
+		r = r[k:]
+	}
+	return fontSize, lines
 }
