@@ -377,43 +377,59 @@ func newFindCmd(env *Env, g *Global) *cobra.Command {
 	o := &findOptions{}
 	c := &cobra.Command{
 		Use:   "find",
-		Short: "Find customers by email, phone or name",
+		Short: "Find customers by email, phone or full name",
 		Long: `Find customers by exact email, phone or name after normalisation (case,
 spacing, accents, phone format), through blind indexes: no other record is
-decrypted. Prints the matching aliases; no match is exit 6.`,
+decrypted. Prints the matching aliases; no match is exit 6.
+
+A name matches only in full, as it was saved: "Sarah Okafor" finds Sarah
+Okafor, but "Sarah" or "Okafor" alone finds nothing. (An index of single
+first and last names would let anyone holding the file count how many
+customers share a first name; shopvault does not keep one.) To look for
+part of a name, read the names: shopvault list --fields name | grep -i
+sarah — that reads every name and is recorded in the access log.`,
 		Example: `  shopvault find --email A@Example.NG
   shopvault find --phone "0803 123 4567" --country NG --json
   shopvault find --name "adebayo oladipo"`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if o.Email == "" && o.Phone == "" && o.Name == "" {
-				return usageErr("give --email, --phone or --name")
-			}
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
-				found, err := v.Find(vault.FindQuery{Email: o.Email, Phone: o.Phone, Name: o.Name, Country: o.Country})
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					out := make([]map[string]any, len(found))
-					for i, c := range found {
-						out[i] = customerJSON(c, nil)
-					}
-					return printJSON(env.Out, out)
-				}
-				t := newTable(env, "ALIAS", "CREATED", "LAST ACTIVITY")
-				for _, c := range found {
-					t.add(c.Alias, day(c.Created), day(c.LastActivity))
-				}
-				return t.flush()
-			})
+			return findRun(env, g, o)
 		},
 	}
 	c.Flags().StringVar(&o.Email, "email", "", "exact email (any case)")
 	c.Flags().StringVar(&o.Phone, "phone", "", "phone in any format")
-	c.Flags().StringVar(&o.Name, "name", "", "full name (case and accents ignored)")
+	c.Flags().StringVar(&o.Name, "name", "", "the full name, as saved (case and accents ignored; a first or last name alone does not match)")
 	c.Flags().StringVar(&o.Country, "country", "", "country for a phone written without +CC (default: settings --country)")
 	return c
+}
+
+func findRun(env *Env, g *Global, o *findOptions) error {
+	if o.Email == "" && o.Phone == "" && o.Name == "" {
+		return usageErr("give --email, --phone or --name")
+	}
+	return g.withVault(env, true, false, func(v *vault.Vault) error {
+		found, err := v.Find(vault.FindQuery{Email: o.Email, Phone: o.Phone, Name: o.Name, Country: o.Country})
+		if err != nil {
+			var nf *vault.NotFoundError
+			if o.Name != "" && errors.As(err, &nf) && nf.Reason == "no match" {
+				return &exitError{code: exitNotFound, msg: "no customer matches",
+					hint: "a name matches only in full, as saved (first and last name; case and accents do not matter); try --email or --phone, or search the names with: shopvault list --fields name | grep -i WORD (recorded)"}
+			}
+			return err
+		}
+		if g.JSON {
+			out := make([]map[string]any, len(found))
+			for i, c := range found {
+				out[i] = customerJSON(c, nil)
+			}
+			return printJSON(env.Out, out)
+		}
+		t := newTable(env, "ALIAS", "CREATED", "LAST ACTIVITY")
+		for _, c := range found {
+			t.add(c.Alias, day(c.Created), day(c.LastActivity))
+		}
+		return t.flush()
+	})
 }
 
 type listOptions struct{ Consent, Fields string }
