@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -57,7 +58,8 @@ func TestScripts(t *testing.T) {
 				}
 				return false, nil
 			}
-			return false, nil
+			// A misspelt condition would otherwise skip its line silently.
+			return false, fmt.Errorf("unknown condition %q (known here: pdftotext, cjkfont, and testscript's own)", cond)
 		},
 	})
 }
