@@ -514,16 +514,24 @@ func printRestoreSummary(w io.Writer, s vault.RestoreSummary) {
 }
 
 func newCheckCmd(env *Env, g *Global) *cobra.Command {
-	var metaOnly bool
+	var metaOnly, sensitive, dropSensitive bool
 	c := &cobra.Command{
 		Use:   "check",
 		Short: "Verify the whole vault",
 		Long: `Verify the vault: the database structure, every sealed value opening under its
 key version, blind indexes matching records, the alias table, shipments and
-the audit chain. Exit 7 naming what is wrong. --metadata-only needs no key.`,
-		Example: "  shopvault check\n  shopvault check --metadata-only --json",
+the audit chain. Exit 7 naming what is wrong. --metadata-only needs no key.
+
+--sensitive reads every field and lists the values the sensitive-data guard
+would refuse today (stored before it knew them): alias, field, category and
+the edit command that removes each; exit 5 when it finds any.
+--drop-sensitive drops all of them at once and logs each drop.`,
+		Example: "  shopvault check\n  shopvault check --metadata-only --json\n  shopvault check --sensitive",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if sensitive || dropSensitive {
+				return checkSensitiveRun(env, g, dropSensitive)
+			}
 			return g.withVault(env, !metaOnly, true, func(v *vault.Vault) error {
 				res, err := v.Check(metaOnly)
 				if g.JSON {
@@ -548,5 +556,7 @@ the audit chain. Exit 7 naming what is wrong. --metadata-only needs no key.`,
 		},
 	}
 	c.Flags().BoolVar(&metaOnly, "metadata-only", false, "check only what needs no key")
+	c.Flags().BoolVar(&sensitive, "sensitive", false, "list stored values the sensitive-data guard refuses today (needs a key that reads every field)")
+	c.Flags().BoolVar(&dropSensitive, "drop-sensitive", false, "with --sensitive: drop those fields (logged, without the value)")
 	return c
 }
