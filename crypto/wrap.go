@@ -154,7 +154,8 @@ func ParseIdentityFile(data []byte, ui *plugin.ClientUI, passphrase func() (stri
 		if err != nil {
 			return nil, fmt.Errorf("ssh identity: %w", err)
 		}
-		return []age.Identity{id}, nil
+		// Kept with its bytes so a signing key can be derived from it.
+		return []age.Identity{&sshIdentity{Identity: id, secret: bytes.Clone(data)}}, nil
 	}
 	var ids []age.Identity
 	for n, line := range strings.Split(text, "\n") {

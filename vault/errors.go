@@ -144,3 +144,13 @@ func (e *IntegrityError) Unwrap() error { return ErrIntegrity }
 // ErrReasonRequired means the vault requires a purpose (--reason) for reads
 // of personal data by the support role.
 var ErrReasonRequired = errors.New("this vault requires a reason for every read of personal data by the support role")
+
+// TrustError means this machine cannot establish who signed the vault's
+// policy (no owner pinned and no owner identity given), or the vault needs
+// an owner to upgrade it first. Hint says what to do.
+type TrustError struct {
+	What string
+	Hint string
+}
+
+func (e *TrustError) Error() string { return e.What }

@@ -11,7 +11,11 @@ import (
 
 // FormatVersion is written at init and checked at every open; a vault with
 // another version is refused rather than misread. docs/format.md describes it.
-const FormatVersion = "2"
+const FormatVersion = "3"
+
+// format2 is the format a format-1 vault is marked with at its first write
+// when no owner has upgraded it to format 3 yet.
+const format2 = "2"
 
 // formatReadable is the older format this version still opens: format 1
 // kept record metadata and alias entries as JSON, which decodeMeta and
@@ -46,6 +50,7 @@ var (
 	mRotation     = []byte("rotation")
 	mLastPurge    = []byte("last_purge")
 	mLastID       = []byte("last_id")
+	mHead         = []byte("head")
 )
 
 // idLen: 8 bytes of creation time in nanoseconds (so ids arrive nearly sorted
@@ -256,6 +261,11 @@ type recipientInfo struct {
 	Role      string    `json:"role"`
 	Label     string    `json:"label"`
 	Added     time.Time `json:"added"`
+	// SigningKey is the hex Ed25519 public key that signs this person's
+	// writes (format 3); Signing says how they hold it (signingDerived or
+	// signingWrapped).
+	SigningKey string `json:"signing_key,omitempty"`
+	Signing    string `json:"signing,omitempty"`
 }
 
 // Settings are vault-wide options.

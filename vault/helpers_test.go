@@ -36,6 +36,7 @@ func (c *clock) now() time.Time { return c.t }
 
 type fixture struct {
 	path  string
+	state string // this machine's state directory (trust files)
 	owner *age.X25519Identity
 	clock *clock
 	rand  *seeded
@@ -47,9 +48,9 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{path: filepath.Join(t.TempDir(), "v.db"), owner: owner,
+	f := &fixture{path: filepath.Join(t.TempDir(), "v.db"), state: t.TempDir(), owner: owner,
 		clock: &clock{time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}, rand: newSeeded(42)}
-	v, err := Create(f.path, CreateOptions{Options: f.opts(nil), OwnerRecipient: owner.Recipient().String()})
+	v, err := Create(f.path, CreateOptions{Options: f.opts(nil), OwnerRecipient: owner.Recipient().String(), OwnerIdentity: owner})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func newFixture(t testing.TB) *fixture {
 }
 
 func (f *fixture) opts(ids []age.Identity) Options {
-	return Options{Now: f.clock.now, Rand: f.rand, Identities: ids, LockWait: 2 * time.Second}
+	return Options{Now: f.clock.now, Rand: f.rand, Identities: ids, LockWait: 2 * time.Second, StateDir: f.state}
 }
 
 // open opens as the owner.

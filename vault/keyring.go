@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"slices"
@@ -22,6 +23,11 @@ type keyring struct {
 	indexers map[uint32]*crypto.BlindIndexer
 	actor    *actorInfo
 	ids      []age.Identity
+	// signers are the signing keys this session holds, by recipient id;
+	// derived are those derived from derivedFrom, the session's identities.
+	signers     map[string]ed25519.PrivateKey
+	derived     []ed25519.PrivateKey
+	derivedFrom []age.Identity
 }
 
 type actorInfo struct {
@@ -31,7 +37,7 @@ type actorInfo struct {
 }
 
 func newKeyring(v *Vault) *keyring {
-	return &keyring{v: v, keys: map[string]map[uint32][]byte{}, sealers: map[string]*crypto.Sealer{}, indexers: map[uint32]*crypto.BlindIndexer{}}
+	return &keyring{v: v, keys: map[string]map[uint32][]byte{}, sealers: map[string]*crypto.Sealer{}, indexers: map[uint32]*crypto.BlindIndexer{}, signers: map[string]ed25519.PrivateKey{}}
 }
 
 func (k *keyring) wipe() {
@@ -43,6 +49,11 @@ func (k *keyring) wipe() {
 	k.keys = map[string]map[uint32][]byte{}
 	k.sealers = map[string]*crypto.Sealer{}
 	k.indexers = map[uint32]*crypto.BlindIndexer{}
+	for _, key := range k.signers {
+		clear(key)
+	}
+	k.signers = map[string]ed25519.PrivateKey{}
+	k.derived, k.derivedFrom = nil, nil
 }
 
 func (k *keyring) remember(group string, version uint32, key []byte) {

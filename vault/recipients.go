@@ -81,6 +81,9 @@ func (v *Vault) AddRecipient(recipient, role, label string) (Recipient, error) {
 			return err
 		}
 		info := recipientInfo{Recipient: strings.TrimSpace(recipient), Role: role, Label: label, Added: v.now()}
+		if err := v.newSigningKey(tx, rid, &info, nil); err != nil {
+			return err
+		}
 		if err := putJSON(rb, []byte(rid), info); err != nil {
 			return err
 		}
@@ -139,6 +142,9 @@ func (v *Vault) RemoveRecipient(which string) (Recipient, RotateResult, error) {
 		if err := rb.Delete([]byte(rid)); err != nil {
 			return err
 		}
+		if err := dropSigningKey(tx, rid); err != nil {
+			return err
+		}
 		out = Recipient{ID: rid, Label: info.Label, Role: info.Role, Recipient: info.Recipient, Added: info.Added, Groups: roleGroups[info.Role]}
 		return v.appendAudit(tx, AuditEntry{Action: "recipients remove", Detail: info.Label + " (" + info.Role + ")"})
 	})
@@ -176,7 +182,13 @@ func (v *Vault) RotateOwnerIdentity(newRecipient string) (res RotateResult, repl
 		if err := rb.Delete([]byte(old.ID)); err != nil {
 			return err
 		}
+		if err := dropSigningKey(tx, old.ID); err != nil {
+			return err
+		}
 		info := recipientInfo{Recipient: strings.TrimSpace(newRecipient), Role: RoleOwner, Label: old.Label, Added: v.now()}
+		if err := v.newSigningKey(tx, rid, &info, nil); err != nil {
+			return err
+		}
 		if err := putJSON(rb, []byte(rid), info); err != nil {
 			return err
 		}

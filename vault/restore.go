@@ -300,6 +300,10 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 		return res, err
 	}
 	tv.ids.last = max(tv.ids.last, v.ids.last)
+	if err := tv.verifyCopy(); err != nil {
+		tv.Close()
+		return res, err
+	}
 	err = tv.update(func(tx *bolt.Tx) error {
 		if _, err := tv.keys.whoAmI(tx); err != nil {
 			return err
@@ -382,6 +386,9 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 	}
 	p.tmp = ""
 	if err := v.reopen(nil); err != nil {
+		return res, err
+	}
+	if err := v.retrust(); err != nil {
 		return res, err
 	}
 	os.Remove(before)

@@ -43,7 +43,7 @@ func TestRotationResumesAfterCrash(t *testing.T) {
 	v.lock.release()
 
 	// mid-rotation, a keyless or read-only session still reads everything
-	r, err := Open(f.path, Options{Now: f.clock.now, Rand: f.rand, Identities: o.Identities, ReadOnly: true})
+	r, err := Open(f.path, Options{Now: f.clock.now, Rand: f.rand, Identities: o.Identities, ReadOnly: true, StateDir: f.state})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,14 @@ type Options struct {
 	// how far ahead rows are sealed): larger than BatchSize because each
 	// commit fsyncs and rewrites the record pages it touched.
 	ImportBatchSize int
+	// StateDir is this machine's state directory for shopvault
+	// ($XDG_STATE_HOME/shopvault): the trust files that pin each vault's
+	// owners live under it. "" keeps nothing (only the session's own
+	// identities are trusted).
+	StateDir string
+	// PinOwner, when set, is an owner fingerprint to trust for this open
+	// and to pin on this machine if it signed the vault's policy.
+	PinOwner string
 	// crashAfterBatches, when >0, makes long operations stop as if killed
 	// after that many committed batches (tests of resumability).
 	crashAfterBatches int
@@ -77,6 +85,15 @@ type Vault struct {
 	// committed customers that are not in their buckets yet (the import's
 	// tail, tail.go): lookups and alias minting must see them.
 	held heldEntries
+
+	// Format 3 (integrity.go): the vault's id, the verified newest policy
+	// and state head, this machine's trust file, and whether the vault is
+	// format 2 waiting for an owner to upgrade it (no writes until then).
+	vaultID     []byte
+	policy      *verifiedPolicy
+	head        *headBody
+	trust       *trustFile
+	needUpgrade bool
 }
 
 func (o *Options) fill() {
@@ -126,6 +143,19 @@ func Open(path string, opts Options) (*Vault, error) {
 		lock.release()
 		return nil, err
 	}
+	formatNow, err := v.format()
+	if err != nil {
+		v.Close()
+		return nil, err
+	}
+	if formatNow == FormatVersion {
+		// Before anything is used or written: the housekeeping below
+		// writes, and every write signs what the file says.
+		if err := v.verifyTrust(); err != nil {
+			v.Close()
+			return nil, err
+		}
+	}
 	if !opts.ReadOnly {
 		if err := v.flattenKeyring(); err != nil {
 			v.Close()
@@ -139,8 +169,23 @@ func Open(path string, opts Options) (*Vault, error) {
 			v.Close()
 			return nil, err
 		}
+		if formatNow != FormatVersion {
+			if err := v.upgrade(); err != nil {
+				v.Close()
+				return nil, err
+			}
+		}
 	}
 	return v, nil
+}
+
+func (v *Vault) format() (string, error) {
+	var f string
+	err := v.view(func(tx *bolt.Tx) error {
+		f = string(tx.Bucket(bMeta).Get(mFormat))
+		return nil
+	})
+	return f, err
 }
 
 func openLocked(path string, opts Options, lock *fileLock) (*Vault, error) {
@@ -161,7 +206,7 @@ func openLocked(path string, opts Options, lock *fileLock) (*Vault, error) {
 		if m == nil {
 			return ErrFormat
 		}
-		if f := m.Get(mFormat); !bytes.Equal(f, []byte(FormatVersion)) && !bytes.Equal(f, []byte(formatReadable)) {
+		if f := string(m.Get(mFormat)); f != FormatVersion && f != format2 && f != formatReadable {
 			return fmt.Errorf("%w: format version %q, this shopvault reads %q", ErrFormat, f, FormatVersion)
 		}
 		for _, b := range allBuckets {
@@ -169,6 +214,7 @@ func openLocked(path string, opts Options, lock *fileLock) (*Vault, error) {
 				return &IntegrityError{What: fmt.Sprintf("bucket %q is missing", b)}
 			}
 		}
+		v.vaultID = bytes.Clone(m.Get(mVaultID))
 		if last := m.Get(mLastID); len(last) == 8 {
 			v.ids.last = beUint64(last)
 		}
@@ -203,6 +249,11 @@ type CreateOptions struct {
 	// passphrase; it is kept in the vault so no key file is needed.
 	PassphraseIdentity []byte
 	Settings           Settings
+	// OwnerIdentity, when given, is the owner's identity: the owner's
+	// signing key is derived from it, so the identity alone re-anchors
+	// trust on any machine. Without it (or for an age plugin) the signing
+	// key is random, wrapped to the owner and pinned on this machine.
+	OwnerIdentity age.Identity
 }
 
 // Create makes a new vault at path with fresh keys wrapped to the owner.
@@ -250,6 +301,7 @@ func Create(path string, opts CreateOptions) (*Vault, error) {
 	if label == "" {
 		label = "owner"
 	}
+	var seal *txSeal
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucket(b); err != nil {
@@ -275,7 +327,14 @@ func Create(path string, opts CreateOptions) (*Vault, error) {
 				return err
 			}
 		}
+		v.vaultID = vid
+		if _, err := tx.CreateBucket(bPolicy); err != nil {
+			return err
+		}
 		info := recipientInfo{Recipient: opts.OwnerRecipient, Role: RoleOwner, Label: label, Added: v.now()}
+		if err := v.newSigningKey(tx, crypto.RecipientID(opts.OwnerRecipient), &info, opts.OwnerIdentity); err != nil {
+			return err
+		}
 		if err := putJSON(tx.Bucket(bRecipients), []byte(crypto.RecipientID(opts.OwnerRecipient)), info); err != nil {
 			return err
 		}
@@ -290,7 +349,11 @@ func Create(path string, opts CreateOptions) (*Vault, error) {
 			v.keys.remember(g, 1, key)
 		}
 		v.keys.actor = &actorInfo{ID: crypto.RecipientID(opts.OwnerRecipient), Label: label, Role: RoleOwner}
-		return v.appendAudit(tx, AuditEntry{Action: "init"})
+		if err := v.appendAudit(tx, AuditEntry{Action: "init"}); err != nil {
+			return err
+		}
+		seal, err = v.sealTx(tx)
+		return err
 	})
 	if err != nil {
 		return fail(err)
@@ -309,6 +372,10 @@ func Create(path string, opts CreateOptions) (*Vault, error) {
 	}
 	keys.v = v2
 	v2.keys = keys
+	if err := v2.pinAfterCreate(seal); err != nil {
+		v2.Close()
+		return nil, err
+	}
 	return v2, nil
 }
 
@@ -316,7 +383,15 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 	if v.opts.ReadOnly {
 		return errors.New("vault opened read-only")
 	}
+	if v.needUpgrade {
+		return &TrustError{What: "this vault is format 2 and not yet authenticated; it can only be read until an owner upgrades it",
+			Hint: "run any command once with the owner's identity to upgrade"}
+	}
+	var seal *txSeal
 	err := v.db.Update(func(tx *bolt.Tx) error {
+		if err := v.prefetchSigner(tx); err != nil {
+			return err
+		}
 		// Keys in these buckets only grow (time-ordered ids, sequence
 		// numbers): full pages on split keep the file compact.
 		for _, b := range [][]byte{bRecords, bFields, bRecAliases, bShipments, bAudit, bTombstones} {
@@ -337,7 +412,7 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		// and marked format 2 at its first write, after which values
 		// written in the binary encoding are never handed to a reader that
 		// cannot decode them.
-		if !bytes.Equal(m.Get(mFormat), []byte(FormatVersion)) {
+		if bytes.Equal(m.Get(mFormat), []byte(formatReadable)) {
 			// Index versions from format 1 hold 16-byte tokens until a
 			// rotation replaces them; exact-key lookups must know.
 			var legacy []byte
@@ -347,12 +422,23 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 			if err := m.Put(mLegacyIndex, legacy); err != nil {
 				return err
 			}
-			if err := m.Put(mFormat, []byte(FormatVersion)); err != nil {
+			if err := m.Put(mFormat, []byte(format2)); err != nil {
 				return err
 			}
 		}
-		return m.Put(mLastID, beBytes(v.ids.last))
+		if err := m.Put(mLastID, beBytes(v.ids.last)); err != nil {
+			return err
+		}
+		if v.policy == nil {
+			return nil
+		}
+		var err error
+		seal, err = v.sealTx(tx)
+		return err
 	})
+	if err == nil {
+		err = v.committed(seal)
+	}
 	return classifyBoltErr(err)
 }
 

@@ -70,11 +70,18 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 		return err
 	}
 	create := vault.CreateOptions{
-		Options:        vault.Options{Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond)},
+		Options:        vault.Options{Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), StateDir: env.stateDir()},
 		OwnerRecipient: recipient,
 		OwnerLabel:     "owner",
 		Settings:       vault.Settings{ShopName: o.ShopName, ShopContact: o.ShopContact},
 	}
+	// The owner's signing key is derived from this identity, so the
+	// identity alone re-anchors trust in the vault on any machine.
+	ownerIDs, err := crypto.ParseIdentityFile([]byte(identity), nil, nil)
+	if err != nil {
+		return err
+	}
+	create.OwnerIdentity = ownerIDs[0]
 	var idPath string
 	switch {
 	case o.Passphrase || o.GeneratePassphrase:

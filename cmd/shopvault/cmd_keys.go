@@ -42,9 +42,15 @@ such as age1yubikey1… (its plugin must be on PATH), or an SSH public key.`,
 					return err
 				}
 				if g.JSON {
+					for _, fp := range v.OwnerFingerprints() {
+						fmt.Fprintf(env.ErrOut, "shopvault: on %s's machine, pin the vault's owner once: shopvault trust add %s\n", r.Label, fp)
+					}
 					return printJSON(env.Out, r)
 				}
 				fmt.Fprintf(env.Out, "added %s (%s)\n", r.Label, r.Role)
+				for _, fp := range v.OwnerFingerprints() {
+					fmt.Fprintf(env.ErrOut, "shopvault: on %s's machine, pin the vault's owner once: shopvault trust add %s\n", r.Label, fp)
+				}
 				return nil
 			})
 		},

@@ -149,12 +149,22 @@ func TestCrashSafety(t *testing.T) {
 	p.ok("import", "customers.csv")
 	importTime := time.Since(start)
 	copyFile(filepath.Join(dir, "v.db"), template)
+	trusts, _ := filepath.Glob(filepath.Join(dir, ".local", "state", "shopvault", "trust", "*.json"))
+	if len(trusts) != 1 {
+		t.Fatalf("trust files after init: %v", trusts)
+	}
+	trustFile := trusts[0]
+	copyFile(trustFile, template+".trust")
 	p.ok("backup", "-o", filepath.Join(dir, "backup.age"))
 	reset := func() {
 		for _, suffix := range []string{"", ".compact-tmp", ".restore-tmp", ".before-restore"} {
 			os.Remove(filepath.Join(dir, "v.db"+suffix))
 		}
 		copyFile(template, filepath.Join(dir, "v.db"))
+		// Putting an old copy in place is a whole-file rollback, which this
+		// machine's trust file would catch: put back its trust file of
+		// that moment too.
+		copyFile(template+".trust", trustFile)
 	}
 	exact := func(what string, got map[string][2]string, allowMissing bool) {
 		t.Helper()

@@ -85,6 +85,8 @@ type Global struct {
 	stop <-chan struct{}
 	// progressLabel names the long operation on its progress bar.
 	progressLabel string
+	// pinOwner is set by trust add: the fingerprint to pin at open.
+	pinOwner string
 }
 
 // stopOnInterrupt makes Ctrl-C stop the command's long work cleanly
@@ -110,6 +112,15 @@ func (e *Env) configHome() string {
 		return d
 	}
 	return filepath.Join(e.Getenv("HOME"), ".config")
+}
+
+// stateDir is where this machine keeps what it trusts about each vault
+// (pinned owner fingerprints), outside the vault file.
+func (e *Env) stateDir() string {
+	if d := e.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "shopvault")
+	}
+	return filepath.Join(e.Getenv("HOME"), ".local", "state", "shopvault")
 }
 
 func (e *Env) defaultVaultPath() string {
@@ -302,6 +313,7 @@ func (g *Global) openVault(env *Env, keys, readOnly bool) (*vault.Vault, error) 
 	opts := vault.Options{
 		// --wait 0s means "do not wait": the vault's zero value means its default.
 		Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), ReadOnly: readOnly, Reason: g.Reason, Stop: g.stop,
+		StateDir: env.stateDir(), PinOwner: g.pinOwner,
 	}
 	if keys {
 		ids, err := g.loadIdentities(env)
@@ -329,5 +341,8 @@ func (g *Global) withVault(env *Env, keys, readOnly bool, fn func(v *vault.Vault
 		return err
 	}
 	defer v.Close()
+	if !v.Upgraded() {
+		fmt.Fprintln(env.ErrOut, "shopvault: warning: this vault is format 2 and not yet authenticated against tampering; run any command once with the owner's identity to upgrade it")
+	}
 	return fn(v)
 }

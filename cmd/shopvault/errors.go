@@ -73,7 +73,10 @@ func classify(err error) *exitError {
 	var re *vault.RoleError
 	var way *vault.ErrInTheWay
 	var rb *vault.RollbackError
+	var te *vault.TrustError
 	switch {
+	case errors.As(err, &te):
+		return &exitError{code: exitKey, msg: te.What, hint: te.Hint}
 	case errors.As(err, &re):
 		return &exitError{code: exitKey, msg: re.Error(), hint: "run it with the identity of someone who has that role (--identity), or ask an owner"}
 	case errors.As(err, &rb):

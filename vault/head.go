@@ -1,0 +1,98 @@
+package vault
+
+import (
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/crypto"
+)
+
+// headBody is the signed state head (meta/head): which policy the vault is
+// under, how many write transactions it has seen, and the newest audit
+// entry, signed by the person whose transaction wrote it. It replaces the
+// owner-only audit MAC: every entry up to the head's seq is authenticated
+// by whoever signed the head (docs/format.md, "State head").
+type headBody struct {
+	VaultID string       `json:"vault_id"`
+	Counter uint64       `json:"counter"`
+	Time    time.Time    `json:"time"`
+	Signer  string       `json:"signer"`
+	Role    string       `json:"role"`
+	Policy  trustedPoint `json:"policy"`
+	Audit   auditPoint   `json:"audit"`
+}
+
+type auditPoint struct {
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// verifyHead checks meta/head against the verified newest policy: a valid
+// signature by a recipient it lists, in the role it lists, naming it.
+func verifyHead(tx *bolt.Tx, vaultID []byte, p *verifiedPolicy) (*headBody, error) {
+	data := tx.Bucket(bMeta).Get(mHead)
+	if data == nil {
+		return nil, &IntegrityError{What: "the signed state head (meta/head) is missing"}
+	}
+	signer, body, err := crypto.OpenSigned(crypto.DomainHead, data)
+	if err != nil {
+		return nil, &IntegrityError{What: "the state head's signature does not verify"}
+	}
+	var h headBody
+	if err := json.Unmarshal(body, &h); err != nil {
+		return nil, &IntegrityError{What: "the state head does not decode"}
+	}
+	if h.VaultID != hex.EncodeToString(vaultID) {
+		return nil, &IntegrityError{What: "the state head belongs to another vault"}
+	}
+	if h.Policy.Version != p.body.Version || h.Policy.Hash != p.hash {
+		return nil, &IntegrityError{What: fmt.Sprintf("the state head names policy version %d, the file's newest is %d: the keyring or the head was put back or replaced", h.Policy.Version, p.body.Version)}
+	}
+	r := p.recipient(h.Signer)
+	if r == nil || r.SigningKey != hex.EncodeToString(signer) || r.Role != h.Role {
+		return nil, &IntegrityError{What: "the state head is not signed by the recipient it names"}
+	}
+	return &h, nil
+}
+
+// lastAudit is the newest audit entry's seq and hash.
+func lastAudit(tx *bolt.Tx) (auditPoint, error) {
+	k, data := tx.Bucket(bAudit).Cursor().Last()
+	if k == nil {
+		return auditPoint{}, nil
+	}
+	var e struct {
+		Seq  uint64 `json:"seq"`
+		Hash string `json:"hash"`
+	}
+	if err := json.Unmarshal(data, &e); err != nil {
+		return auditPoint{}, &IntegrityError{What: fmt.Sprintf("audit entry %d does not decode", beUint64(k))}
+	}
+	return auditPoint{Seq: e.Seq, Hash: e.Hash}, nil
+}
+
+// signHead writes a new head signed by priv for recipient r.
+func signHead(tx *bolt.Tx, vaultID []byte, prev *headBody, p *verifiedPolicy, r *policyRecipient, priv ed25519.PrivateKey, now time.Time) (*headBody, error) {
+	a, err := lastAudit(tx)
+	if err != nil {
+		return nil, err
+	}
+	h := headBody{VaultID: hex.EncodeToString(vaultID), Counter: 1, Time: now, Signer: r.ID, Role: r.Role,
+		Policy: trustedPoint{Version: p.body.Version, Hash: p.hash}, Audit: a}
+	if prev != nil {
+		h.Counter = prev.Counter + 1
+	}
+	body, err := json.Marshal(h)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(priv, crypto.DomainHead, body)); err != nil {
+		return nil, err
+	}
+	return &h, nil
+}
