@@ -302,9 +302,6 @@ func (v *Vault) sealTx(tx *bolt.Tx) (*txSeal, error) {
 		out.policy = &p
 	}
 	actor := v.keys.actor
-	if actor == nil && len(v.opts.Identities) > 0 {
-		actor, _ = v.keys.whoAmI(tx)
-	}
 	if actor == nil {
 		return out, nil
 	}
@@ -340,17 +337,17 @@ func (v *Vault) committed(s *txSeal) error {
 // prefetchSigner unwraps the session's signing key before a transaction
 // changes the keyring (a removal deletes the wrapped seed it came from).
 func (v *Vault) prefetchSigner(tx *bolt.Tx) error {
-	if v.policy == nil || (v.keys.actor == nil && len(v.opts.Identities) == 0) {
-		return nil
-	}
-	actor, err := v.keys.whoAmI(tx)
-	if err != nil {
+	// Only a session already unlocked: finding out who it is could ask
+	// for a passphrase, which a write must never do on its own.
+	actor := v.keys.actor
+	if v.policy == nil || actor == nil {
 		return nil
 	}
 	if r := v.policy.recipient(actor.ID); r != nil {
-		_, err = v.signingKeyFor(tx, r)
+		_, err := v.signingKeyFor(tx, r)
+		return err
 	}
-	return err
+	return nil
 }
 
 // identityOf finds the session identity that is recipient rid (to derive

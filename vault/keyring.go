@@ -400,7 +400,9 @@ func (v *Vault) requireRole(tx *bolt.Tx, role string) error {
 	if actor.Role != role && actor.Role != RoleOwner {
 		return &NeedRoleError{Groups: roleGroups[role], Actor: actor.Label, Role: actor.Role}
 	}
-	return nil
+	// Hold the signing key before the transaction changes the keyring (a
+	// new owner identity replaces the wrapped seed it came from).
+	return v.prefetchSigner(tx)
 }
 
 // Actor names who this session is: a recipient label, or "cron" when no

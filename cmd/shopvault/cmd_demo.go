@@ -135,8 +135,10 @@ func demoRun(env *Env, g *Global, o *demoOptions) error {
 	if err != nil {
 		return err
 	}
-	opts := vault.Options{Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond)}
-	created, err := vault.Create(res.Vault, vault.CreateOptions{Options: opts, OwnerRecipient: recipient, OwnerLabel: "owner",
+	// The owner is pinned on this machine (a small trust file keyed by the
+	// demo vault's id), so the keyless next steps it prints work too.
+	opts := vault.Options{Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), StateDir: env.stateDir()}
+	created, err := vault.Create(res.Vault, vault.CreateOptions{Options: opts, OwnerRecipient: recipient, OwnerLabel: "owner", OwnerIdentity: ids[0],
 		Settings: vault.Settings{ShopName: "Demo Shop"}})
 	if err != nil {
 		return err
