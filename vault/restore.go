@@ -411,6 +411,9 @@ func dropRecipient(tx *bolt.Tx, rid string) error {
 			}
 		}
 	}
+	if err := dropSigningKey(tx, rid); err != nil {
+		return err
+	}
 	return tx.Bucket(bRecipients).Delete([]byte(rid))
 }
 
