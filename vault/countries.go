@@ -1,6 +1,6 @@
 package vault
 
-//go:generate go run ./internal/countrygen -o countries_table.go
+//go:generate go run ./internal/countrygen -o countries_table.go -labels ../export/countries_table.go
 
 import (
 	"sort"

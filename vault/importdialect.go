@@ -67,9 +67,44 @@ func decodeInput(src io.Reader) (*bufio.Reader, string) {
 		enc, name = charmap.Windows1252, "windows-1252"
 	}
 	if enc == nil {
-		return br, name
+		// UTF-8 as far as the sample shows; a stray Windows-1252 byte
+		// further on is read as that rather than refusing its row.
+		return bufio.NewReaderSize(transform.NewReader(br, utf8OrWindows1252{}), sniffBytes), name
 	}
 	return bufio.NewReaderSize(transform.NewReader(br, enc.NewDecoder()), sniffBytes), name
+}
+
+// utf8OrWindows1252 passes UTF-8 through and decodes each byte that is not
+// part of valid UTF-8 as Windows-1252 (a file saved mostly in one encoding,
+// edited in another).
+type utf8OrWindows1252 struct{ transform.NopResetter }
+
+func (utf8OrWindows1252) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int, err error) {
+	for nSrc < len(src) {
+		c := src[nSrc]
+		if c < utf8.RuneSelf {
+			if nDst >= len(dst) {
+				return nDst, nSrc, transform.ErrShortDst
+			}
+			dst[nDst] = c
+			nDst++
+			nSrc++
+			continue
+		}
+		r, size := utf8.DecodeRune(src[nSrc:])
+		if r == utf8.RuneError && size <= 1 {
+			if !atEOF && !utf8.FullRune(src[nSrc:]) {
+				return nDst, nSrc, transform.ErrShortSrc
+			}
+			r, size = charmap.Windows1252.DecodeByte(c), 1
+		}
+		if nDst+utf8.RuneLen(r) > len(dst) {
+			return nDst, nSrc, transform.ErrShortDst
+		}
+		nDst += utf8.EncodeRune(dst[nDst:], r)
+		nSrc += size
+	}
+	return nDst, nSrc, nil
 }
 
 // looksUTF16 reports whether most of the bytes at odd (zero=1) or even
@@ -99,8 +134,16 @@ func validUTF8Prefix(b []byte) bool {
 // sniffComma picks the delimiter from the header line: the most frequent
 // of comma, semicolon and tab outside quotes (Excel writes semicolons where
 // the comma is the decimal separator, and tabs for "Unicode Text").
-func sniffComma(br *bufio.Reader) rune {
+// skipped is 1 when the file names its delimiter on a first "sep=" line
+// (consumed here).
+func sniffComma(br *bufio.Reader) (comma rune, skipped int) {
 	head, _ := br.Peek(sniffBytes)
+	// Excel's own way to name it: a first line "sep=;".
+	if len(head) >= 5 && bytes.EqualFold(head[:4], []byte("sep=")) && (len(head) == 5 || head[5] == '\r' || head[5] == '\n') {
+		comma := rune(head[4])
+		br.ReadSlice('\n')
+		return comma, 1
+	}
 	counts := map[byte]int{}
 	quoted := false
 	for _, c := range head {
@@ -121,7 +164,7 @@ func sniffComma(br *bufio.Reader) rune {
 			best, n = c, counts[c]
 		}
 	}
-	return rune(best)
+	return rune(best), 0
 }
 
 // recordLimiter refuses to hand out more than MaxImportRecordBytes between

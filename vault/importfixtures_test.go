@@ -55,7 +55,7 @@ func TestImportFixtures(t *testing.T) {
 	}{
 		{"android-2.1.vcf", FormatVCard, []cust{
 			{"name": "Adébáyọ̀ Ọládípọ̀", "phone": "+2348031234567", "email": "adebayo@example.ng", "line1": "14 Herbert Macaulay Way", "city": "Yaba", "region": "Lagos", "postcode": "101212", "country": "NG"},
-			{"name": "Ngozi Okafor", "phone": "+2348055550101"},
+			{"name": "Ngozi A. Okafor", "phone": "+2348055550101"},
 		}, nil},
 		{"iphone-3.0.vcf", FormatVCard, []cust{
 			{"name": "Jürgen Müller", "phone": "+4915123456789", "email": "juergen@example.de", "line1": "Lindenstraße 5", "line2": "Hinterhaus, 2. OG", "city": "Berlin", "postcode": "10115", "country": "DE", "note": "Klingel defekt, bitte anrufen"},

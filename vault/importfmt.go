@@ -114,7 +114,8 @@ func NewRowReader(src io.Reader, format string, mapping map[string]string) (RowR
 	if format == FormatVCard || (format == "" && mapping == nil && isVCard) {
 		return &vcardRows{r: br, encoding: enc}, nil
 	}
-	d := Dialect{Encoding: enc, Comma: sniffComma(br)}
+	comma, skipped := sniffComma(br)
+	d := Dialect{Encoding: enc, Comma: comma}
 	lim := &recordLimiter{r: br, limit: MaxImportRecordBytes}
 	r := csv.NewReader(lim)
 	r.Comma = d.Comma
@@ -145,7 +146,7 @@ func NewRowReader(src io.Reader, format string, mapping map[string]string) (RowR
 			return nil, &UnknownFormatError{Guess: guessMapping(header), HeaderLooksLikeData: looksLikeData(header)}
 		}
 	}
-	c := &csvRows{r: r, lim: lim, hdr: hdr, f: f, dialect: d, nextLine: 2}
+	c := &csvRows{r: r, lim: lim, hdr: hdr, f: f, dialect: d, nextLine: 2 + skipped, skipped: skipped}
 	if f.groupBy != "" {
 		c.buyers = map[string]bool{}
 	}
@@ -212,6 +213,8 @@ type csvRows struct {
 	f        *csvFormat
 	dialect  Dialect
 	nextLine int
+	// skipped lines before the header ("sep=;") count in row numbers.
+	skipped int
 	// pending is an order row read ahead while merging line items, and
 	// pendErr an error met there, given out after the order.
 	pending *ImportRow
@@ -248,17 +251,17 @@ func (c *csvRows) read() (ImportRow, error) {
 			return ImportRow{Line: line}, tooLongError("row")
 		case errors.As(err, &pe):
 			if errors.Is(pe.Err, errRecordTooLong) {
-				return ImportRow{Line: pe.StartLine}, tooLongError("row")
+				return ImportRow{Line: pe.StartLine + c.skipped}, tooLongError("row")
 			}
-			c.nextLine = pe.Line + 1
-			return ImportRow{Line: pe.StartLine}, &InputError{Reason: "the CSV is malformed here (" + pe.Err.Error() + ")"}
+			c.nextLine = pe.Line + 1 + c.skipped
+			return ImportRow{Line: pe.StartLine + c.skipped}, &InputError{Reason: "the CSV is malformed here (" + pe.Err.Error() + ")"}
 		}
 		return ImportRow{Line: line}, err
 	}
 	line, _ := c.r.FieldPos(0)
 	last, _ := c.r.FieldPos(len(rec) - 1)
-	c.nextLine = last + strings.Count(rec[len(rec)-1], "\n") + 1
-	row := ImportRow{Line: line, Fields: map[string]string{}}
+	c.nextLine = last + strings.Count(rec[len(rec)-1], "\n") + 1 + c.skipped
+	row := ImportRow{Line: line + c.skipped, Fields: map[string]string{}}
 	c.f.build(record{c.hdr, rec}, &row)
 	for f, v := range row.Fields {
 		if v == "" {

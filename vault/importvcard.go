@@ -317,6 +317,7 @@ func vcardRow(line int, props []vcardProp) ImportRow {
 		}
 	}
 	row := ImportRow{Line: line, Fields: map[string]string{}}
+	var structured string // from N, used when FN is missing or empty
 	var tel, email, adr *vcardProp
 	var telRank, emailRank, adrRank int
 	for i := range props {
@@ -330,13 +331,11 @@ func vcardRow(line int, props []vcardProp) ImportRow {
 				row.Fields["name"] = vcardText(p.value)
 			}
 		case "N":
-			if row.Fields["name"] == "" {
-				n := splitEscaped(p.value, ';')
-				for len(n) < 3 {
-					n = append(n, "")
-				}
-				row.Fields["name"] = strings.Join(strings.Fields(n[1]+" "+n[2]+" "+n[0]), " ")
+			n := splitEscaped(p.value, ';')
+			for len(n) < 3 {
+				n = append(n, "")
 			}
+			structured = strings.Join(strings.Fields(n[1]+" "+n[2]+" "+n[0]), " ")
 		case "TEL":
 			if r := vcardRank(p, "cell", "mobile", "iphone"); tel == nil || r < telRank {
 				tel, telRank = p, r
@@ -352,6 +351,9 @@ func vcardRow(line int, props []vcardProp) ImportRow {
 		case "NOTE":
 			row.Fields["note"] = vcardText(p.value)
 		}
+	}
+	if row.Fields["name"] == "" {
+		row.Fields["name"] = structured
 	}
 	if tel != nil {
 		v := strings.TrimSpace(splitEscaped(tel.value, 0)[0])

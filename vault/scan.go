@@ -77,7 +77,7 @@ type scanReport func(unit string, line int, field, text, detectAs string) error
 
 func scanCSV(br *bufio.Reader, report scanReport) error {
 	r := csv.NewReader(&recordLimiter{r: br, limit: MaxImportRecordBytes})
-	r.Comma = sniffComma(br)
+	r.Comma, _ = sniffComma(br)
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true // reading to look, not to import: keep going
 	var cols []string
