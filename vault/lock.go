@@ -3,6 +3,7 @@ package vault
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"syscall"
 	"time"
@@ -15,7 +16,17 @@ import (
 type fileLock struct{ f *os.File }
 
 func acquireLock(vaultPath string, exclusive bool, wait time.Duration) (*fileLock, error) {
-	f, err := os.OpenFile(vaultPath+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	// A vault shared with a helper's account through a group (README,
+	// step 5): the lock file is as open as the vault, and flock needs only
+	// read access, so a lock file someone else made still locks.
+	mode := os.FileMode(0o600)
+	if st, err := os.Stat(vaultPath); err == nil {
+		mode = st.Mode().Perm() & 0o660
+	}
+	f, err := os.OpenFile(vaultPath+".lock", os.O_RDWR|os.O_CREATE, mode)
+	if errors.Is(err, fs.ErrPermission) {
+		f, err = os.Open(vaultPath + ".lock")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}

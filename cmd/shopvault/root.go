@@ -56,6 +56,7 @@ delete what you no longer need.
 		newScanCmd(env, g),
 		newVersionCmd(env),
 		newDemoCmd(env, g),
+		newKeygenCmd(env, g),
 	)
 	addLifecycleCmds(root, env, g)
 	addDataCmds(root, env, g)

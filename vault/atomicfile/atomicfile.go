@@ -120,9 +120,18 @@ func createExclusive(path string, data []byte, perm fs.FileMode) error {
 // database opens by path, so it cannot use Write), over path: fsync of
 // tmp, rename, fsync of the folder. tmp must be in path's folder. On error
 // path is unchanged; tmp is left for the caller to remove.
+//
+// The new file keeps the replaced one's permissions and group: a vault
+// shared with a helper's account through a group (README, step 5) stays
+// shared after shopvault rewrites it (compact, purge, rotate, restore).
 func Replace(tmp, path string) error {
-	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
-		return &fs.PathError{Op: "replace", Path: path, Err: ErrNotRegular}
+	if st, err := os.Lstat(path); err == nil {
+		if !st.Mode().IsRegular() {
+			return &fs.PathError{Op: "replace", Path: path, Err: ErrNotRegular}
+		}
+		if err := keepAccess(tmp, st); err != nil {
+			return err
+		}
 	}
 	if err := SyncFile(tmp); err != nil {
 		return err

@@ -76,3 +76,43 @@ func TestWriteNonRegular(t *testing.T) {
 		t.Fatal("fifo replaced by a regular file")
 	}
 }
+
+// Issue 17 item 10: a file shared through a group (mode 0660, the shop's
+// group) stays shared when it is replaced.
+func TestReplaceKeepsModeAndGroup(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "vault.db")
+	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o660); err != nil {
+		t.Fatal(err)
+	}
+	gid := os.Getgid()
+	if os.Geteuid() == 0 {
+		gid = 4321 // root may give any group
+		if err := os.Chown(path, -1, gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tmp := filepath.Join(dir, "vault.db.tmp")
+	if err := os.WriteFile(tmp, []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Replace(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o660 {
+		t.Errorf("mode %o after Replace, want 660", st.Mode().Perm())
+	}
+	if g := st.Sys().(*syscall.Stat_t).Gid; int(g) != gid {
+		t.Errorf("group %d after Replace, want %d", g, gid)
+	}
+	if data, _ := os.ReadFile(path); string(data) != "new" {
+		t.Errorf("content %q", data)
+	}
+}
