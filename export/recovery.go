@@ -16,7 +16,10 @@ import (
 type RecoverySheet struct {
 	Identity  string
 	Recipient string
-	VaultPath string
+	// OwnerFingerprint names the owner's signing key, for pinning the
+	// vault's owner on another machine (shopvault trust add).
+	OwnerFingerprint string
+	VaultPath        string
 	Created   time.Time
 }
 
@@ -82,6 +85,9 @@ func WriteRecoverySheet(w io.Writer, s RecoverySheet) error {
 	pdf.SetX(m)
 	pdf.SetFont("dejavu", "", 9)
 	pdf.MultiCell(width, 12, "Public key (safe to share; for checking): "+s.Recipient, "", "L", false)
+	if s.OwnerFingerprint != "" {
+		pdf.MultiCell(width, 12, "Owner fingerprint (safe to share; on a new machine: shopvault trust add "+s.OwnerFingerprint+")", "", "L", false)
+	}
 	if err := pdf.Error(); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shopvault/shopvault/crypto"
 	"github.com/shopvault/shopvault/export"
 	"github.com/shopvault/shopvault/vault/atomicfile"
 )
@@ -47,7 +49,13 @@ func addDocCmds(root *cobra.Command, env *Env, g *Global) {
 
 func writeRecoverySheet(env *Env, path, identity, recipient, vaultPath string) error {
 	var buf bytes.Buffer
-	if err := export.WriteRecoverySheet(&buf, export.RecoverySheet{Identity: identity, Recipient: recipient, VaultPath: vaultPath, Created: env.Now()}); err != nil {
+	sheet := export.RecoverySheet{Identity: identity, Recipient: recipient, VaultPath: vaultPath, Created: env.Now()}
+	if ids, err := crypto.ParseIdentityFile([]byte(identity), nil, nil); err == nil {
+		if key, err := crypto.IdentitySigningKey(ids[0]); err == nil {
+			sheet.OwnerFingerprint = crypto.Fingerprint(key.Public().(ed25519.PublicKey))
+		}
+	}
+	if err := export.WriteRecoverySheet(&buf, sheet); err != nil {
 		return err
 	}
 	// A sheet already there may be another vault's only key on paper.

@@ -49,6 +49,7 @@ delete what you no longer need.
 		newLabelCmd(env, g),
 		newManifestCmd(env, g),
 		newRecipientsCmd(env, g),
+		newTrustCmd(env, g),
 		newRotateCmd(env, g),
 		newAuditCmd(env, g),
 		newCompactCmd(env, g),

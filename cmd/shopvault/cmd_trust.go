@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shopvault/shopvault/vault"
+)
+
+func newTrustCmd(env *Env, g *Global) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "trust",
+		Short: "Pin the vault's owner on this machine, or show the owner fingerprints",
+		Long: `Every change to who holds which key is signed by an owner, and every write
+is signed by the person who made it. A machine checks those signatures
+against owners it trusts from outside the vault file: the owner's own
+identity, or an owner fingerprint pinned on this machine (kept in
+$XDG_STATE_HOME/shopvault/trust/). init pins the owner where it runs.
+
+On a helper's machine, or for cron on a new machine, pin the owner once with
+the fingerprint that recipients add printed (it is also on the recovery
+sheet). Until then the vault is refused there (exit 3).`,
+		Example: "  shopvault trust add 3f2a-9c1d-0b7e-55aa-81c2-7d40-e913-6b0f\n  shopvault trust show",
+	}
+	add := &cobra.Command{
+		Use:   "add FINGERPRINT",
+		Short: "Trust an owner of this vault on this machine (no key needed)",
+		Long: `Pin an owner fingerprint for this vault on this machine. It is accepted only
+if that owner signed the vault's policy; compare it with the one the owner
+read out to you, never with one taken from the vault file.`,
+		Example: "  shopvault trust add 3f2a-9c1d-0b7e-55aa-81c2-7d40-e913-6b0f",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			g.pinOwner = args[0]
+			return g.withVault(env, false, true, func(v *vault.Vault) error {
+				fmt.Fprintf(env.Out, "trusted owner %s for this vault on this machine\n", args[0])
+				return nil
+			})
+		},
+	}
+	show := &cobra.Command{
+		Use:     "show",
+		Short:   "Print the fingerprints of the vault's owners (to pin on another machine)",
+		Long:    "Print the fingerprints of the owners in the vault's signed policy, as verified on this machine.",
+		Example: "  shopvault trust show\n  shopvault trust show --json",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return g.withVault(env, false, true, func(v *vault.Vault) error {
+				fps := v.OwnerFingerprints()
+				if g.JSON {
+					return printJSON(env.Out, map[string][]string{"owners": fps})
+				}
+				for _, fp := range fps {
+					fmt.Fprintln(env.Out, fp)
+				}
+				return nil
+			})
+		},
+	}
+	c.AddCommand(add, show)
+	return c
+}
