@@ -20,7 +20,7 @@ type RecoverySheet struct {
 	// vault's owner on another machine (shopvault trust add).
 	OwnerFingerprint string
 	VaultPath        string
-	Created   time.Time
+	Created          time.Time
 }
 
 // WriteRecoverySheet renders an A4 page: what the sheet is, the identity as
