@@ -16,9 +16,9 @@ import (
 func CanonicalAlias(text string) (string, error) {
 	canon, err := crypto.ParseAlias(text)
 	if err != nil {
-		reason := "malformed"
+		reason := NotFoundMalformed
 		if errors.Is(err, crypto.ErrAliasCheck) {
-			reason = "check"
+			reason = NotFoundCheck
 		}
 		return "", &NotFoundError{Alias: text, Reason: reason}
 	}
@@ -41,16 +41,16 @@ func (v *Vault) resolve(tx *bolt.Tx, text string) (recordID, *recordMeta, string
 		return id, nil, "", err
 	}
 	if !ok {
-		return id, nil, "", &NotFoundError{Alias: shown, Reason: "unknown"}
+		return id, nil, "", &NotFoundError{Alias: shown, Reason: NotFoundUnknown}
 	}
 	now := v.now()
 	switch {
 	case e.Erased != nil:
-		return id, nil, "", &NotFoundError{Alias: shown, Reason: "erased", When: *e.Erased}
+		return id, nil, "", &NotFoundError{Alias: shown, Reason: NotFoundErased, When: *e.Erased}
 	case e.Revoked != nil:
-		return id, nil, "", &NotFoundError{Alias: shown, Reason: "revoked", When: *e.Revoked}
+		return id, nil, "", &NotFoundError{Alias: shown, Reason: NotFoundRevoked, When: *e.Revoked}
 	case e.Expires != nil && !now.Before(*e.Expires):
-		return id, nil, "", &NotFoundError{Alias: shown, Reason: "expired", When: *e.Expires}
+		return id, nil, "", &NotFoundError{Alias: shown, Reason: NotFoundExpired, When: *e.Expires}
 	}
 	id, err = parseRecordID(e.Record)
 	if err != nil {
@@ -63,7 +63,7 @@ func (v *Vault) resolve(tx *bolt.Tx, text string) (recordID, *recordMeta, string
 	if m == nil {
 		var t tombstone
 		if ok, _ := getJSON(tx.Bucket(bTombstones), id[:], &t); ok {
-			return id, nil, "", &NotFoundError{Alias: shown, Reason: "erased", When: t.Erased}
+			return id, nil, "", &NotFoundError{Alias: shown, Reason: NotFoundErased, When: t.Erased}
 		}
 		return id, nil, "", &IntegrityError{What: "alias " + shown + " points to a missing record"}
 	}

@@ -61,7 +61,17 @@ type InputError struct {
 	// Hint, when set, says what to do instead of the generic "fix the value".
 	Hint     string
 	Category string
+	// Err, when set, is the sentinel that classifies the refusal
+	// (ErrMalformedRow).
+	Err error
 }
+
+// ErrMalformedRow means one row of an import file is broken (a stray
+// quote) but the rows after it can still be read; any other refusal from
+// a file reader ends the import.
+var ErrMalformedRow = errors.New("malformed row")
+
+func (e *InputError) Unwrap() error { return e.Err }
 
 // ErrNoCountry is a phone in national format with no country given and no
 // default country set.
@@ -75,26 +85,40 @@ func (e *InputError) Error() string {
 	return fmt.Sprintf("%s: %s", e.Field, e.Reason)
 }
 
+// NotFoundReason says why an alias or query found no customer.
+type NotFoundReason string
+
+// Reasons of a NotFoundError.
+const (
+	NotFoundUnknown   NotFoundReason = "unknown"   // no such alias
+	NotFoundMalformed NotFoundReason = "malformed" // not written like an alias
+	NotFoundCheck     NotFoundReason = "check"     // wrong check character: a typo
+	NotFoundRevoked   NotFoundReason = "revoked"
+	NotFoundExpired   NotFoundReason = "expired"
+	NotFoundErased    NotFoundReason = "erased"
+	NotFoundNoMatch   NotFoundReason = "no match" // a search matched nobody
+)
+
 // NotFoundError is an alias or customer that does not resolve.
 type NotFoundError struct {
 	Alias  string
-	Reason string // unknown, malformed, check, revoked, expired, erased, no match
+	Reason NotFoundReason
 	When   time.Time
 }
 
 func (e *NotFoundError) Error() string {
 	switch e.Reason {
-	case "malformed":
+	case NotFoundMalformed:
 		return fmt.Sprintf("%q is not an alias (aliases look like K7QM-4TXR-Z)", e.Alias)
-	case "check":
+	case NotFoundCheck:
 		return fmt.Sprintf("alias %s has a wrong check character: probably a typo", e.Alias)
-	case "revoked":
+	case NotFoundRevoked:
 		return fmt.Sprintf("alias %s was revoked on %s", e.Alias, e.When.Format(time.DateOnly))
-	case "expired":
+	case NotFoundExpired:
 		return fmt.Sprintf("alias %s expired on %s", e.Alias, e.When.Format(time.DateOnly))
-	case "erased":
+	case NotFoundErased:
 		return fmt.Sprintf("the customer of alias %s was erased on %s", e.Alias, e.When.Format(time.DateOnly))
-	case "no match":
+	case NotFoundNoMatch:
 		return "no customer matches"
 	}
 	return fmt.Sprintf("no customer has alias %s", e.Alias)

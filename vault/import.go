@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -146,7 +145,7 @@ func prepareRows(src RowReader, defaultCountry string, out chan<- prepared, done
 				send(prepared{err: err})
 				return
 			}
-			last := !strings.Contains(in.Reason, "malformed")
+			last := !errors.Is(err, ErrMalformedRow)
 			if !send(prepared{problem: &ImportProblem{Line: row.Line, Field: in.Field, Reason: in.Reason}, last: last}) || last {
 				send(prepared{eof: true})
 				return

@@ -254,7 +254,7 @@ func (c *csvRows) read() (ImportRow, error) {
 				return ImportRow{Line: pe.StartLine + c.skipped}, tooLongError("row")
 			}
 			c.nextLine = pe.Line + 1 + c.skipped
-			return ImportRow{Line: pe.StartLine + c.skipped}, &InputError{Reason: "the CSV is malformed here (" + pe.Err.Error() + ")"}
+			return ImportRow{Line: pe.StartLine + c.skipped}, &InputError{Reason: "the CSV is malformed here (" + pe.Err.Error() + ")", Err: ErrMalformedRow}
 		}
 		return ImportRow{Line: line}, err
 	}

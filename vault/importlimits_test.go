@@ -161,7 +161,7 @@ func FuzzSniffCSV(f *testing.F) {
 				if !errors.As(err, &in) {
 					t.Fatalf("unexpected error %v", err)
 				}
-				if !strings.Contains(in.Reason, "malformed") {
+				if !errors.Is(err, ErrMalformedRow) {
 					return
 				}
 				continue

@@ -27,12 +27,12 @@ func TestForLabelBatch(t *testing.T) {
 		aliases []string
 		printed int
 		bad     []int
-		reasons []string
+		reasons []NotFoundReason
 	}{
 		{"all good", []string{good, good}, 2, nil, nil},
-		{"unknown in the middle", []string{good, "ZZZZ-ZZZZ-Z", good}, 2, []int{1}, []string{"check"}},
-		{"malformed and erased", []string{"Ada Obi", gone, good}, 1, []int{0, 1}, []string{"malformed", "erased"}},
-		{"nothing good", []string{"0000-0000-0"}, 0, []int{0}, []string{"unknown"}},
+		{"unknown in the middle", []string{good, "ZZZZ-ZZZZ-Z", good}, 2, []int{1}, []NotFoundReason{"check"}},
+		{"malformed and erased", []string{"Ada Obi", gone, good}, 1, []int{0, 1}, []NotFoundReason{"malformed", "erased"}},
+		{"nothing good", []string{"0000-0000-0"}, 0, []int{0}, []NotFoundReason{"unknown"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var reqs []LabelRequest

@@ -13,11 +13,11 @@ import (
 
 // PlanItem is one thing the rules will do to one customer.
 type PlanItem struct {
-	Rule   string    `json:"rule"`
-	Alias  string    `json:"alias"`
-	Action string    `json:"action"`
-	Fields []string  `json:"fields,omitempty"`
-	Due    time.Time `json:"due"`
+	Rule   string     `json:"rule"`
+	Alias  string     `json:"alias"`
+	Action RuleAction `json:"action"`
+	Fields []string   `json:"fields,omitempty"`
+	Due    time.Time  `json:"due"`
 	id     recordID
 }
 
@@ -70,7 +70,7 @@ func planRecord(rules *Rules, id recordID, m *recordMeta, horizon time.Time) []P
 			continue
 		}
 		it := PlanItem{Rule: r.Name, Alias: crypto.FormatAlias(m.Alias), Action: r.Action, Due: due, id: id}
-		if r.Action == "erase" {
+		if r.Action == ActionErase {
 			if erase == nil || due.Before(erase.Due) {
 				e := it
 				erase = &e
@@ -162,7 +162,7 @@ func (v *Vault) Purge(rules *Rules) (PurgeResult, error) {
 					continue
 				}
 				aliases = append(aliases, m.Alias)
-				if it.Action == "erase" {
+				if it.Action == ActionErase {
 					if err := v.eraseInTx(tx, it.id, m, "rule:"+it.Rule); err != nil {
 						return err
 					}

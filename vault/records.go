@@ -524,7 +524,7 @@ func (v *Vault) Find(q FindQuery) ([]Customer, error) {
 		return v.appendAudit(tx, AuditEntry{Action: "find", Aliases: aliases, Count: len(aliases)})
 	})
 	if err == nil && len(out) == 0 {
-		return nil, &NotFoundError{Reason: "no match"}
+		return nil, &NotFoundError{Reason: NotFoundNoMatch}
 	}
 	return out, err
 }

@@ -11,14 +11,23 @@ import (
 
 // Rule is one retention rule from the owner's TOML file.
 type Rule struct {
-	Name      string   `toml:"name" json:"name"`
-	When      string   `toml:"when" json:"when"`
-	OlderThan string   `toml:"older_than" json:"older_than"`
-	Action    string   `toml:"action" json:"action"`
-	Fields    []string `toml:"fields" json:"fields,omitempty"`
-	Span      Span     `toml:"-" json:"-"`
-	Line      int      `toml:"-" json:"line"`
+	Name      string     `toml:"name" json:"name"`
+	When      string     `toml:"when" json:"when"`
+	OlderThan string     `toml:"older_than" json:"older_than"`
+	Action    RuleAction `toml:"action" json:"action"`
+	Fields    []string   `toml:"fields" json:"fields,omitempty"`
+	Span      Span       `toml:"-" json:"-"`
+	Line      int        `toml:"-" json:"line"`
 }
+
+// RuleAction is what a retention rule does to a customer it takes.
+type RuleAction string
+
+// Rule actions.
+const (
+	ActionErase RuleAction = "erase" // delete the whole record (a tombstone stays)
+	ActionDrop  RuleAction = "drop"  // delete the listed fields only
+)
 
 // Rules is a parsed, validated rules file.
 type Rules struct {
@@ -80,11 +89,11 @@ func ParseRules(data []byte) (*Rules, error) {
 		}
 		r.Span = sp
 		switch r.Action {
-		case "erase":
+		case ActionErase:
 			if len(r.Fields) > 0 {
 				return nil, &RulesError{Line: line("fields"), Msg: fmt.Sprintf("rule %q: erase removes the whole record; fields only go with action = \"drop\"", r.Name)}
 			}
-		case "drop":
+		case ActionDrop:
 			if len(r.Fields) == 0 {
 				return nil, &RulesError{Line: line("action"), Msg: fmt.Sprintf("rule %q: drop needs fields = [...]", r.Name)}
 			}
@@ -155,7 +164,7 @@ func (r Rule) Explain() string {
 		from = "after the customer asked to be erased"
 	}
 	what := "erase the whole customer record"
-	if r.Action == "drop" {
+	if r.Action == ActionDrop {
 		what = "delete the field(s) " + strings.Join(r.Fields, ", ")
 	}
 	return fmt.Sprintf("%s %s %s", what, r.OlderThan, from)

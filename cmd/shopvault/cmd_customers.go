@@ -411,7 +411,7 @@ func findRun(env *Env, g *Global, o *findOptions) error {
 		found, err := v.Find(vault.FindQuery{Email: o.Email, Phone: o.Phone, Name: o.Name, Country: o.Country})
 		if err != nil {
 			var nf *vault.NotFoundError
-			if o.Name != "" && errors.As(err, &nf) && nf.Reason == "no match" {
+			if o.Name != "" && errors.As(err, &nf) && nf.Reason == vault.NotFoundNoMatch {
 				return &exitError{code: exitNotFound, msg: "no customer matches",
 					hint: "a name matches only in full, as saved (first and last name; case and accents do not matter); try --email or --phone, or search the names with: shopvault list --fields name | grep -i WORD (recorded)"}
 			}

@@ -248,8 +248,8 @@ func demoRun(env *Env, g *Global, o *demoOptions) error {
 	say("5. What the example retention rules (%s) would delete today,", res.Rules)
 	say("   a dry run (shopvault purge; nothing is deleted without --apply):")
 	for _, it := range plan.Plan {
-		what := it.Action
-		if it.Action == "drop" {
+		what := string(it.Action)
+		if it.Action == vault.ActionDrop {
 			what += " " + strings.Join(it.Fields, ",")
 		}
 		say("     %s  %-11s %s", it.Alias, what, it.Rule)

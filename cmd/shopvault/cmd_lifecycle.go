@@ -150,8 +150,8 @@ whether or not anything was purged.`,
 				}
 				if verbose || !apply {
 					for _, it := range res.Plan {
-						what := it.Action
-						if it.Action == "drop" {
+						what := string(it.Action)
+						if it.Action == vault.ActionDrop {
 							what += " " + strings.Join(it.Fields, ",")
 						}
 						fmt.Fprintf(env.Out, "%s\t%s\t%s\t%s\n", day(it.Due), it.Alias, what, it.Rule)
@@ -397,7 +397,7 @@ contact (init --shop-name/--shop-contact). No key needed.`,
 				}
 				if rs != nil {
 					for _, r := range rs.Rules {
-						in.Rules = append(in.Rules, export.NoticeRule{Name: r.Name, When: r.When, Years: r.Span.Years, Months: r.Span.Months, Days: r.Span.Days, Action: r.Action, Fields: r.Fields})
+						in.Rules = append(in.Rules, export.NoticeRule{Name: r.Name, When: r.When, Years: r.Span.Years, Months: r.Span.Months, Days: r.Span.Days, Action: string(r.Action), Fields: r.Fields})
 					}
 				}
 				var buf bytes.Buffer

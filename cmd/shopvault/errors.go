@@ -86,13 +86,13 @@ func classify(err error) *exitError {
 	case errors.As(err, &nf):
 		hint := "check the alias, or find the customer with shopvault find"
 		switch nf.Reason {
-		case "check":
+		case vault.NotFoundCheck:
 			hint = "the check character caught a mistyped character; compare the alias with the label and type it again"
-		case "erased":
+		case vault.NotFoundErased:
 			hint = "the customer's data was deleted and cannot be brought back"
-		case "revoked", "expired":
+		case vault.NotFoundRevoked, vault.NotFoundExpired:
 			hint = "use the customer's primary alias, or issue a new one with shopvault alias issue"
-		case "no match":
+		case vault.NotFoundNoMatch:
 			hint = "matching is exact after normalisation; try another field (--email, --phone, --name)"
 		}
 		return &exitError{code: exitNotFound, msg: nf.Error(), hint: hint}

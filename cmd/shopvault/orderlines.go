@@ -60,7 +60,7 @@ func readOrderLines(r io.Reader) ([]orderLine, error) {
 // alias is not repeated: it may be a customer's name typed in by mistake.
 func batchLineError(l orderLine, err error) *exitError {
 	var nf *vault.NotFoundError
-	if errors.As(err, &nf) && nf.Reason == "malformed" {
+	if errors.As(err, &nf) && nf.Reason == vault.NotFoundMalformed {
 		return &exitError{code: exitNotFound, msg: fmt.Sprintf("line %d: not an alias (aliases look like K7QM-4TXR-Z, then a tab, comma or space and the order number)", l.Line)}
 	}
 	e := classify(err)
