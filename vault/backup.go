@@ -98,9 +98,16 @@ func checkBackupFile(path string) error {
 	})
 }
 
-// RestoreFresh restores a backup where no vault exists yet (a new machine).
-// Only an owner the backup lists may restore it.
-func RestoreFresh(path string, src io.Reader, ids []age.Identity) error {
+// RestoreFresh restores a backup where no vault exists yet (a new
+// machine, or a damaged vault moved aside). Only an owner the backup lists
+// may restore it, and the backup must verify as the vault would (its
+// policy against this machine's owners or the owner's own identity, and a
+// full check) before it is put in place. The restore is then logged as the
+// owner, continuing the write counter from the newest state this machine
+// saw, so the restored file is not taken for a rollback.
+func RestoreFresh(path string, src io.Reader, opts Options) error {
+	opts.fill()
+	ids := opts.Identities
 	if _, err := os.Stat(path); err == nil {
 		return ErrExists
 	}
@@ -115,7 +122,19 @@ func RestoreFresh(path string, src io.Reader, ids []age.Identity) error {
 	if err := ownedBy(tmp, ids); err != nil {
 		return err
 	}
-	return atomicfile.Replace(tmp, path)
+	if err := verifyBackupCopy(tmp, opts); err != nil {
+		return err
+	}
+	if err := atomicfile.Replace(tmp, path); err != nil {
+		return err
+	}
+	opts.Restoring = true
+	v, err := Open(path, opts)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	return v.RecordRestore()
 }
 
 // decryptBackup decrypts a backup into a new 0600 file at tmp and checks

@@ -177,7 +177,8 @@ func FuzzBackupReader(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := t.TempDir() + "/v.db"
-		err := RestoreFresh(path, bytes.NewReader(data), []age.Identity{owner})
+		opts := Options{Rand: newSeeded(1), Identities: []age.Identity{owner}, StateDir: t.TempDir()}
+		err := RestoreFresh(path, bytes.NewReader(data), opts)
 		if err == nil {
 			t.Fatal("restored a vault from fuzz input")
 		}

@@ -72,6 +72,11 @@ func (v *Vault) verifyTrust() error {
 	if t.Policy == nil || *t.Policy != *point {
 		t.Policy, changed = point, true
 	}
+	if seen, err := v.witnessOnOpen(t); err != nil {
+		return err
+	} else if seen {
+		changed = true
+	}
 	if changed {
 		if err := v.saveTrust(v.vaultID, t); err != nil {
 			return err
@@ -329,9 +334,11 @@ func (v *Vault) committed(s *txSeal) error {
 	v.policy, v.head = s.policy, s.head
 	if changed && v.trust != nil {
 		v.trust.Policy = &trustedPoint{Version: s.policy.body.Version, Hash: s.policy.hash}
-		return v.saveTrust(v.vaultID, v.trust)
+		if err := v.saveTrust(v.vaultID, v.trust); err != nil {
+			return err
+		}
 	}
-	return nil
+	return v.witnessAfterWrite()
 }
 
 // prefetchSigner unwraps the session's signing key before a transaction

@@ -120,11 +120,7 @@ func (v *Vault) PrepareRestore(src io.Reader) (*RestorePlan, error) {
 		})
 	})
 	if err == nil {
-		// The whole backup is checked as the vault would be, with the
-		// owner's keys: a doctored copy fails here before anything changes.
-		if _, cerr := tv.Check(false); cerr != nil {
-			err = &IntegrityError{What: "the backup does not pass check (" + cerr.Error() + "): it is damaged or was changed after it was made"}
-		}
+		err = tv.checkAsBackup()
 	}
 	if err != nil {
 		p.Discard()
@@ -135,9 +131,14 @@ func (v *Vault) PrepareRestore(src io.Reader) (*RestorePlan, error) {
 
 // openCopy opens a decrypted backup beside the vault the way the vault
 // itself is opened (the caller holds the vault's lock), with the session's
-// identities.
+// identities, and verifies its signed policy against this machine's owners.
 func (v *Vault) openCopy(path string, ids []age.Identity, readOnly bool) (*Vault, error) {
 	opts := v.opts
+	opts.Identities = ids
+	return openBackupCopy(path, opts, readOnly)
+}
+
+func openBackupCopy(path string, opts Options, readOnly bool) (*Vault, error) {
 	opts.ReadOnly = readOnly
 	opts.Progress = nil
 	tv, err := openLocked(path, opts, nil)
@@ -148,8 +149,30 @@ func (v *Vault) openCopy(path string, ids []age.Identity, readOnly bool) (*Vault
 		}
 		return nil, err
 	}
-	tv.keys.ids = ids
+	tv.keys.ids = opts.Identities
+	if err := tv.verifyCopy(); err != nil {
+		tv.Close()
+		return nil, err
+	}
 	return tv, nil
+}
+
+// verifyBackupCopy checks a decrypted backup as a whole, with the owner's
+// keys: a doctored copy fails here before anything changes.
+func verifyBackupCopy(path string, opts Options) error {
+	tv, err := openBackupCopy(path, opts, true)
+	if err != nil {
+		return err
+	}
+	defer tv.Close()
+	return tv.checkAsBackup()
+}
+
+func (tv *Vault) checkAsBackup() error {
+	if _, err := tv.Check(false); err != nil {
+		return &IntegrityError{What: "the backup does not pass check (" + err.Error() + "): it is damaged or was changed after it was made"}
+	}
+	return nil
 }
 
 // backupBelongs is the backup's proof: it is a copy of this vault (same
@@ -300,10 +323,7 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 		return res, err
 	}
 	tv.ids.last = max(tv.ids.last, v.ids.last)
-	if err := tv.verifyCopy(); err != nil {
-		tv.Close()
-		return res, err
-	}
+	tv.continueCounter(v)
 	err = tv.update(func(tx *bolt.Tx) error {
 		if _, err := tv.keys.whoAmI(tx); err != nil {
 			return err

@@ -62,6 +62,10 @@ type Options struct {
 	// PinOwner, when set, is an owner fingerprint to trust for this open
 	// and to pin on this machine if it signed the vault's policy.
 	PinOwner string
+	// Restoring opens a vault that restore is about to replace: a file
+	// older than this machine's rollback witness is not refused, since the
+	// restore replaces it deliberately and moves the witness on.
+	Restoring bool
 	// crashAfterBatches, when >0, makes long operations stop as if killed
 	// after that many committed batches (tests of resumability).
 	crashAfterBatches int
@@ -94,6 +98,9 @@ type Vault struct {
 	head        *headBody
 	trust       *trustFile
 	needUpgrade bool
+	// witnessed is the write counter of the newest head this machine saw
+	// (witness.go), 0 when none.
+	witnessed uint64
 }
 
 func (o *Options) fill() {

@@ -1,9 +1,13 @@
 package vault
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // witness is the newest state head one machine saw of one vault, kept in
@@ -77,3 +81,94 @@ func (e *RollbackError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrIntegrity) hold.
 func (e *RollbackError) Unwrap() error { return ErrIntegrity }
+
+// headPoint is the vault's signed head as the witness remembers it: its
+// write counter and the SHA-256 of its stored bytes. ok is false for a
+// vault with no head yet.
+func (v *Vault) headPoint() (counter uint64, hash string, ok bool, err error) {
+	if v.head == nil {
+		return 0, "", false, nil
+	}
+	err = v.view(func(tx *bolt.Tx) error {
+		sum := sha256.Sum256(tx.Bucket(bMeta).Get(mHead))
+		hash = hex.EncodeToString(sum[:])
+		return nil
+	})
+	return v.head.Counter, hash, err == nil, err
+}
+
+// witnessOnOpen refuses a vault older than the one this machine saw (a
+// whole-file rollback) and moves t's witness to a newer head. The caller
+// saves t when changed.
+func (v *Vault) witnessOnOpen(t *trustFile) (changed bool, err error) {
+	counter, hash, ok, err := v.headPoint()
+	if err != nil || !ok {
+		return false, err
+	}
+	w, err := decodeWitness(t.Witness)
+	if err != nil {
+		return false, err
+	}
+	if err := w.check(counter, hash); err != nil {
+		if v.opts.Restoring {
+			v.witnessed = w.Counter
+			return false, nil
+		}
+		return false, err
+	}
+	if w != nil {
+		v.witnessed = w.Counter
+	}
+	w, changed = w.advance(counter, hash, v.now())
+	if changed {
+		t.Witness = w.encode()
+	}
+	return changed, nil
+}
+
+// witnessAfterWrite moves this machine's witness to the head the session
+// just signed. Copies of the vault (a backup being restored) have no trust
+// file of their own and leave the witness alone.
+func (v *Vault) witnessAfterWrite() error {
+	if v.trust == nil {
+		return nil
+	}
+	changed, err := v.witnessOnOpen(v.trust)
+	if err != nil || !changed {
+		return err
+	}
+	return v.saveTrust(v.vaultID, v.trust)
+}
+
+// continueCounter makes the next head of a restored copy continue from the
+// vault's write counter, so the restored file is newer than any state of
+// the vault a machine saw, and their witnesses accept it.
+func (v *Vault) continueCounter(from *Vault) {
+	floor := from.witnessed
+	if from.head != nil {
+		floor = max(floor, from.head.Counter)
+	}
+	v.continueFrom(floor)
+}
+
+func (v *Vault) continueFrom(floor uint64) {
+	if v.head != nil && floor > v.head.Counter {
+		h := *v.head
+		h.Counter = floor
+		v.head = &h
+	}
+}
+
+// RecordRestore logs, as the owner, that this vault was restored from a
+// backup where no vault was (RestoreFresh), continuing the write counter
+// from the newest state this machine saw, so the restored file is not
+// taken for a rollback.
+func (v *Vault) RecordRestore() error {
+	v.continueFrom(v.witnessed)
+	return v.update(func(tx *bolt.Tx) error {
+		if err := v.requireActor(tx, "restore backups", RestoreRoles...); err != nil {
+			return err
+		}
+		return v.appendAudit(tx, AuditEntry{Action: "restore", Count: countKeys(tx.Bucket(bRecords)), Detail: "restored onto a new file"})
+	})
+}

@@ -3,8 +3,11 @@ package vault
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"testing"
 	"time"
+
+	"filippo.io/age"
 )
 
 func TestWitnessCheck(t *testing.T) {
@@ -97,4 +100,64 @@ func FuzzDecodeWitness(f *testing.F) {
 			t.Fatalf("re-encoding changed the witness: %+v -> %+v (%v)", w, again, err)
 		}
 	})
+}
+
+// Issue 13 item 4: every write moves this machine's witness to the head it
+// signed; putting back an older copy of the whole file, or a copy another
+// machine wrote to from an older state (a fork), is refused on open.
+func TestWitnessCatchesWholeFileRollback(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	mustAdd(t, v, sampleCustomer(1))
+	old, err := os.ReadFile(f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, v, sampleCustomer(2))
+	counter := v.head.Counter
+	trust, err := v.loadTrust(v.vaultID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := decodeWitness(trust.Witness)
+	if err != nil || w == nil || w.Counter != counter {
+		t.Fatalf("witness after writes: %+v %v, want counter %d", w, err, counter)
+	}
+	newer, _ := os.ReadFile(f.path)
+	v.Close()
+
+	os.WriteFile(f.path, old, 0o600)
+	var rb *RollbackError
+	for name, opts := range map[string]Options{"owner": f.opts([]age.Identity{f.owner}), "keyless": f.opts(nil)} {
+		if _, err := Open(f.path, opts); !errors.As(err, &rb) || rb.Fork || !errors.Is(err, ErrIntegrity) {
+			t.Fatalf("%s open of an older copy: %v, want a rollback error", name, err)
+		}
+	}
+	// another machine (its own state) writes to the older copy: a fork
+	other := *f
+	other.state = t.TempDir()
+	o, err := Open(f.path, other.opts([]age.Identity{f.owner}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, o, sampleCustomer(3))
+	if o.head.Counter != counter {
+		t.Fatalf("the fork is at write %d, want %d", o.head.Counter, counter)
+	}
+	o.Close()
+	if _, err := Open(f.path, f.opts([]age.Identity{f.owner})); !errors.As(err, &rb) || !rb.Fork {
+		t.Fatalf("open of a fork: %v, want a fork error", err)
+	}
+	// the file this machine saw opens again, and restore may open the others
+	os.WriteFile(f.path, newer, 0o600)
+	v = f.open(t)
+	v.Close()
+	os.WriteFile(f.path, old, 0o600)
+	restoring := f.opts([]age.Identity{f.owner})
+	restoring.Restoring = true
+	r, err := Open(f.path, restoring)
+	if err != nil {
+		t.Fatalf("restore cannot open the rolled-back file it is to replace: %v", err)
+	}
+	r.Close()
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 	"github.com/spf13/cobra"
@@ -452,12 +453,14 @@ the identity given is an owner it lists.`,
 				if len(ids) == 0 {
 					return vault.ErrNoIdentity
 				}
-				if err := vault.RestoreFresh(path, f, ids); err != nil {
+				opts := vault.Options{Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), Identities: ids, StateDir: env.stateDir()}
+				if err := vault.RestoreFresh(path, f, opts); err != nil {
 					return err
 				}
 				fmt.Fprintf(env.Out, "restored %s\n", path)
 				return nil
 			}
+			g.restoring = true
 			return g.withVault(env, true, false, func(v *vault.Vault) error {
 				plan, err := v.PrepareRestore(f)
 				if err != nil {

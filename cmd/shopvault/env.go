@@ -87,6 +87,9 @@ type Global struct {
 	progressLabel string
 	// pinOwner is set by trust add: the fingerprint to pin at open.
 	pinOwner string
+	// restoring is set by restore: the vault it replaces may be older than
+	// this machine's rollback witness.
+	restoring bool
 }
 
 // stopOnInterrupt makes Ctrl-C stop the command's long work cleanly
@@ -313,7 +316,7 @@ func (g *Global) openVault(env *Env, keys, readOnly bool) (*vault.Vault, error) 
 	opts := vault.Options{
 		// --wait 0s means "do not wait": the vault's zero value means its default.
 		Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), ReadOnly: readOnly, Reason: g.Reason, Stop: g.stop,
-		StateDir: env.stateDir(), PinOwner: g.pinOwner,
+		StateDir: env.stateDir(), PinOwner: g.pinOwner, Restoring: g.restoring,
 	}
 	if keys {
 		ids, err := g.loadIdentities(env)
