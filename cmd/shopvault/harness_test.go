@@ -74,11 +74,6 @@ func (h *cliHarness) alias(out string) string {
 	return v.Alias
 }
 
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
-}
-
 func publicKeyOf(t *testing.T, identityFile string) string {
 	t.Helper()
 	data, err := os.ReadFile(identityFile)
