@@ -7,7 +7,8 @@ type cue int
 
 const (
 	cueNone       cue = iota
-	cueNeutral        // phone, order, tracking, IMEI, date, postcode: the number is harmless
+	cueNeutral        // phone, order, date, postcode: the number is what it looks like
+	cueLookalike      // IMEI, serial, tracking: a Luhn-valid number here is no card
 	cueGate           // gate, door, estate: the code after it opens a gate, not an account
 	cueCard           // card number
 	cueCVV            // card security code
@@ -35,11 +36,13 @@ var cueWords = map[cue][]string{
 	cueNeutral: {
 		"phone", "tel", "telephone", "mobile", "mob", "cell", "call", "whatsapp", "sms", "text", "contact", "fax",
 		"order", "orders", "ord", "order no", "order number", "invoice", "inv", "receipt", "ref", "reference", "po",
-		"tracking", "track", "tracking number", "tracking no", "waybill", "awb", "consignment", "parcel", "shipment", "package",
-		"imei", "serial", "serial number", "s/n", "sn", "model", "sku", "item",
 		"postcode", "post code", "zip", "zip code", "postal code", "cep", "plz", "code postal", "codigo postal",
 		"date", "dob", "born", "delivered", "delivery", "due", "flat", "apt", "suite", "house", "plot", "block", "km", "room",
 		"telefone", "telefono", "telefon", "handy", "portable", "commande", "pedido", "encomenda", "bestellung", "rechnung", "facture", "factura", "fatura",
+	},
+	cueLookalike: {
+		"tracking", "track", "tracking number", "tracking no", "waybill", "awb", "consignment", "parcel", "shipment", "package",
+		"imei", "serial", "serial number", "s/n", "sn", "model", "sku", "item", "device", "handset", "barcode", "ean", "upc",
 	},
 	cueGate: {
 		"gate", "door", "front door", "estate", "compound", "building", "entry", "entrance", "intercom", "buzzer", "lobby",
@@ -57,7 +60,7 @@ var cueWords = map[cue][]string{
 		"prufnummer", "sicherheitscode",
 	},
 	cueBank: {
-		"account", "account number", "account no", "acct", "acct no", "acc no", "a/c", "a/c no", "bank", "bank account",
+		"account", "account number", "account no", "account#", "acct", "acct#", "acc", "acc#", "nib", "acct no", "acc no", "a/c", "a/c no", "bank", "bank account",
 		"bank details", "nuban", "sort code", "sortcode", "swift", "bic", "numero de compte", "compte", "rib", "conta",
 		"numero da conta", "conta corrente", "agencia", "cuenta", "numero de cuenta", "clabe", "konto", "kontonummer",
 		"bankverbindung", "blz",
@@ -73,7 +76,7 @@ var cueWords = map[cue][]string{
 	},
 	cueRouting: {"routing", "routing number", "routing no", "aba", "rtn", "transit number"},
 	cueIBAN:    {"iban"},
-	cueSSN:     {"ssn", "ssn#", "ss#", "ss no", "social security", "social security number", "social security no", "soc sec", "socsec"},
+	cueSSN:     {"social", "ssn", "ssn#", "ss#", "ss no", "social security", "social security number", "social security no", "soc sec", "socsec"},
 	cueNINO: {
 		"ni", "ni number", "ni no", "nino", "national insurance", "national insurance number", "national insurance no", "nat ins",
 	},
@@ -94,7 +97,7 @@ var cueWords = map[cue][]string{
 	},
 	cuePassword: {
 		"password", "passwort", "passwd", "pwd", "pw", "passcode", "pass code", "pass-code", "mot de passe", "mdp", "senha",
-		"contrasena", "clave", "kennwort", "wifi password", "wi-fi password",
+		"contrasena", "clave", "kennwort", "pass", "wifi password", "wi-fi password",
 	},
 	cuePIN:       {"pin", "mpin", "upi pin", "pin-nummer", "pin number", "pin no", "atm pin", "card pin", "code pin", "pin code", "pin-code", "geheimzahl", "codigo pin", "nip"},
 	cuePINPostal: {"pincode", "pin code", "pin-code", "postal pin"},

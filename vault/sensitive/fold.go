@@ -10,14 +10,33 @@ import (
 // folded is text in the one form every rule reads: compatibility-decomposed
 // (fullwidth and other look-alike forms become plain ones), accents dropped,
 // lower case, every decimal digit as an ASCII digit, every dash as '-', every
-// space as ' '. from maps each folded byte back to the original text.
+// space as ' '. from maps each folded byte back to the original text; nil
+// when the text was ASCII and offsets did not move.
 type folded struct {
 	s    string
 	from []int
 }
 
+// at is the original byte offset of folded offset i.
+func (f folded) at(i int) int {
+	if f.from == nil {
+		return i
+	}
+	return f.from[i]
+}
+
 func fold(text string) folded {
 	b := make([]byte, 0, len(text))
+	ascii := true
+	for i := 0; i < len(text) && ascii; i++ {
+		ascii = text[i] < utf8.RuneSelf
+	}
+	if ascii {
+		for i := 0; i < len(text); i++ {
+			b = append(b, foldASCII(text[i]))
+		}
+		return folded{s: string(b)}
+	}
 	from := make([]int, 0, len(text)+1)
 	add := func(r rune, at int) {
 		n := len(b)
@@ -28,13 +47,7 @@ func fold(text string) folded {
 	}
 	for at, r := range text {
 		if r < utf8.RuneSelf {
-			if r >= 'A' && r <= 'Z' {
-				r += 'a' - 'A'
-			}
-			if r == '\t' || r == '\n' || r == '\r' {
-				r = ' '
-			}
-			add(r, at)
+			add(rune(foldASCII(byte(r))), at)
 			continue
 		}
 		for _, d := range norm.NFKD.String(string(r)) {
@@ -53,6 +66,16 @@ func fold(text string) folded {
 	}
 	from = append(from, len(text))
 	return folded{s: string(b), from: from}
+}
+
+func foldASCII(c byte) byte {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return c + 'a' - 'A'
+	case c == '\t' || c == '\n' || c == '\r':
+		return ' '
+	}
+	return c
 }
 
 // digitValue reads any Unicode decimal digit: each script's digits are a

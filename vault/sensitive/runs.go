@@ -114,7 +114,16 @@ func classifyRun(s string, r run, cues []cueHit, runs []run, field string) Categ
 	d, n := r.digits, len(r.digits)
 	h := cueFor(s, r, cues, runs)
 	switch h.c {
-	case cueNeutral, cueGate:
+	case cueLookalike, cueGate:
+		return ""
+	case cueNeutral:
+		// A phone, an order or a date named as such: only the shapes with
+		// strong checks (a branded Luhn-valid card, a dashed SSN, a South
+		// African ID's date and check digit, a CPF's two check digits);
+		// a 4-4-4 Verhoeff-valid "Aadhaar" is one reference in ten.
+		if c := structural(r); c != INAadhaar {
+			return c
+		}
 		return ""
 	case cueCard:
 		if n >= 12 && n <= 19 && luhn(d) {
@@ -152,7 +161,7 @@ func classifyRun(s string, r run, cues []cueHit, runs []run, field string) Categ
 		if isCardNumber(d) {
 			return CardNumber
 		}
-		if n >= 6 && n <= 20 && !phoneShape(r) {
+		if n >= 6 && n <= 30 && !phoneShape(r) { // up to France's RIB and Spain's CCC
 			return BankAccount
 		}
 	case cueNationalID:

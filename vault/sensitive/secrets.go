@@ -5,10 +5,6 @@ import (
 	"strings"
 )
 
-// secretStem finds text that may name a password although it has no
-// digits (the pre-filter of worthScanning; case-insensitive, unfolded).
-var secretStem = regexp.MustCompile(`(?i)pass|pw|senha|contrase|clave|kennwort|mdp|mot de`)
-
 type hit struct {
 	c          Category
 	start, end int
@@ -125,8 +121,8 @@ func findSecrets(s string, cues []cueHit) []hit {
 			}
 			out = append(out, hit{Password, vs, ve})
 		case cuePassword:
-			if notAPassword[val] {
-				continue
+			if notAPassword[val] || (word == "pass" && !sep) {
+				continue // "pass" alone is a verb far more often than a password
 			}
 			if sep || strings.IndexFunc(val, func(r rune) bool { return r < 'a' || r > 'z' }) >= 0 {
 				out = append(out, hit{Password, vs, ve})
@@ -151,10 +147,31 @@ var (
 )
 
 // findAlnum finds the values that mix letters and digits: IBANs, UK
-// National Insurance numbers, Spanish DNIs and passport numbers.
+// National Insurance numbers, Spanish DNIs, and passport and ID card
+// numbers after their name. The specific ones come first: where a DNI is
+// also read as an ID card number, the earlier finding wins the overlap.
 func findAlnum(s string, cues []cueHit) []hit {
 	var out []hit
-	out = append(out, findIBANs(s)...)
+	if countDigits(s) >= 6 { // IBANs, NINOs and DNIs have six digits or more
+		out = append(out, findIBANs(s)...)
+		out = append(out, findNINOs(s, cues)...)
+		out = append(out, findDNIs(s)...)
+	}
+	return append(out, findIDTokens(s, cues)...)
+}
+
+func countDigits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+func findNINOs(s string, cues []cueHit) []hit {
+	var out []hit
 	for _, m := range ninoRe.FindAllStringSubmatchIndex(s, -1) {
 		start, end := m[2], m[9]
 		if m[10] >= 0 {
@@ -164,22 +181,39 @@ func findAlnum(s string, cues []cueHit) []hit {
 			continue
 		}
 		if m[10] < 0 && !cueBefore(cues, start, 32, cueNINO) {
-			continue
+			continue // without its check letter, only when named
 		}
 		out = append(out, hit{UKNINO, start, end})
 	}
+	return out
+}
+
+func findDNIs(s string) []hit {
+	var out []hit
 	for _, m := range dniRe.FindAllStringSubmatchIndex(s, -1) {
 		if isDNI(s[m[2]:m[3]], s[m[4]]) {
 			out = append(out, hit{ESDNI, m[2], m[5]})
 		}
 	}
+	return out
+}
+
+// findIDTokens reads the value after "passport" or an ID card's name.
+// All-digit ID numbers are left to classifyRun, which tries the country
+// validators first.
+func findIDTokens(s string, cues []cueHit) []hit {
+	var out []hit
 	for _, h := range cues {
-		if h.c != cuePassport {
+		if h.c != cuePassport && h.c != cueNationalID {
 			continue
 		}
 		vs, ve, _ := valueAfter(s, h.end)
-		if passportShape(s[vs:ve]) {
+		v := s[vs:ve]
+		switch {
+		case h.c == cuePassport && idShape(v):
 			out = append(out, hit{Passport, vs, ve})
+		case h.c == cueNationalID && idShape(v) && !onlyDigits(v):
+			out = append(out, hit{NationalID, vs, ve})
 		}
 	}
 	return out
@@ -194,10 +228,10 @@ func cueBefore(cues []cueHit, at, within int, c cue) bool {
 	return false
 }
 
-// passportShape: passport numbers are 6 to 10 letters and digits, mostly
-// digits (A12345678, 123456789, C01X00T47).
-func passportShape(v string) bool {
-	if len(v) < 6 || len(v) > 10 {
+// idShape: passport and ID card numbers are 6 to 12 letters and digits,
+// mostly digits (A12345678, 123456789, C01X00T47, L01X00T47).
+func idShape(v string) bool {
+	if len(v) < 6 || len(v) > 12 {
 		return false
 	}
 	digits := 0

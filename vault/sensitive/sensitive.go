@@ -9,6 +9,7 @@ package sensitive
 
 import (
 	"sort"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -80,14 +81,14 @@ type Finding struct {
 // is the name of the field the text came from ("phone" values are phone
 // numbers, so bare digit runs there count as phones); "" for free text.
 func Detect(text, field string) []Finding {
-	if !worthScanning(text) {
+	if !worthScanning(text, field) {
 		return nil
 	}
 	f := fold(text)
 	cues := findCues(f.s)
 	var found []Finding
 	add := func(c Category, start, end int) {
-		found = append(found, Finding{Category: c, Start: f.from[start], End: f.from[end]})
+		found = append(found, Finding{Category: c, Start: f.at(start), End: f.at(end)})
 	}
 	// Values with letters first: where a DNI's digits also read as a
 	// number, the overlap goes to the more specific finding.
@@ -134,18 +135,46 @@ func dedupe(fs []Finding) []Finding {
 
 // worthScanning skips text that cannot hold anything the guard looks for:
 // fewer than three digits and no letter sequence a password cue starts
-// with. Most names and streets stop here (the hot path of a large import).
-func worthScanning(text string) bool {
+// with; and, in a phone field, text made only of a phone's characters.
+// Most names, streets and phones stop here (the hot path of a large import).
+func worthScanning(text, field string) bool {
 	digits := 0
+	phoneChars := true
 	for _, r := range text {
 		switch {
-		case r >= '0' && r <= '9', r >= utf8.RuneSelf && unicode.IsNumber(r):
-			if digits++; digits >= 3 {
-				return true
-			}
+		case r >= '0' && r <= '9':
+			digits++
+		case r >= utf8.RuneSelf && unicode.IsNumber(r):
+			digits++
+			phoneChars = false
 		case r >= 0xFF00 && r <= 0xFFEF:
 			return true // fullwidth forms: fold and look
+		case r == ' ' || r == '+' || r == '-' || r == '(' || r == ')' || r == '.' || r == '/':
+		default:
+			phoneChars = false
 		}
 	}
-	return secretStem.MatchString(text)
+	if field == "phone" && phoneChars {
+		return false
+	}
+	return digits >= 3 || hasSecretStem(text)
+}
+
+// secretStems start the words that may name a password without any digit
+// in the text ("password: sunflower"); matched ignoring ASCII case.
+var secretStems = []string{"pass", "pw", "senha", "contrase", "clave", "kennwort", "mdp", "mot de"}
+
+func hasSecretStem(text string) bool {
+	for i := 0; i < len(text); i++ {
+		c := text[i] | 0x20
+		if c != 'p' && c != 's' && c != 'c' && c != 'k' && c != 'm' {
+			continue
+		}
+		for _, stem := range secretStems {
+			if len(text)-i >= len(stem) && strings.EqualFold(text[i:i+len(stem)], stem) {
+				return true
+			}
+		}
+	}
+	return false
 }
