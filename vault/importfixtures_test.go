@@ -106,6 +106,9 @@ func TestImportFixtures(t *testing.T) {
 		{"woocommerce-orders.csv", FormatWooCommerceOrders, []cust{
 			{"name": "Aisha Bello", "phone": "+2348098765432", "email": "aisha@example.ng", "line1": "10 Ahmadu Bello Way", "city": "Kaduna", "region": "KD", "postcode": "800283", "country": "NG"},
 		}, nil},
+		{"woocommerce-orders-labelled.csv", FormatWooCommerceOrders, []cust{
+			{"name": "Ama Asante", "phone": "+233241234567", "email": "kofi@example.com.gh", "line1": "4 Kumasi Road", "line2": "Flat B", "city": "Kumasi", "region": "AH", "postcode": "AK-039-5028", "country": "GH"},
+		}, nil},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			format, got, consent := readFixture(t, tc.file)

@@ -29,7 +29,7 @@ func (f *csvFormat) uses(col string) string {
 }
 
 // csvFormats in detection order: the most specific header first.
-var csvFormats = []*csvFormat{shopifyOrders, shopifyCustomers, wooOrders, wooCustomers, wooAnalytics, googleContacts, outlookContacts, nativeColumns}
+var csvFormats = []*csvFormat{shopifyOrders, shopifyCustomers, wooOrders, wooOrdersLabelled, wooCustomers, wooAnalytics, googleContacts, outlookContacts, nativeColumns}
 
 func csvFormatNamed(name string) *csvFormat {
 	for _, f := range csvFormats {
@@ -266,6 +266,52 @@ var wooOrders = &csvFormat{
 		row.Fields[orderKeyField] = r.get("order_id", "order_number")
 	},
 	columns: wooColumns,
+}
+
+// WooCommerce orders from the Advanced Order Export plugin, whose default
+// columns are labelled "First Name (Billing)", "Email (Billing)", ….
+var wooOrdersLabelled = &csvFormat{
+	name:    FormatWooCommerceOrders,
+	groupBy: "order number",
+	detect: func(h header) bool {
+		return (h.has("order number") || h.has("order id")) && (h.has("email (billing)") || h.has("first name (billing)"))
+	},
+	build: func(r record, row *ImportRow) {
+		group := func(g string) (string, address) {
+			col := func(names ...string) string {
+				for i := range names {
+					names[i] += " (" + g + ")"
+				}
+				return r.get(names...)
+			}
+			line1, line2 := col("address 1", "address 1&2"), col("address 2")
+			if line2 == "" && col("address 1") == "" {
+				// "Address 1&2" joins both lines with a comma or newline.
+				line1, line2 = splitStreet(strings.Replace(line1, ", ", "\n", 1))
+			}
+			return joinName(col("first name"), col("last name")), address{line1: line1, line2: line2, city: col("city"),
+				region: col("state code", "state"), postcode: col("postcode", "zip"), country: col("country code", "country")}
+		}
+		name, a := group("shipping")
+		if a.empty() {
+			name, a = group("billing")
+		}
+		if name == "" {
+			name, _ = group("billing")
+		}
+		row.Fields[orderKeyField] = r.get("order number", "order id")
+		row.Fields["name"] = name
+		row.Fields["email"] = r.get("email (billing)", "customer email")
+		row.Fields["phone"] = unquoteCell(r.get("phone (shipping)", "phone (billing)"))
+		a.set(row)
+	},
+	columns: columnsOf("order number", "order (line items merged)", "first name (shipping)", "name", "last name (shipping)", "name",
+		"address 1&2 (shipping)", "line1, line2", "address 1 (shipping)", "line1", "address 2 (shipping)", "line2", "city (shipping)", "city",
+		"state code (shipping)", "region", "postcode (shipping)", "postcode", "country code (shipping)", "country",
+		"first name (billing)", "name (no shipping address)", "last name (billing)", "name (no shipping address)",
+		"address 1&2 (billing)", "line1, line2 (no shipping address)", "city (billing)", "city (no shipping address)",
+		"state code (billing)", "region (no shipping address)", "postcode (billing)", "postcode (no shipping address)",
+		"country code (billing)", "country (no shipping address)", "email (billing)", "email", "phone (billing)", "phone", "phone (shipping)", "phone"),
 }
 
 // WooCommerce's own Analytics → Customers download.

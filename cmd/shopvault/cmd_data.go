@@ -73,8 +73,13 @@ nothing was written.`,
 			if err != nil {
 				return importErr(args[0], err)
 			}
-			if d, ok := rows.(vault.Describer); ok && dry && !g.JSON {
-				printImportSource(env.Out, d.Describe())
+			var source *vault.ImportSource
+			if d, ok := rows.(vault.Describer); ok && dry {
+				s := d.Describe()
+				source = &s
+				if !g.JSON {
+					printImportSource(env.Out, s)
+				}
 			}
 			var report *export.CSVWriter
 			var reportBuf bytes.Buffer
@@ -127,7 +132,10 @@ nothing was written.`,
 					return err
 				}
 				if g.JSON {
-					printJSON(env.Out, res)
+					printJSON(env.Out, struct {
+						vault.ImportResult
+						Source *vault.ImportSource `json:"source,omitempty"`
+					}{res, source})
 				} else {
 					verb := "imported"
 					if dry {
