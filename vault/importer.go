@@ -78,7 +78,7 @@ func (im *importer) run(src RowReader) (err error) {
 			// Normally the last batch wrote the tail; after a failed
 			// batch this tries once more (else the next command does).
 			if !errors.Is(err, ErrCrashHook) {
-				v.completeTail()
+				_ = v.completeTail() // best effort: the marker makes the next writable open finish it
 			}
 		}()
 	}

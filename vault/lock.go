@@ -56,7 +56,7 @@ func (l *fileLock) release() {
 	if l == nil || l.f == nil {
 		return
 	}
-	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN) // closing the file releases it anyway
 	l.f.Close()
 	l.f = nil
 }

@@ -109,7 +109,9 @@ func (v *Vault) resumeRotation() error {
 		return err
 	}
 	owner := false
-	v.view(func(tx *bolt.Tx) error {
+	// Not knowing who we are only means we do not resume: the rotation
+	// stays pending for the owner's next command.
+	_ = v.view(func(tx *bolt.Tx) error {
 		a, err := v.keys.whoAmI(tx)
 		owner = err == nil && a.Role == RoleOwner
 		return nil

@@ -116,14 +116,18 @@ nothing was written.`,
 				sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
 				for _, p := range problems {
 					if report != nil {
-						report.Write([]string{fmt.Sprint(p.Line), p.Field, p.Reason})
+						if werr := report.Write([]string{fmt.Sprint(p.Line), p.Field, p.Reason}); werr != nil && err == nil {
+							err = werr
+						}
 					}
 					if !g.JSON {
 						fmt.Fprintf(env.ErrOut, "shopvault: row %d: %s\n", p.Line, strings.TrimSpace(p.Field+" "+p.Reason))
 					}
 				}
 				if report != nil {
-					report.Flush()
+					if werr := report.Flush(); werr != nil && err == nil {
+						err = werr
+					}
 					if werr := writeOutput(env, reportPath, reportBuf.Bytes(), 0o600); werr != nil && err == nil {
 						err = werr
 					}
@@ -132,10 +136,12 @@ nothing was written.`,
 					return err
 				}
 				if g.JSON {
-					printJSON(env.Out, struct {
+					if err := printJSON(env.Out, struct {
 						vault.ImportResult
 						Source *vault.ImportSource `json:"source,omitempty"`
-					}{res, source})
+					}{res, source}); err != nil {
+						return err
+					}
 				} else {
 					verb := "imported"
 					if dry {
@@ -200,7 +206,9 @@ lists them (from metadata, no key needed).`,
 				for _, p := range pairs {
 					t.add(p.Keep, p.Merge, p.Reason)
 				}
-				t.flush()
+				if err := t.flush(); err != nil {
+					return err
+				}
 				if apply {
 					fmt.Fprintf(env.Out, "merged %d duplicates\n", len(pairs))
 				} else {
@@ -546,7 +554,9 @@ the edit command that removes each; exit 5 when it finds any.
 			return g.withVault(env, !metaOnly, true, func(v *vault.Vault) error {
 				res, err := v.Check(metaOnly)
 				if g.JSON {
-					printJSON(env.Out, res)
+					if jerr := printJSON(env.Out, res); jerr != nil && err == nil {
+						err = jerr
+					}
 				} else {
 					for _, p := range res.Problems {
 						if p.Record != "" {

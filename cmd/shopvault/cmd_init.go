@@ -142,7 +142,9 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 		}
 		return err
 	}
-	v.Close()
+	if err := v.Close(); err != nil {
+		return err
+	}
 	if g.JSON {
 		return printJSON(env.Out, map[string]string{"vault": path, "identity": idPath, "recipient": recipient})
 	}

@@ -343,7 +343,9 @@ rule would act on today, and when purge last ran. From metadata: no key.`,
 				for _, f := range vault.FieldNames {
 					t.add(f, fmt.Sprint(inv.FieldsHeld[f]))
 				}
-				t.flush()
+				if err := t.flush(); err != nil {
+					return err
+				}
 				for p, n := range inv.Consents {
 					fmt.Fprintf(env.Out, "consent %s: %d\n", p, n)
 				}

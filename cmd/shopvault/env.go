@@ -266,10 +266,10 @@ func readSecret(env *Env, prompt string) (string, error) {
 		go func() {
 			select {
 			case s := <-sig:
-				term.Restore(fd, state)
+				_ = term.Restore(fd, state) // best effort: the process ends next
 				fmt.Fprintln(tty, "\ncancelled: nothing was changed")
 				signal.Reset(s)
-				syscall.Kill(os.Getpid(), s.(syscall.Signal))
+				_ = syscall.Kill(os.Getpid(), s.(syscall.Signal))
 			case <-done:
 			}
 		}()
@@ -338,12 +338,16 @@ func (g *Global) openVault(env *Env, keys, readOnly bool) (*vault.Vault, error) 
 
 // withVault opens the vault for one command, runs fn on it and closes it:
 // the lifecycle every command shares.
-func (g *Global) withVault(env *Env, keys, readOnly bool, fn func(v *vault.Vault) error) error {
+func (g *Global) withVault(env *Env, keys, readOnly bool, fn func(v *vault.Vault) error) (err error) {
 	v, err := g.openVault(env, keys, readOnly)
 	if err != nil {
 		return err
 	}
-	defer v.Close()
+	defer func() {
+		if cerr := v.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
 	if !v.Upgraded() {
 		fmt.Fprintln(env.ErrOut, "shopvault: warning: this vault is format 2 and not yet authenticated against tampering; run any command once with the owner's identity to upgrade it")
 	}

@@ -10,7 +10,7 @@ func completeAliases(env *Env, g *Global) func(*cobra.Command, []string, string)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		defer v.Close()
+		defer func() { _ = v.Close() }() // read-only; completion has no way to report it
 		as, err := v.Aliases()
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
