@@ -114,6 +114,24 @@ func TestRestoreRefusesDoctoredBackup(t *testing.T) {
 			v[len(v)-1] ^= 1
 			return rb.Put(k, v)
 		}},
+		{"an owner recipient added by hand", func(tx *bolt.Tx) error {
+			rb := tx.Bucket([]byte("recipients"))
+			k, v := rb.Cursor().First()
+			return rb.Put(append(bytes.Clone(k), 'x'), bytes.Replace(v, []byte(`"shipping"`), []byte(`"owner"`), 1))
+		}},
+		{"the helper promoted to owner", func(tx *bolt.Tx) error {
+			rb := tx.Bucket([]byte("recipients"))
+			return rb.ForEach(func(k, v []byte) error {
+				if bytes.Contains(v, []byte(`"shipping"`)) {
+					return rb.Put(k, bytes.Replace(v, []byte(`"shipping"`), []byte(`"owner"`), 1))
+				}
+				return nil
+			})
+		}},
+		{"a key version made current by hand", func(tx *bolt.Tx) error {
+			gb := tx.Bucket([]byte("keys")).Bucket([]byte("contact"))
+			return gb.Put([]byte("current"), []byte{0, 0, 0, 0, 0, 0, 0, 9})
+		}},
 		{"an access-log entry rewritten", func(tx *bolt.Tx) error {
 			ab := tx.Bucket([]byte("audit"))
 			k, v := ab.Cursor().First()
@@ -222,4 +240,44 @@ func TestRestoreKeepsRemovalsAndTheLog(t *testing.T) {
 	}
 	s.ok(s.owner, "audit", "verify")
 	s.ok(s.owner, "check")
+}
+
+// Issue 13: on a new machine (nothing pinned, no vault), a backup verifies
+// against the owner's own identity: a doctored copy encrypted to the
+// owner's public key is refused (exit 7) and leaves no vault; the genuine
+// backup restores and is logged as the owner.
+func TestFreshRestoreOnANewMachine(t *testing.T) {
+	s := newRestoreScene(t)
+	bad := s.doctor(func(tx *bolt.Tx) error {
+		rb := tx.Bucket([]byte("recipients"))
+		return rb.ForEach(func(k, v []byte) error {
+			if bytes.Contains(v, []byte(`"shipping"`)) {
+				return rb.Put(k, bytes.Replace(v, []byte(`"shipping"`), []byte(`"owner"`), 1))
+			}
+			return nil
+		})
+	})
+	laptop := *s.cliHarness
+	laptop.vars = map[string]string{}
+	for k, v := range s.vars {
+		laptop.vars[k] = v
+	}
+	laptop.vars["XDG_STATE_HOME"] = filepath.Join(s.dir, "laptop-state")
+	laptop.vault = filepath.Join(s.dir, "laptop.db")
+	if code, _, errs := laptop.run(s.owner, "restore", bad); code != exitIntegrity {
+		t.Fatalf("fresh restore of a doctored backup: exit %d %s, want 7", code, errs)
+	}
+	if _, err := os.Lstat(laptop.vault); err == nil {
+		t.Fatal("a refused fresh restore left a vault")
+	}
+	if code, _, errs := laptop.run(s.helper, "restore", s.backup); code != exitKey {
+		t.Fatalf("the helper restored onto a new machine: exit %d %s", code, errs)
+	}
+	laptop.ok(s.owner, "restore", s.backup)
+	laptop.ok(s.owner, "check")
+	var es []map[string]any
+	json.Unmarshal([]byte(laptop.ok(s.owner, "audit", "list", "--json")), &es)
+	if last := es[len(es)-1]; last["action"] != "restore" || last["actor"] != "owner" {
+		t.Fatalf("the fresh restore is logged as %v", last)
+	}
 }
