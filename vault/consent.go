@@ -71,7 +71,10 @@ func ParseConsentValue(column, value string) ([]string, error) {
 	v := strings.ToLower(strings.TrimSpace(value))
 	purpose := ConsentColumnPurpose(column)
 	if p, ok := strings.CutPrefix(strings.ToLower(column), "consent:"); ok {
-		purpose = p
+		purpose = strings.TrimSpace(p)
+		if !IsConsentPurpose(purpose) {
+			return nil, ValidateConsent([]string{purpose})
+		}
 	}
 	switch {
 	case consentNo[v]:

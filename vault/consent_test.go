@@ -76,3 +76,26 @@ func TestValidateConsentRefusesUnknownPurposes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseConsentValue: any cell, no panic; what it grants is a known
+// purpose, and a refusal never repeats the cell.
+func FuzzParseConsentValue(f *testing.F) {
+	for _, s := range []string{"yes", "no", "FALSE", "marketing;sms", "perhaps", "1", "subscribed", " No "} {
+		f.Add("consent", s)
+		f.Add("Accepts SMS Marketing", s)
+	}
+	f.Fuzz(func(t *testing.T, column, value string) {
+		got, err := ParseConsentValue(column, value)
+		if err != nil {
+			if len(value) > 3 && strings.Contains(err.Error(), value) && !strings.Contains("consent: is not a consent value shopvault reads (yes/no, true/false, 1/0, subscribed/unsubscribed, or purposes: "+strings.Join(ConsentPurposes, ", ")+")", value) {
+				t.Fatalf("refusal repeats the value: %v", err)
+			}
+			return
+		}
+		for _, p := range got {
+			if !IsConsentPurpose(p) {
+				t.Fatalf("granted unknown purpose %q", p)
+			}
+		}
+	})
+}
