@@ -46,9 +46,12 @@ func (d Dialect) String() string {
 // decodeInput recognises the encoding from the start of the file (a BOM,
 // the zero bytes of UTF-16 without one, or bytes that are not UTF-8, which
 // Excel writes as Windows-1252) and returns the text as UTF-8.
-func decodeInput(src io.Reader) (*bufio.Reader, string) {
+func decodeInput(src io.Reader) (*bufio.Reader, string, error) {
 	br := bufio.NewReaderSize(src, sniffBytes)
 	head, _ := br.Peek(sniffBytes)
+	if e := notText(head); e != nil {
+		return br, "", e
+	}
 	var enc encoding.Encoding
 	name := "utf-8"
 	switch {
@@ -69,9 +72,9 @@ func decodeInput(src io.Reader) (*bufio.Reader, string) {
 	if enc == nil {
 		// UTF-8 as far as the sample shows; a stray Windows-1252 byte
 		// further on is read as that rather than refusing its row.
-		return bufio.NewReaderSize(transform.NewReader(br, utf8OrWindows1252{}), sniffBytes), name
+		return bufio.NewReaderSize(transform.NewReader(br, utf8OrWindows1252{}), sniffBytes), name, nil
 	}
-	return bufio.NewReaderSize(transform.NewReader(br, enc.NewDecoder()), sniffBytes), name
+	return bufio.NewReaderSize(transform.NewReader(br, enc.NewDecoder()), sniffBytes), name, nil
 }
 
 // utf8OrWindows1252 passes UTF-8 through and decodes each byte that is not
@@ -105,6 +108,21 @@ func (utf8OrWindows1252) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int,
 		nSrc += size
 	}
 	return nDst, nSrc, nil
+}
+
+// notText recognises files people pick by mistake instead of an export:
+// a workbook, a PDF, other binary data. The reason says what to do.
+func notText(head []byte) *InputError {
+	const save = "; save it as CSV from the program that made it (Excel: File → Save As → CSV UTF-8), then import that"
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return &InputError{Reason: "this is a workbook or other zip file (.xlsx, .ods, .numbers), not CSV" + save}
+	case bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}):
+		return &InputError{Reason: "this is an old Excel workbook (.xls), not CSV" + save}
+	case bytes.HasPrefix(head, []byte("%PDF")):
+		return &InputError{Reason: "this is a PDF, not a CSV or vCard file; export the customers from the program that made it (docs/import.md)"}
+	}
+	return nil
 }
 
 // looksUTF16 reports whether most of the bytes at odd (zero=1) or even

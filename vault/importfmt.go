@@ -108,7 +108,10 @@ func ParseMapping(s string) (map[string]string, error) {
 // reads any other CSV). The encoding (UTF-8 with or without BOM, UTF-16,
 // Windows-1252) and the delimiter (comma, semicolon, tab) are recognised.
 func NewRowReader(src io.Reader, format string, mapping map[string]string) (RowReader, error) {
-	br, enc := decodeInput(src)
+	br, enc, err := decodeInput(src)
+	if err != nil {
+		return nil, err
+	}
 	peek, _ := br.Peek(256)
 	isVCard := strings.HasPrefix(strings.ToUpper(strings.TrimLeft(string(peek), "\ufeff \t\r\n")), "BEGIN:VCARD")
 	if format == FormatVCard || (format == "" && mapping == nil && isVCard) {

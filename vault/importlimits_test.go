@@ -174,3 +174,19 @@ func FuzzSniffCSV(f *testing.F) {
 		}
 	})
 }
+
+// A workbook or PDF picked instead of an export is refused with what to do,
+// before anything is read as rows (issue 15).
+func TestImportRefusesWorkbooks(t *testing.T) {
+	for name, head := range map[string]string{
+		"xlsx": "PK\x03\x04\x14\x00\x06\x00rest of a zip",
+		"xls":  "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest",
+		"pdf":  "%PDF-1.7\n%rest",
+	} {
+		_, err := NewRowReader(strings.NewReader(head), "", nil)
+		var in *InputError
+		if !errors.As(err, &in) || !strings.Contains(in.Reason, "not") {
+			t.Errorf("%s: err = %v, want a refusal saying what the file is", name, err)
+		}
+	}
+}

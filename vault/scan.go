@@ -51,7 +51,10 @@ func ScanKind(name string, head []byte) string {
 // plain text) and calls found for every cell, property or line that holds
 // data the vault refuses. It needs no vault and no key, and keeps nothing.
 func Scan(src io.Reader, name, kind string, found func(ScanFinding) error) error {
-	br, _ := decodeInput(src)
+	br, _, err := decodeInput(src)
+	if err != nil {
+		return err
+	}
 	if kind == "" {
 		head, _ := br.Peek(256)
 		kind = ScanKind(name, head)
