@@ -75,8 +75,12 @@ func (e *InputError) Unwrap() error { return e.Err }
 
 // ErrNoCountry is a phone in national format with no country given and no
 // default country set.
-var ErrNoCountry = &InputError{Field: "phone", Reason: "is in a national format and no country is given",
-	Hint: "add --country NG (the customer's country), or set a default with settings --country, or write the number as +CC…"}
+// The caller words what to do (give the customer's country, set a default
+// country, or write the number as +CC…).
+var ErrNoCountry = &InputError{Field: "phone", Reason: "is in a national format and no country is given"}
+
+// ErrNoQuery is a search given no email, phone or name.
+var ErrNoQuery = &InputError{Reason: "a search needs an email, a phone or a name"}
 
 func (e *InputError) Error() string {
 	if e.Field == "" {

@@ -16,6 +16,8 @@ type ImportProblem struct {
 	Line   int    `json:"row"`
 	Field  string `json:"field"`
 	Reason string `json:"reason"`
+	// Err classifies the refusal for the caller's hint (ErrNoCountry).
+	Err error `json:"-"`
 }
 
 // ImportOptions choose how import treats duplicates and whether it writes.
@@ -177,11 +179,7 @@ func prepareRows(src RowReader, defaultCountry string, out chan<- prepared, done
 				send(prepared{err: err})
 				return
 			}
-			reason := in.Reason
-			if errors.Is(err, ErrNoCountry) {
-				reason += " (add a country column, or set a default with settings --country)"
-			}
-			if !send(prepared{problem: &ImportProblem{Line: row.Line, Field: in.Field, Reason: reason}}) {
+			if !send(prepared{problem: &ImportProblem{Line: row.Line, Field: in.Field, Reason: in.Reason, Err: err}}) {
 				return
 			}
 			continue

@@ -86,17 +86,17 @@ func (e *UnknownFormatError) GuessMap() string {
 	return strings.Join(parts, ",")
 }
 
-// ParseMapping parses --map "col=field,col2=field2".
+// ParseMapping parses a column mapping "col=field,col2=field2".
 func ParseMapping(s string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, pair := range strings.Split(s, ",") {
 		col, field, ok := strings.Cut(pair, "=")
 		col, field = strings.ToLower(strings.TrimSpace(col)), strings.ToLower(strings.TrimSpace(field))
 		if !ok || col == "" {
-			return nil, fmt.Errorf("--map: %q is not col=field", pair)
+			return nil, fmt.Errorf("%q is not col=field", pair)
 		}
 		if !IsField(field) && field != "created" && field != "consent" && field != "first" && field != "last" {
-			return nil, fmt.Errorf("--map: %q is not a field (fields are %s, first, last, created, consent)", field, strings.Join(FieldNames, ", "))
+			return nil, fmt.Errorf("%q is not a field (fields are %s, first, last, created, consent)", field, strings.Join(FieldNames, ", "))
 		}
 		out[col] = field
 	}

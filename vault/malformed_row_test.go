@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -24,5 +25,27 @@ func TestImportGoesOnAfterAMalformedRow(t *testing.T) {
 	}
 	if res.Added != 2 || len(problems) != 1 || problems[0].Line != 3 {
 		t.Fatalf("added %d, problems %+v; want 2 added and line 3 reported", res.Added, problems)
+	}
+}
+
+// Issue 16: vault errors carry no CLI words; the caller words the hint
+// from the sentinel.
+func TestNoCountryProblemIsTyped(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	defer v.Close()
+	rows, err := NewRowReader(strings.NewReader("name,phone\nAda Obi,0803 555 0101\n"), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var problems []ImportProblem
+	if _, err := v.Import(rows, ImportOptions{Report: func(p ImportProblem) { problems = append(problems, p) }}); err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) != 1 || !errors.Is(problems[0].Err, ErrNoCountry) || strings.Contains(problems[0].Reason, "--") {
+		t.Fatalf("problems %+v; want one ErrNoCountry without flag names", problems)
+	}
+	if _, err := v.Find(FindQuery{}); !errors.Is(err, ErrNoQuery) || strings.Contains(err.Error(), "--") {
+		t.Fatalf("empty search: %v; want ErrNoQuery without flag names", err)
 	}
 }

@@ -48,7 +48,7 @@ func (v *Vault) AddRecipient(recipient, role, label string) (Recipient, error) {
 	}
 	label = strings.TrimSpace(label)
 	if label == "" || strings.ContainsAny(label, "\n\t") || len(label) > 64 {
-		return out, &InputError{Field: "name", Reason: "give a short label for this person or device (--name)"}
+		return out, &InputError{Field: "name", Reason: "give a short label for this person or device"}
 	}
 	if err := checkMetadata("name", label); err != nil {
 		return out, err

@@ -484,7 +484,7 @@ func (v *Vault) Find(q FindQuery) ([]Customer, error) {
 		crits = append(crits, crit{kindName, NormalizeName(q.Name)})
 	}
 	if len(crits) == 0 {
-		return nil, &InputError{Reason: "give --email, --phone or --name"}
+		return nil, ErrNoQuery
 	}
 	var out []Customer
 	err := v.update(func(tx *bolt.Tx) error {

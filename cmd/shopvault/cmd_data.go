@@ -61,7 +61,7 @@ nothing was written.`,
 			if mapping != "" {
 				var err error
 				if m, err = vault.ParseMapping(mapping); err != nil {
-					return usageErr("%v", err)
+					return usageErr("--map: %v", err)
 				}
 			}
 			src, bar, closeSrc, err := importInput(env, args[0])
@@ -115,6 +115,9 @@ nothing was written.`,
 				}
 				sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
 				for _, p := range problems {
+					if errors.Is(p.Err, vault.ErrNoCountry) {
+						p.Reason += " (add a country column, or set a default with settings --country)"
+					}
 					if report != nil {
 						if werr := report.Write([]string{fmt.Sprint(p.Line), p.Field, p.Reason}); werr != nil && err == nil {
 							err = werr

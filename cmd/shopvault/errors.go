@@ -98,8 +98,13 @@ func classify(err error) *exitError {
 		return &exitError{code: exitNotFound, msg: nf.Error(), hint: hint}
 	case errors.As(err, &in):
 		hint := "nothing was written; fix the value and try again"
-		if in.Hint != "" {
+		switch {
+		case in.Hint != "":
 			hint = in.Hint
+		case errors.Is(err, vault.ErrNoCountry):
+			hint = "add --country NG (the customer's country), or set a default with settings --country, or write the number as +CC…"
+		case errors.Is(err, vault.ErrNoQuery):
+			hint = "give --email, --phone or --name"
 		}
 		return &exitError{code: exitRefused, msg: "refused: " + in.Error(), hint: hint}
 	case errors.Is(err, crypto.ErrWeakPassphrase):
