@@ -9,12 +9,12 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"go/format"
 	"log"
-	"os"
 	"strings"
 
 	"github.com/ccojocar/zxcvbn-go/frequency"
+
+	"github.com/shopvault/shopvault/internal/gensource"
 )
 
 // lists names each generated constant, the module's list it comes from and
@@ -61,11 +61,7 @@ func main() {
 		fmt.Fprintf(&b, "\t%s = `%s`\n", l.constName, strings.Join(kept, "\n"))
 	}
 	b.WriteString(")\n")
-	src, err := format.Source(b.Bytes())
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := os.WriteFile(*out, src, 0o644); err != nil {
+	if err := gensource.Write(*out, b.Bytes()); err != nil {
 		log.Fatal(err)
 	}
 }

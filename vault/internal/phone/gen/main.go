@@ -10,13 +10,13 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"go/format"
 	"log"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/shopvault/shopvault/internal/gensource"
 )
 
 func main() {
@@ -58,11 +58,7 @@ func main() {
 			g.GetNationalNumberPattern(), lengths(g.GetPossibleLength()), lengths(g.GetPossibleLengthLocalOnly()))
 	}
 	b.WriteString("}\n")
-	src, err := format.Source(b.Bytes())
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := os.WriteFile(*out, src, 0o644); err != nil {
+	if err := gensource.Write(*out, b.Bytes()); err != nil {
 		log.Fatal(err)
 	}
 }
