@@ -99,6 +99,18 @@ func TestFormat1VaultStillOpens(t *testing.T) {
 		if err := tx.Bucket(bMeta).Put(mFormat, []byte("1")); err != nil {
 			return err
 		}
+		// Format 1 had no signed policy, head or signing keys.
+		if err := tx.DeleteBucket(bPolicy); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bMeta).Delete(mHead); err != nil {
+			return err
+		}
+		if tx.Bucket(bKeys).Bucket([]byte(groupSign)) != nil {
+			if err := tx.Bucket(bKeys).DeleteBucket([]byte(groupSign)); err != nil {
+				return err
+			}
+		}
 		for _, b := range [][]byte{bRecords, bAliases} {
 			c := tx.Bucket(b).Cursor()
 			for k, data := c.First(); k != nil; k, data = c.Next() {

@@ -162,6 +162,9 @@ func Open(path string, opts Options) (*Vault, error) {
 			v.Close()
 			return nil, err
 		}
+	} else if err := v.refuseDowngrade(formatNow); err != nil {
+		v.Close()
+		return nil, err
 	}
 	if !opts.ReadOnly {
 		if err := v.flattenKeyring(); err != nil {

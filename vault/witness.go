@@ -172,3 +172,29 @@ func (v *Vault) RecordRestore() error {
 		return v.appendAudit(tx, AuditEntry{Action: "restore", Count: countKeys(tx.Bucket(bRecords)), Detail: "restored onto a new file"})
 	})
 }
+
+// refuseDowngrade stops a format-3 vault from being read as an older,
+// unauthenticated format: a file that says it is older but holds a signed
+// policy or head had its format entry changed, and one this machine has
+// already seen as format 3 was replaced by an older copy.
+func (v *Vault) refuseDowngrade(format string) error {
+	signed := false
+	if err := v.view(func(tx *bolt.Tx) error {
+		pb := tx.Bucket(bPolicy)
+		signed = (pb != nil && func() bool { k, _ := pb.Cursor().First(); return k != nil }()) || tx.Bucket(bMeta).Get(mHead) != nil
+		return nil
+	}); err != nil {
+		return err
+	}
+	if signed {
+		return &IntegrityError{What: fmt.Sprintf("the vault file says it is format %q but holds a signed policy or head: its format entry was changed", format)}
+	}
+	t, err := v.loadTrust(v.vaultID)
+	if err != nil {
+		return err
+	}
+	if t.Policy != nil || len(t.Witness) > 0 {
+		return &IntegrityError{What: fmt.Sprintf("this machine has seen this vault as format %s, and the file says format %q: it was replaced by an older copy (restore a backup with shopvault restore)", FormatVersion, format)}
+	}
+	return nil
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestWitnessCheck(t *testing.T) {
@@ -160,4 +161,51 @@ func TestWitnessCatchesWholeFileRollback(t *testing.T) {
 		t.Fatalf("restore cannot open the rolled-back file it is to replace: %v", err)
 	}
 	r.Close()
+}
+
+// A format-3 vault cannot be read as an unauthenticated older format: its
+// format entry changed (found by the sweep), or its signed state stripped
+// on a machine that saw it as format 3.
+func TestDowngradeRefused(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	mustAdd(t, v, sampleCustomer(1))
+	v.Close()
+	good, _ := os.ReadFile(f.path)
+	edits := map[string]func(tx *bolt.Tx) error{
+		"format entry says 2": func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(mFormat, []byte(format2)) },
+		"signed state stripped": func(tx *bolt.Tx) error {
+			if err := tx.Bucket(bMeta).Put(mFormat, []byte(format2)); err != nil {
+				return err
+			}
+			if err := tx.DeleteBucket(bPolicy); err != nil {
+				return err
+			}
+			return tx.Bucket(bMeta).Delete(mHead)
+		},
+	}
+	for name, edit := range edits {
+		t.Run(name, func(t *testing.T) {
+			os.WriteFile(f.path, good, 0o600)
+			db, err := bolt.Open(f.path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Update(edit); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			for who, opts := range map[string]Options{"owner": f.opts([]age.Identity{f.owner}), "keyless": f.opts(nil)} {
+				for _, ro := range []bool{false, true} {
+					opts.ReadOnly = ro
+					if v, err := Open(f.path, opts); !errors.Is(err, ErrIntegrity) {
+						if v != nil {
+							v.Close()
+						}
+						t.Fatalf("%s (read-only %v) opened a downgraded vault: %v", who, ro, err)
+					}
+				}
+			}
+		})
+	}
 }
