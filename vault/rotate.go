@@ -178,7 +178,7 @@ func (v *Vault) startRotation(tx *bolt.Tx, groups []string, _ []string) error {
 func (v *Vault) runRotation() error {
 	batches := 0
 	for {
-		finished := false
+		finished, total := false, 0
 		err := v.updateBatch(func(tx *bolt.Tx) error {
 			var r rotation
 			if _, err := getJSON(tx.Bucket(bMeta), mRotation, &r); err != nil {
@@ -211,7 +211,7 @@ func (v *Vault) runRotation() error {
 			}
 			r.Done += n
 			if k == nil {
-				finished = true
+				finished, total = true, r.Total
 				return v.finishRotation(tx, &r)
 			}
 			return putJSON(tx.Bucket(bMeta), mRotation, r)
@@ -220,6 +220,9 @@ func (v *Vault) runRotation() error {
 			return err
 		}
 		if finished {
+			if v.opts.Progress != nil {
+				v.opts.Progress(total, total) // the bar ends at 100%
+			}
 			return nil
 		}
 		batches++

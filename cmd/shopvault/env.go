@@ -85,6 +85,8 @@ type Global struct {
 	stop <-chan struct{}
 	// progressLabel names the long operation on its progress bar.
 	progressLabel string
+	// bar is the progress bar of the open vault, cleared when done.
+	bar *progressBar
 	// pinOwner is set by trust add: the fingerprint to pin at open.
 	pinOwner string
 	// restoring is set by restore: the vault it replaces may be older than
@@ -331,7 +333,8 @@ func (g *Global) openVault(env *Env, keys, readOnly bool) (*vault.Vault, error) 
 		if label == "" {
 			label = "working"
 		}
-		opts.Progress = newProgressBar(env, label).update
+		g.bar = newProgressBar(env, label)
+		opts.Progress = g.bar.update
 	}
 	return vault.Open(g.vaultPath(env), opts)
 }
@@ -343,6 +346,8 @@ func (g *Global) withVault(env *Env, keys, readOnly bool, fn func(v *vault.Vault
 	if err != nil {
 		return err
 	}
+	// The bar's line is cleared before the result or error is printed.
+	defer g.bar.clear()
 	defer func() {
 		if cerr := v.Close(); cerr != nil && err == nil {
 			err = cerr

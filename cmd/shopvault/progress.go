@@ -22,6 +22,7 @@ type progressBar struct {
 	now   func() time.Time
 	start time.Time
 	label string
+	drawn bool // a line is on the terminal, not yet ended
 }
 
 func newProgressBar(env *Env, label string) *progressBar {
@@ -36,9 +37,21 @@ func newProgressBar(env *Env, label string) *progressBar {
 func (p *progressBar) update(done, total int) {
 	line := progressLine(p.label, done, total, p.now().Sub(p.start), p.width())
 	fmt.Fprintf(p.w, "\r%s\x1b[K", line)
+	p.drawn = true
 	if total > 0 && done >= total {
 		fmt.Fprintln(p.w)
+		p.drawn = false
 	}
+}
+
+// clear removes a bar still on the terminal, so what is printed next
+// (the result, or why it stopped) starts on a clean line.
+func (p *progressBar) clear() {
+	if p == nil || !p.drawn {
+		return
+	}
+	fmt.Fprint(p.w, "\r\x1b[K")
+	p.drawn = false
 }
 
 // progressLine is the text of the bar in fewer than width columns: the
@@ -59,7 +72,7 @@ func progressLine(label string, done, total int, elapsed time.Duration, width in
 	done = min(max(done, 0), total)
 	line := fmt.Sprintf("%s %3d%%", label, done*100/total)
 	for _, extra := range []string{
-		fmt.Sprintf(" %d/%d", done, total),
+		fmt.Sprintf(" %*d/%d", len(fmt.Sprint(total)), done, total), // padded: the layout stays put
 		fmt.Sprintf(" eta %s", (time.Duration(float64(total-done)/max(rate, 1)) * time.Second).Round(time.Second)),
 	} {
 		if len([]rune(line))+len(extra) <= room {

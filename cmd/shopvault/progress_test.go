@@ -62,4 +62,19 @@ func TestProgressBarRedrawsInPlace(t *testing.T) {
 	if !strings.HasSuffix(out.String(), "\n") {
 		t.Error("no new line when done")
 	}
+
+	// stopped before the end: clear leaves a clean line for the message
+	out.Reset()
+	p.update(2000, 5000)
+	p.clear()
+	if !strings.HasSuffix(out.String(), "\r\x1b[K") {
+		t.Errorf("the bar's line is not cleared: %q", out.String())
+	}
+	out.Reset()
+	p.clear()
+	var none *progressBar
+	none.clear()
+	if out.Len() != 0 {
+		t.Errorf("clear with no bar drawn wrote %q", out.String())
+	}
 }
