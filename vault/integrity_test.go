@@ -406,3 +406,29 @@ func TestUpgradeFromFormat2(t *testing.T) {
 	}
 	k.Close()
 }
+
+// Issue 13/16: check walks the whole policy chain again, so an early
+// version changed after this machine verified a later one (which the open
+// skips) is still reported (exit 7).
+func TestCheckWalksTheWholePolicyChain(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	helper, _ := age.GenerateX25519Identity()
+	if _, err := v.AddRecipient(helper.Recipient().String(), RoleSupport, "desk"); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	f.tamper(t, func(tx *bolt.Tx) error {
+		pb := tx.Bucket(bPolicy)
+		first := bytes.Clone(pb.Get(beBytes(1)))
+		first[len(first)-2] ^= 1
+		return pb.Put(beBytes(1), first)
+	})
+	v = f.open(t)
+	defer v.Close()
+	res, err := v.Check(false)
+	wantIntegrity(t, err, "check")
+	if len(res.Problems) == 0 || !bytes.Contains([]byte(res.Problems[0].What), []byte("signed policy")) {
+		t.Fatalf("problems: %+v", res.Problems)
+	}
+}
