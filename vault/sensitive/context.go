@@ -30,8 +30,9 @@ const (
 )
 
 // cueWords are the context words (English, French, Portuguese, Spanish,
-// German), written folded: lower case, no accents. Order matters only for
-// readability; the regular expression prefers the longest match.
+// German), written folded: lower case, no accents. findCues prefers the
+// longest match ("pin code" over "pin"); a word listed under two cues goes
+// to the first.
 var cueWords = map[cue][]string{
 	cueNeutral: {
 		"phone", "tel", "telephone", "mobile", "mob", "cell", "call", "whatsapp", "sms", "text", "contact", "fax",

@@ -17,7 +17,7 @@ var fillers = map[string]bool{
 	"n": true, "o": true, "est": true, "e": true, "es": true, "ist": true, "eh": true, "de": true, "do": true, "da": true,
 	"del": true, "der": true, "die": true, "das": true, "its": true, "it": true, "s": true, "my": true, "our": true,
 	"the": true, "her": true, "his": true, "their": true, "mon": true, "ma": true, "meu": true, "minha": true, "mi": true,
-	"su": true, "sein": true, "ihr": true, "le": true, "la": true, "el": true, "o_": true,
+	"su": true, "sein": true, "ihr": true, "le": true, "la": true, "el": true,
 }
 
 // linking words count as a separator: after "password is" any value is one.
@@ -157,8 +157,18 @@ func findAlnum(s string, cues []cueHit) []hit {
 		out = append(out, findNINOs(s, cues)...)
 		out = append(out, findDNIs(s)...)
 	}
+	if strings.Contains(s, "<<") {
+		for _, m := range mrzRe.FindAllStringIndex(s, -1) {
+			out = append(out, hit{Passport, m[0], m[1]})
+		}
+	}
 	return append(out, findIDTokens(s, cues)...)
 }
+
+// mrzRe finds a passport's machine-readable zone, pasted from a scan: the
+// name line (P<NGAOKAFOR<<NGOZI) or the number line (document number,
+// check digit, nationality, birth date, sex, expiry).
+var mrzRe = regexp.MustCompile(`p[a-z<][a-z]{3}[a-z]+<<[a-z<]*|[a-z0-9<]{9}\d[a-z<]{3}\d{7}[mfx<]\d{7}[a-z0-9<]*`)
 
 func countDigits(s string) int {
 	n := 0

@@ -134,8 +134,9 @@ func dedupe(fs []Finding) []Finding {
 }
 
 // worthScanning skips text that cannot hold anything the guard looks for:
-// fewer than three digits and no letter sequence a password cue starts
-// with; and, in a phone field, text made only of a phone's characters.
+// fewer than three digits, no letter sequence a password cue starts with
+// and no "<<" of a passport's machine-readable zone; and, in a phone
+// field, text made only of a phone's characters.
 // Most names, streets and phones stop here (the hot path of a large import).
 func worthScanning(text, field string) bool {
 	digits := 0
@@ -157,7 +158,7 @@ func worthScanning(text, field string) bool {
 	if field == "phone" && phoneChars {
 		return false
 	}
-	return digits >= 3 || hasSecretStem(text)
+	return digits >= 3 || hasSecretStem(text) || strings.Contains(text, "<<") // a passport's machine-readable zone
 }
 
 // secretStems start the words that may name a password without any digit
