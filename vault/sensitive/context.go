@@ -48,7 +48,7 @@ var cueWords = map[cue][]string{
 	cueGate: {
 		"gate", "door", "front door", "estate", "compound", "building", "entry", "entrance", "intercom", "buzzer", "lobby",
 		"locker", "lockbox", "key safe", "keysafe", "keypad", "garage", "digicode", "porte", "portail", "portao", "portaria",
-		"porton", "puerta", "portal", "tor", "haustur", "hausture", "eingang", "gate pin", "door pin",
+		"porton", "puerta", "portal", "tor", "tur", "turcode", "torcode", "haustur", "hausture", "eingang", "gate pin", "door pin",
 	},
 	cueCard: {
 		"card", "card number", "card no", "card num", "cc", "cc#", "credit card", "debit card", "visa", "mastercard", "amex",
@@ -100,7 +100,7 @@ var cueWords = map[cue][]string{
 		"password", "passwort", "passwd", "pwd", "pw", "passcode", "pass code", "pass-code", "mot de passe", "mdp", "senha",
 		"contrasena", "clave", "kennwort", "pass", "wifi password", "wi-fi password",
 	},
-	cuePIN:       {"pin", "mpin", "upi pin", "pin-nummer", "pin number", "pin no", "atm pin", "card pin", "code pin", "pin code", "pin-code", "geheimzahl", "codigo pin", "nip"},
+	cuePIN:       {"code secret", "code confidentiel", "code de carte", "codigo secreto", "pin", "mpin", "upi pin", "pin-nummer", "pin number", "pin no", "atm pin", "card pin", "code pin", "pin code", "pin-code", "geheimzahl", "codigo pin", "nip"},
 	cuePINPostal: {"pincode", "pin code", "pin-code", "postal pin"},
 }
 

@@ -18,6 +18,11 @@ var fillers = map[string]bool{
 	"del": true, "der": true, "die": true, "das": true, "its": true, "it": true, "s": true, "my": true, "our": true,
 	"the": true, "her": true, "his": true, "their": true, "mon": true, "ma": true, "meu": true, "minha": true, "mi": true,
 	"su": true, "sein": true, "ihr": true, "le": true, "la": true, "el": true,
+	// what the secret is for: "password for gmail: x", "PIN do cartão 1234"
+	"for": true, "to": true, "of": true, "des": true, "du": true, "card": true, "cartao": true, "carte": true,
+	"tarjeta": true, "karte": true, "bank": true, "banco": true, "banque": true, "email": true, "mail": true,
+	"gmail": true, "wifi": true, "account": true, "app": true, "online": true, "banking": true, "phone": true,
+	"laptop": true, "atm": true,
 }
 
 // linking words count as a separator: after "password is" any value is one.
