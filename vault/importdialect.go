@@ -69,12 +69,33 @@ func decodeInput(src io.Reader) (*bufio.Reader, string, error) {
 	case !validUTF8Prefix(head):
 		enc, name = charmap.Windows1252, "windows-1252"
 	}
+	var text *bufio.Reader
 	if enc == nil {
 		// UTF-8 as far as the sample shows; a stray Windows-1252 byte
 		// further on is read as that rather than refusing its row.
-		return bufio.NewReaderSize(transform.NewReader(br, utf8OrWindows1252{}), sniffBytes), name, nil
+		text = bufio.NewReaderSize(transform.NewReader(br, utf8OrWindows1252{}), sniffBytes)
+	} else {
+		text = bufio.NewReaderSize(transform.NewReader(br, enc.NewDecoder()), sniffBytes)
 	}
-	return bufio.NewReaderSize(transform.NewReader(br, enc.NewDecoder()), sniffBytes), name, nil
+	// Old Mac spreadsheets end lines with CR alone.
+	if sample, _ := text.Peek(sniffBytes); bytes.IndexByte(sample, '\r') >= 0 && bytes.IndexByte(sample, '\n') < 0 {
+		text = bufio.NewReaderSize(crToLF{text}, sniffBytes)
+		name += ", CR"
+	}
+	return text, name, nil
+}
+
+// crToLF reads CR line endings as LF.
+type crToLF struct{ r io.Reader }
+
+func (c crToLF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i := range p[:n] {
+		if p[i] == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
 }
 
 // utf8OrWindows1252 passes UTF-8 through and decodes each byte that is not

@@ -190,3 +190,48 @@ func TestImportRefusesWorkbooks(t *testing.T) {
 		}
 	}
 }
+
+// Dialect details Excel and hand-edited files have: a "sep=" first line,
+// a stray Windows-1252 byte after a UTF-8 start, delimiters inside quotes,
+// tabs, old Mac CR line endings (issue 15).
+func TestImportDialects(t *testing.T) {
+	long := strings.Repeat("Ada Obi,ada@example.com\n", 4000) // past the sniffed sample
+	for _, tc := range []struct {
+		name, in string
+		row      int
+		want     map[string]string
+	}{
+		{"sep line", "sep=;\r\nname;email\r\nAda Obi;ada@example.com\r\n", 3, map[string]string{"name": "Ada Obi", "email": "ada@example.com"}},
+		{"late windows-1252 byte", "name,email\n" + long + "J\xfcrgen Wei\xdf,j@example.de\n", 4002, map[string]string{"name": "Jürgen Weiß", "email": "j@example.de"}},
+		{"semicolons inside quotes", "name,phone,note\n\"Obi; Ada\",+2348031234567,\"ring; twice\"\n", 2, map[string]string{"name": "Obi; Ada", "note": "ring; twice"}},
+		{"tabs", "name\temail\nAda Obi\tada@example.com\n", 2, map[string]string{"name": "Ada Obi", "email": "ada@example.com"}},
+		{"CR line endings", "name,email\rAda Obi,ada@example.com\rBo Ede,bo@example.com\r", 3, map[string]string{"name": "Bo Ede", "email": "bo@example.com"}},
+		{"UTF-16 big-endian without BOM", "\x00n\x00a\x00m\x00e\x00,\x00e\x00m\x00a\x00i\x00l\x00\n\x00Z\x00o\x00\xeb\x00,\x00z\x00@\x00e\x00x\x00.\x00c\x00o\x00\n", 2, map[string]string{"name": "Zoë", "email": "z@ex.co"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, err := NewRowReader(strings.NewReader(tc.in), "", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var last ImportRow
+			for {
+				row, err := rows.Next()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatalf("row %d: %v", row.Line, err)
+				}
+				last = row
+			}
+			if last.Line != tc.row {
+				t.Errorf("last row %d, want %d", last.Line, tc.row)
+			}
+			for f, want := range tc.want {
+				if last.Fields[f] != want {
+					t.Errorf("%s = %q, want %q", f, last.Fields[f], want)
+				}
+			}
+		})
+	}
+}
