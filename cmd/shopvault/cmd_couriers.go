@@ -323,6 +323,9 @@ func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
 		}
 		font = b
 	}
+	if g.JSON && o.Out.Path == "-" {
+		return usageErr("--json prints a summary on stdout; write the labels to a file with -o FILE")
+	}
 	if o.Out.Path == "" {
 		switch format {
 		case "pdf":
@@ -368,10 +371,28 @@ func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
 				return err
 			}
 			done = fmt.Sprintf("%s written to %s", plural(len(recs), "label"), o.Out.where())
-			fmt.Fprintf(env.ErrOut, "shopvault: %s\n", done)
+			if !g.JSON {
+				fmt.Fprintf(env.ErrOut, "shopvault: %s\n", done)
+			}
+		}
+		if g.JSON {
+			sum := labelSummary{Output: o.Out.Path, Labels: len(recs), NotDone: []int{}}
+			for _, b := range bad {
+				sum.NotDone = append(sum.NotDone, b.line)
+			}
+			if err := printJSON(env.Out, sum); err != nil {
+				return err
+			}
 		}
 		return batchResult(env, bad, len(lines), done)
 	})
+}
+
+// labelSummary is what label --json prints (docs/json.md).
+type labelSummary struct {
+	Output  string `json:"output"`
+	Labels  int    `json:"labels"`
+	NotDone []int  `json:"lines_not_done"`
 }
 
 // plural says "1 label" or "3 labels".

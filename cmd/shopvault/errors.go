@@ -51,6 +51,7 @@ type exitError struct {
 	code int
 	msg  string
 	hint string
+	line int // the batch line it is about, if any
 }
 
 func (e *exitError) Error() string { return e.msg }
