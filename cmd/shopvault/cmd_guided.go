@@ -14,6 +14,14 @@ import (
 // final question, where Enter means yes.
 func addGuidedRun(env *Env, g *Global, o *addOptions) error {
 	fmt.Fprintln(env.ErrOut, "New customer. Press Enter to skip a field.")
+	// The vault's default country serves a phone typed without +CC (read
+	// without a key; a vault that cannot be read here is reported at save).
+	defaultCountry := ""
+	_ = g.withVault(env, false, true, func(v *vault.Vault) error {
+		st, err := v.Settings()
+		defaultCountry = st.Country
+		return err
+	})
 	fields := map[string]string{}
 	// country first among the address so the phone can use it.
 	order := []string{"name", "country", "phone", "email", "line1", "line2", "city", "region", "postcode", "note"}
@@ -27,7 +35,11 @@ func addGuidedRun(env *Env, g *Global, o *addOptions) error {
 			if ans == "" {
 				break
 			}
-			norm, err := vault.NormalizeFields(map[string]string{f: ans}, fields["country"])
+			country := fields["country"]
+			if country == "" {
+				country = defaultCountry
+			}
+			norm, err := vault.NormalizeFields(map[string]string{f: ans}, country)
 			if err != nil {
 				fmt.Fprintf(env.ErrOut, "  %s\n", classify(err).msg)
 				continue
