@@ -43,8 +43,8 @@ func (o *outputTarget) claim(env *Env) error {
 	}
 	refused := &exitError{code: exitUsage, msg: o.Path + " already exists; shopvault does not replace a file unless told to",
 		hint: "pass --force to replace it, or another -o name; nothing was written"}
-	if !env.StderrIsTTY {
-		return refused
+	if !env.StdinIsTTY && !env.StderrIsTTY {
+		return refused // nobody at a terminal to ask
 	}
 	ans, err := readLine(env, fmt.Sprintf("%s already exists. Replace it? [y/N] ", o.Path))
 	if err != nil {
