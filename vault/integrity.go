@@ -72,10 +72,8 @@ func (v *Vault) verifyTrust() error {
 	if t.Policy == nil || *t.Policy != *point {
 		t.Policy, changed = point, true
 	}
-	if seen, err := v.witnessOnOpen(t); err != nil {
+	if err := v.witnessOnOpen(); err != nil {
 		return err
-	} else if seen {
-		changed = true
 	}
 	if changed {
 		if err := v.saveTrust(v.vaultID, t); err != nil {

@@ -4,14 +4,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// witness is the newest state head one machine saw of one vault, kept in
-// the trust file outside the vault (docs/format.md, "Rollback witness"), as
+// witness is the newest state head one machine saw of one vault, kept
+// beside its trust file, outside the vault (docs/format.md, "Rollback witness"), as
 // Certificate Transparency clients keep the last tree head they saw. A
 // file whose head is older than that, or differs from it at the same write
 // counter, was replaced as a whole by an older copy or a fork of one.
@@ -21,8 +25,8 @@ type witness struct {
 	Seen    time.Time `json:"seen"`
 }
 
-// decodeWitness reads the trust file's witness field; nil when this
-// machine has seen no head of the vault yet.
+// decodeWitness reads a witness; nil when this machine has seen no head
+// of the vault yet.
 func decodeWitness(raw json.RawMessage) (*witness, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
@@ -97,33 +101,89 @@ func (v *Vault) headPoint() (counter uint64, hash string, ok bool, err error) {
 	return v.head.Counter, hash, err == nil, err
 }
 
+// witnessPath is this machine's witness file for the vault, beside its
+// trust file; "" without a state directory.
+func (v *Vault) witnessPath() string {
+	p := v.trustPath(v.vaultID)
+	if p == "" {
+		return ""
+	}
+	return strings.TrimSuffix(p, ".json") + ".witness"
+}
+
+// loadWitness reads the witness file; nil when this machine saw no head
+// of the vault yet (or a crash left the file empty).
+func (v *Vault) loadWitness() (*witness, error) {
+	p := v.witnessPath()
+	if p == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && len(data) == 0) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read rollback witness: %w", err)
+	}
+	return decodeWitness(data)
+}
+
+// saveWitness replaces the witness file by rename, without fsync: every
+// write command saves it, and an fsync would cost more than the command
+// (about 13 ms here). A crash can only lose the newest update, leaving the
+// witness older, which weakens the check but never makes it refuse a good
+// file.
+func (v *Vault) saveWitness(w *witness) error {
+	p := v.witnessPath()
+	if p == "" {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return fmt.Errorf("write rollback witness: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".witness-*")
+	if err != nil {
+		return fmt.Errorf("write rollback witness: %w", err)
+	}
+	_, err = tmp.Write(w.encode())
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), p)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write rollback witness: %w", err)
+	}
+	return nil
+}
+
 // witnessOnOpen refuses a vault older than the one this machine saw (a
-// whole-file rollback) and moves t's witness to a newer head. The caller
-// saves t when changed.
-func (v *Vault) witnessOnOpen(t *trustFile) (changed bool, err error) {
+// whole-file rollback, or a fork of an older copy) and moves the witness
+// to a newer head.
+func (v *Vault) witnessOnOpen() error {
 	counter, hash, ok, err := v.headPoint()
 	if err != nil || !ok {
-		return false, err
+		return err
 	}
-	w, err := decodeWitness(t.Witness)
+	w, err := v.loadWitness()
 	if err != nil {
-		return false, err
-	}
-	if err := w.check(counter, hash); err != nil {
-		if v.opts.Restoring {
-			v.witnessed = w.Counter
-			return false, nil
-		}
-		return false, err
+		return err
 	}
 	if w != nil {
 		v.witnessed = w.Counter
 	}
-	w, changed = w.advance(counter, hash, v.now())
-	if changed {
-		t.Witness = w.encode()
+	if err := w.check(counter, hash); err != nil {
+		if v.opts.Restoring {
+			return nil
+		}
+		return err
 	}
-	return changed, nil
+	if w, changed := w.advance(counter, hash, v.now()); changed {
+		return v.saveWitness(w)
+	}
+	return nil
 }
 
 // witnessAfterWrite moves this machine's witness to the head the session
@@ -133,11 +193,7 @@ func (v *Vault) witnessAfterWrite() error {
 	if v.trust == nil {
 		return nil
 	}
-	changed, err := v.witnessOnOpen(v.trust)
-	if err != nil || !changed {
-		return err
-	}
-	return v.saveTrust(v.vaultID, v.trust)
+	return v.witnessOnOpen()
 }
 
 // continueCounter makes the next head of a restored copy continue from the
@@ -193,7 +249,11 @@ func (v *Vault) refuseDowngrade(format string) error {
 	if err != nil {
 		return err
 	}
-	if t.Policy != nil || len(t.Witness) > 0 {
+	w, err := v.loadWitness()
+	if err != nil {
+		return err
+	}
+	if t.Policy != nil || w != nil {
 		return &IntegrityError{What: fmt.Sprintf("this machine has seen this vault as format %s, and the file says format %q: it was replaced by an older copy (restore a backup with shopvault restore)", FormatVersion, format)}
 	}
 	return nil

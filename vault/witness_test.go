@@ -116,11 +116,7 @@ func TestWitnessCatchesWholeFileRollback(t *testing.T) {
 	}
 	mustAdd(t, v, sampleCustomer(2))
 	counter := v.head.Counter
-	trust, err := v.loadTrust(v.vaultID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := decodeWitness(trust.Witness)
+	w, err := v.loadWitness()
 	if err != nil || w == nil || w.Counter != counter {
 		t.Fatalf("witness after writes: %+v %v, want counter %d", w, err, counter)
 	}
