@@ -155,6 +155,8 @@ func TestCrashSafety(t *testing.T) {
 	}
 	trustFile := trusts[0]
 	copyFile(trustFile, template+".trust")
+	witnessFile := strings.TrimSuffix(trustFile, ".json") + ".witness"
+	copyFile(witnessFile, template+".witness")
 	p.ok("backup", "-o", filepath.Join(dir, "backup.age"))
 	reset := func() {
 		for _, suffix := range []string{"", ".compact-tmp", ".restore-tmp", ".before-restore"} {
@@ -163,8 +165,9 @@ func TestCrashSafety(t *testing.T) {
 		copyFile(template, filepath.Join(dir, "v.db"))
 		// Putting an old copy in place is a whole-file rollback, which this
 		// machine's trust file would catch: put back its trust file of
-		// that moment too.
+		// that moment too, and its rollback witness.
 		copyFile(template+".trust", trustFile)
+		copyFile(template+".witness", witnessFile)
 	}
 	exact := func(what string, got map[string][2]string, allowMissing bool) {
 		t.Helper()
