@@ -74,6 +74,9 @@ func TestImportFixtures(t *testing.T) {
 			{"name": "Emily Carter", "phone": "+16175550199", "email": "emily.carter@example.com", "line1": "22 Beacon St", "line2": "Apt 4", "city": "Boston", "region": "MA", "postcode": "02108", "country": "US"},
 			{"name": "François Dupont", "phone": "+33142685300", "email": "f.dupont@example.fr", "line1": "8 Rue de Rivoli", "city": "Paris", "postcode": "75004", "country": "FR"},
 		}, nil},
+		{"outlook-classic.csv", FormatOutlook, []cust{
+			{"name": "Chiamaka Eze", "phone": "+2348035557788", "email": "chiamaka@example.ng", "line1": "21 Ogui Road", "city": "Enugu", "region": "Enugu", "postcode": "400001", "country": "NG"},
+		}, nil},
 		{"excel-de-semicolon-1252.csv", FormatNative, []cust{
 			{"name": "Jürgen Weiß", "phone": "+491712345678", "email": "juergen.weiss@example.de", "line1": "Hauptstraße 3", "city": "Köln", "postcode": "50667", "country": "DE"},
 			{"name": "Renée Åkesson", "phone": "+46701234567", "email": "renee@example.se", "line1": "Storgatan 1", "city": "Malmö", "postcode": "211 34", "country": "SE"},

@@ -488,13 +488,44 @@ var outlookContacts = &csvFormat{
 		}
 		row.Fields["note"] = r.get("notes")
 	},
-	columns: columnsOf("title", "name", "first name", "name", "middle name", "name", "last name", "name", "suffix", "name",
-		"mobile phone", "phone (first of mobile, primary, home, business)", "primary phone", "phone", "home phone", "phone", "business phone", "phone",
-		"e-mail address", "email", "e-mail 2 address", "email (when the first is empty)",
-		"home street", "line1 (home first, then business, other)", "home street 2", "line2", "home city", "city", "home state", "region",
-		"home postal code", "postcode", "home country/region", "country",
-		"business street", "line1 (no home address)", "business city", "city (no home address)", "business postal code", "postcode (no home address)",
-		"business country/region", "country (no home address)", "notes", "note"),
+	describe: describeOutlook,
+}
+
+func describeOutlook(col string) string {
+	switch col {
+	case "title", "first name", "middle name", "last name", "suffix":
+		return "name"
+	case "mobile phone":
+		return "phone (the first of mobile, primary, home, business, other)"
+	case "primary phone", "home phone", "home phone 2", "business phone", "business phone 2", "other phone":
+		return "phone (when mobile is empty)"
+	case "e-mail address":
+		return "email"
+	case "e-mail 2 address", "e-mail 3 address":
+		return "email (when the first is empty)"
+	case "notes":
+		return "note"
+	}
+	group, part, ok := strings.Cut(col, " ")
+	if !ok || (group != "home" && group != "business" && group != "other") {
+		return ""
+	}
+	which := map[string]string{"home": " (the home address first)", "business": " (when no home address)", "other": " (when no home or business address)"}[group]
+	switch part {
+	case "street":
+		return "line1, line2" + which
+	case "street 2", "street 3":
+		return "line2" + which
+	case "city":
+		return "city" + which
+	case "state":
+		return "region" + which
+	case "postal code":
+		return "postcode" + which
+	case "country/region", "country":
+		return "country" + which
+	}
+	return ""
 }
 
 // mappedFormat reads a CSV through the user's --map.
