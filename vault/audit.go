@@ -229,6 +229,11 @@ func (v *Vault) auditVerifySigned(tx *bolt.Tx, rep *AuditReport) error {
 	if err := json.Unmarshal(data, &e); err != nil || e.Hash != head.Audit.Hash {
 		return &IntegrityError{What: fmt.Sprintf("audit entry %d does not match the signed state head: the log was rewritten", head.Audit.Seq)}
 	}
+	if head.Signer == purgeSigner {
+		if err := onlyPurges(tx, head.PersonSeq, head.Audit.Seq); err != nil {
+			return err
+		}
+	}
 	rep.Authenticated = head.Audit.Seq
 	rep.Pending = rep.Entries - int(head.Audit.Seq)
 	return nil

@@ -51,6 +51,7 @@ var (
 	mLastPurge    = []byte("last_purge")
 	mLastID       = []byte("last_id")
 	mHead         = []byte("head")
+	mPurgeKey     = []byte("purge_key") // hex public key of the purge signing key (format 3)
 )
 
 // idLen: 8 bytes of creation time in nanoseconds (so ids arrive nearly sorted

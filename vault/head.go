@@ -25,6 +25,10 @@ type headBody struct {
 	Role    string       `json:"role"`
 	Policy  trustedPoint `json:"policy"`
 	Audit   auditPoint   `json:"audit"`
+	// PersonSeq is the newest audit entry a person's signature covers;
+	// entries after it up to Audit.Seq are covered by the purge key only,
+	// and may only be purges.
+	PersonSeq uint64 `json:"person_seq"`
 }
 
 type auditPoint struct {
@@ -53,8 +57,14 @@ func verifyHead(tx *bolt.Tx, vaultID []byte, p *verifiedPolicy) (*headBody, erro
 	if h.Policy.Version != p.body.Version || h.Policy.Hash != p.hash {
 		return nil, &IntegrityError{What: fmt.Sprintf("the state head names policy version %d, the file's newest is %d: the keyring or the head was put back or replaced", h.Policy.Version, p.body.Version)}
 	}
+	if h.Signer == purgeSigner {
+		if p.body.PurgeKey == "" || p.body.PurgeKey != hex.EncodeToString(signer) || h.Role != purgeSigner {
+			return nil, &IntegrityError{What: "the state head is not signed by the vault's purge key it names"}
+		}
+		return &h, nil
+	}
 	r := p.recipient(h.Signer)
-	if r == nil || r.SigningKey != hex.EncodeToString(signer) || r.Role != h.Role {
+	if r == nil || r.SigningKey != hex.EncodeToString(signer) || r.Role != h.Role || h.PersonSeq != h.Audit.Seq {
 		return nil, &IntegrityError{What: "the state head is not signed by the recipient it names"}
 	}
 	return &h, nil
@@ -83,7 +93,7 @@ func signHead(tx *bolt.Tx, vaultID []byte, prev *headBody, p *verifiedPolicy, r 
 		return nil, err
 	}
 	h := headBody{VaultID: hex.EncodeToString(vaultID), Counter: 1, Time: now, Signer: r.ID, Role: r.Role,
-		Policy: trustedPoint{Version: p.body.Version, Hash: p.hash}, Audit: a}
+		Policy: trustedPoint{Version: p.body.Version, Hash: p.hash}, Audit: a, PersonSeq: a.Seq}
 	if prev != nil {
 		h.Counter = prev.Counter + 1
 	}

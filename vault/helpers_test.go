@@ -59,7 +59,7 @@ func newFixture(t testing.TB) *fixture {
 }
 
 func (f *fixture) opts(ids []age.Identity) Options {
-	return Options{Now: f.clock.now, Rand: f.rand, Identities: ids, LockWait: 2 * time.Second, StateDir: f.state}
+	return Options{Now: f.clock.now, Rand: f.rand, Identities: ids, LockWait: 2 * time.Second, StateDir: f.state, PurgeKeyDir: f.state}
 }
 
 // open opens as the owner.

@@ -306,6 +306,9 @@ func (v *Vault) sealTx(tx *bolt.Tx) (*txSeal, error) {
 	}
 	actor := v.keys.actor
 	if actor == nil {
+		if v.opts.Purging {
+			return out, v.signPurgeHead(tx, out)
+		}
 		return out, nil
 	}
 	r := out.policy.recipient(actor.ID)
@@ -434,6 +437,9 @@ func (v *Vault) upgrade() error {
 			return err
 		}
 		if err := tx.Bucket(bMeta).Put(mFormat, []byte(FormatVersion)); err != nil {
+			return err
+		}
+		if err := v.newPurgeKey(tx); err != nil {
 			return err
 		}
 		if err := v.appendAudit(tx, AuditEntry{Action: "upgrade", Detail: "format 3"}); err != nil {

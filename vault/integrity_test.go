@@ -432,3 +432,63 @@ func TestCheckWalksTheWholePolicyChain(t *testing.T) {
 		t.Fatalf("problems: %+v", res.Problems)
 	}
 }
+
+// Issue 13: keyless purge signs its own transactions with the purge key
+// (no key that opens customer data), so its log entries are authenticated
+// at once; a head the purge key signs may cover nothing but purges.
+func TestPurgeKeySignsOnlyPurges(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	old := sampleCustomer(1)
+	old.Created = f.clock.t.AddDate(-3, 0, 0)
+	mustAdd(t, v, old)
+	mustAdd(t, v, sampleCustomer(2))
+	v.Close()
+	rules, err := ParseRules([]byte(ExampleRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := f.opts(nil)
+	opts.Purging = true
+	k, err := Open(f.path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := k.Purge(rules); err != nil || res.Erased != 1 {
+		t.Fatalf("purge: %+v %v", res, err)
+	}
+	if k.head.Signer != purgeSigner {
+		t.Fatalf("head after a keyless purge signed by %q, want the purge key", k.head.Signer)
+	}
+	k.Close()
+	v = f.open(t)
+	if rep, err := v.AuditVerify(); err != nil || rep.Pending != 0 {
+		t.Fatalf("audit verify after the purge: %+v %v", rep, err)
+	}
+	key, err := v.loadPurgeKey(v.policy.body.PurgeKey)
+	if err != nil || key == nil {
+		t.Fatalf("purge key: %v", err)
+	}
+	v.Close()
+	// Someone holding the purge key file adds a forged entry and signs.
+	f.tamper(t, func(tx *bolt.Tx) error {
+		ab := tx.Bucket(bAudit)
+		last, _ := lastAudit(tx)
+		e := AuditEntry{Seq: last.Seq + 1, Action: "show", Actor: "owner", Prev: last.Hash}
+		e.Hash, _ = entryHash(e)
+		putJSON(ab, beBytes(e.Seq), e)
+		_, body, _ := crypto.OpenSigned(crypto.DomainHead, tx.Bucket(bMeta).Get(mHead))
+		var h headBody
+		json.Unmarshal(body, &h)
+		h.Audit = auditPoint{Seq: e.Seq, Hash: e.Hash}
+		h.Counter++
+		nb, _ := json.Marshal(h)
+		return tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(key, crypto.DomainHead, nb))
+	})
+	v = f.open(t)
+	defer v.Close()
+	_, err = v.AuditVerify()
+	wantIntegrity(t, err, "audit verify of a non-purge entry under the purge key")
+	_, err = v.Check(false)
+	wantIntegrity(t, err, "check")
+}

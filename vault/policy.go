@@ -51,6 +51,8 @@ type policyState struct {
 	Keys               map[string]policyGroup `json:"keys"`
 	Settings           string                 `json:"settings"`
 	PassphraseIdentity string                 `json:"passphrase_identity,omitempty"`
+	// PurgeKey is the hex public key of the purge signing key (meta/purge_key).
+	PurgeKey string `json:"purge_key,omitempty"`
 }
 
 // policyBody is one signed policy version.
@@ -142,6 +144,7 @@ func readPolicyState(tx *bolt.Tx) (policyState, error) {
 	if p := m.Get(mPassIdentity); p != nil {
 		s.PassphraseIdentity = sha256Hex(p)
 	}
+	s.PurgeKey = string(m.Get(mPurgeKey))
 	return s, nil
 }
 
@@ -202,6 +205,9 @@ func stateDiff(file, signed *policyState) string {
 	}
 	if file.Settings != signed.Settings {
 		return "the settings differ from the signed policy"
+	}
+	if file.PurgeKey != signed.PurgeKey {
+		return "the purge key differs from the signed policy"
 	}
 	if file.PassphraseIdentity != signed.PassphraseIdentity {
 		return "the passphrase-protected owner identity differs from the signed policy"

@@ -59,6 +59,13 @@ type Options struct {
 	// owners live under it. "" keeps nothing (only the session's own
 	// identities are trusted).
 	StateDir string
+	// PurgeKeyDir is where the purge signing key of each vault is kept
+	// ($XDG_CONFIG_HOME/shopvault, beside the retention rules): init and
+	// the upgrade write it, keyless purge signs with it. "" for none.
+	PurgeKeyDir string
+	// Purging marks a keyless purge --apply session: the only keyless
+	// session that signs (with the purge key), and only purge entries.
+	Purging bool
 	// PinOwner, when set, is an owner fingerprint to trust for this open
 	// and to pin on this machine if it signed the vault's policy.
 	PinOwner string
@@ -343,6 +350,9 @@ func Create(path string, opts CreateOptions) (*Vault, error) {
 		}
 		info := recipientInfo{Recipient: opts.OwnerRecipient, Role: RoleOwner, Label: label, Added: v.now()}
 		if err := v.newSigningKey(tx, crypto.RecipientID(opts.OwnerRecipient), &info, opts.OwnerIdentity); err != nil {
+			return err
+		}
+		if err := v.newPurgeKey(tx); err != nil {
 			return err
 		}
 		if err := putJSON(tx.Bucket(bRecipients), []byte(crypto.RecipientID(opts.OwnerRecipient)), info); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -70,7 +71,8 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 		return err
 	}
 	create := vault.CreateOptions{
-		Options:        vault.Options{Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), StateDir: env.stateDir()},
+		Options: vault.Options{Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), StateDir: env.stateDir(),
+			PurgeKeyDir: filepath.Join(env.configHome(), "shopvault")},
 		OwnerRecipient: recipient,
 		OwnerLabel:     "owner",
 		Settings:       vault.Settings{ShopName: o.ShopName, ShopContact: o.ShopContact},

@@ -135,6 +135,7 @@ whether or not anything was purged.`,
 			if err != nil {
 				return err
 			}
+			g.purging = apply
 			return g.withVault(env, false, !apply, func(v *vault.Vault) error {
 				var res vault.PurgeResult
 				if apply {

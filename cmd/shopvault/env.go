@@ -89,6 +89,9 @@ type Global struct {
 	bar *progressBar
 	// pinOwner is set by trust add: the fingerprint to pin at open.
 	pinOwner string
+	// purging is set by purge --apply: the keyless run that signs with
+	// the purge key.
+	purging bool
 	// restoring is set by restore: the vault it replaces may be older than
 	// this machine's rollback witness.
 	restoring bool
@@ -318,7 +321,8 @@ func (g *Global) openVault(env *Env, keys, readOnly bool) (*vault.Vault, error) 
 	opts := vault.Options{
 		// --wait 0s means "do not wait": the vault's zero value means its default.
 		Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), ReadOnly: readOnly, Reason: g.Reason, Stop: g.stop,
-		StateDir: env.stateDir(), PinOwner: g.pinOwner, Restoring: g.restoring,
+		StateDir: env.stateDir(), PinOwner: g.pinOwner,
+		PurgeKeyDir: filepath.Join(env.configHome(), "shopvault"), Purging: g.purging, Restoring: g.restoring,
 	}
 	if keys {
 		ids, err := g.loadIdentities(env)
