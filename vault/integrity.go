@@ -442,6 +442,10 @@ func (v *Vault) upgrade() error {
 		if err := v.newPurgeKey(tx); err != nil {
 			return err
 		}
+		// The signed head replaces the owner's audit MAC.
+		if err := tx.Bucket(bMeta).Delete(mAuditHead); err != nil {
+			return err
+		}
 		if err := v.appendAudit(tx, AuditEntry{Action: "upgrade", Detail: "format 3"}); err != nil {
 			return err
 		}
