@@ -86,8 +86,10 @@ func checkBackupFile(path string) error {
 	defer db.Close()
 	return db.View(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bMeta)
-		if m == nil || string(m.Get(mFormat)) != FormatVersion {
-			return &InputError{Field: "backup", Reason: "does not contain a shopvault vault of format " + FormatVersion}
+		// Backups made before the upgrade to format 3 restore too: the
+		// restore upgrades them before they replace anything.
+		if f := string(m.Get(mFormat)); m == nil || (f != FormatVersion && f != format2 && f != formatReadable) {
+			return &InputError{Field: "backup", Reason: "does not contain a shopvault vault of a format this version reads (1 to " + FormatVersion + ")"}
 		}
 		for _, b := range allBuckets {
 			if tx.Bucket(b) == nil {
@@ -125,16 +127,25 @@ func RestoreFresh(path string, src io.Reader, opts Options) error {
 	if err := verifyBackupCopy(tmp, opts); err != nil {
 		return err
 	}
-	if err := atomicfile.Replace(tmp, path); err != nil {
-		return err
-	}
-	opts.Restoring = true
-	v, err := Open(path, opts)
+	tv, err := openBackupCopy(tmp, opts, false)
 	if err != nil {
 		return err
 	}
-	defer v.Close()
-	return v.RecordRestore()
+	w, err := tv.loadWitness()
+	if err == nil {
+		var floor uint64
+		if w != nil {
+			floor = w.Counter
+		}
+		err = tv.recordRestore(floor)
+	}
+	if cerr := tv.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("preparing the backup (nothing was restored): %w", err)
+	}
+	return atomicfile.Replace(tmp, path)
 }
 
 // decryptBackup decrypts a backup into a new 0600 file at tmp and checks

@@ -379,6 +379,9 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 		}
 		return tv.appendAudit(tx, AuditEntry{Action: "restore", Count: res.Customers, Detail: detail})
 	})
+	if err == nil {
+		err = tv.upgradeCopy()
+	}
 	if err == nil && len(p.Summary.RotateGroups) > 0 {
 		var rot RotateResult
 		rot, err = tv.Rotate(p.Summary.RotateGroups)

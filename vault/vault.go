@@ -169,7 +169,7 @@ func Open(path string, opts Options) (*Vault, error) {
 			v.Close()
 			return nil, err
 		}
-	} else if err := v.refuseDowngrade(formatNow); err != nil {
+	} else if err := v.refuseDowngrade(formatNow); err != nil && !opts.Restoring {
 		v.Close()
 		return nil, err
 	}

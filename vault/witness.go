@@ -208,25 +208,45 @@ func (v *Vault) continueCounter(from *Vault) {
 }
 
 func (v *Vault) continueFrom(floor uint64) {
-	if v.head != nil && floor > v.head.Counter {
+	switch {
+	case v.head == nil && floor > 0:
+		// a copy of a vault from before format 3 has no head yet: its
+		// first one (signed by the upgrade) continues from floor
+		v.head = &headBody{Counter: floor}
+	case v.head != nil && floor > v.head.Counter:
 		h := *v.head
 		h.Counter = floor
 		v.head = &h
 	}
 }
 
-// RecordRestore logs, as the owner, that this vault was restored from a
-// backup where no vault was (RestoreFresh), continuing the write counter
-// from the newest state this machine saw, so the restored file is not
-// taken for a rollback.
-func (v *Vault) RecordRestore() error {
-	v.continueFrom(v.witnessed)
-	return v.update(func(tx *bolt.Tx) error {
+// recordRestore logs, as the owner, that this copy of a backup is being
+// restored where no vault was (RestoreFresh), upgrading a backup made
+// before format 3, and continues the write counter from floor (the newest
+// state this machine saw), so the restored file is not taken for a
+// rollback.
+func (v *Vault) recordRestore(floor uint64) error {
+	v.continueFrom(floor)
+	err := v.update(func(tx *bolt.Tx) error {
 		if err := v.requireActor(tx, "restore backups", RestoreRoles...); err != nil {
 			return err
 		}
 		return v.appendAudit(tx, AuditEntry{Action: "restore", Count: countKeys(tx.Bucket(bRecords)), Detail: "restored onto a new file"})
 	})
+	if err != nil {
+		return err
+	}
+	return v.upgradeCopy()
+}
+
+// upgradeCopy upgrades a restored copy made before format 3, its write
+// counter continuing as continueFrom set it.
+func (v *Vault) upgradeCopy() error {
+	f, err := v.format()
+	if err != nil || f == FormatVersion {
+		return err
+	}
+	return v.upgrade()
 }
 
 // refuseDowngrade stops a format-3 vault from being read as an older,

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"filippo.io/age"
 )
 
 // Issue 13 item 4, from outside: an older copy of the whole vault file put
@@ -67,3 +70,37 @@ func TestWholeFileRollbackFromOutside(t *testing.T) {
 }
 
 func equalBytes(a, b []byte) bool { return string(a) == string(b) }
+
+// Backups made before the upgrade to format 3 still restore, in place and
+// onto a new file, on the machine that upgraded the vault: the restore
+// upgrades the copy before it replaces anything, and its write counter
+// continues past what this machine saw.
+func TestFormat2BackupRestoresAfterUpgrade(t *testing.T) {
+	h := newCLIHarness(t)
+	fixture := filepath.Join("..", "..", "vault", "testdata", "format2")
+	old := mustRead(t, filepath.Join(fixture, "v.db"))
+	os.WriteFile(h.vault, old, 0o600)
+	os.WriteFile(h.owner, mustRead(t, filepath.Join(fixture, "owner.txt")), 0o600)
+	rcpt, err := age.ParseX25519Recipient(publicKeyOf(t, h.owner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enc bytes.Buffer
+	w, _ := age.Encrypt(&enc, rcpt)
+	w.Write(old)
+	w.Close()
+	backup := filepath.Join(h.dir, "format2.age")
+	os.WriteFile(backup, enc.Bytes(), 0o600)
+
+	h.ok(h.owner, "add", "--name", "Cy New", "--city", "York", "--country", "GB") // upgrades, then writes
+	h.ok(h.owner, "restore", backup, "--yes")
+	h.ok(h.owner, "check")
+	h.ok("", "list", "--json")
+	fresh := filepath.Join(h.dir, "fresh.db")
+	if code, _, errs := h.run(h.owner, "--vault", fresh, "restore", backup); code != 0 {
+		t.Fatalf("fresh restore of a format-2 backup: exit %d %s", code, errs)
+	}
+	if code, _, errs := h.run(h.owner, "--vault", fresh, "check"); code != 0 {
+		t.Fatalf("check after a fresh restore of a format-2 backup: exit %d %s", code, errs)
+	}
+}
