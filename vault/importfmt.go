@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"crypto/sha256"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -151,7 +152,7 @@ func NewRowReader(src io.Reader, format string, mapping map[string]string) (RowR
 	}
 	c := &csvRows{r: r, lim: lim, hdr: hdr, f: f, dialect: d, nextLine: 2 + skipped, skipped: skipped}
 	if f.groupBy != "" {
-		c.buyers = map[string]bool{}
+		c.buyers = map[[16]byte]struct{}{}
 	}
 	return c, nil
 }
@@ -225,8 +226,10 @@ type csvRows struct {
 	pendRow ImportRow
 	pendErr error
 	// buyers are the order formats' customers already given out (by email,
-	// or phone and name): one row per buyer, not per order.
-	buyers map[string]bool
+	// or phone and name), as truncated SHA-256 digests: 16 bytes a buyer
+	// however long the address, and no plaintext kept for the import's
+	// length.
+	buyers map[[16]byte]struct{}
 }
 
 func (c *csvRows) Format() string { return c.f.name }
@@ -284,12 +287,13 @@ func (c *csvRows) Next() (ImportRow, error) {
 		if err != nil {
 			return row, err
 		}
-		buyer := buyerKey(row.Fields)
-		if buyer != "" && c.buyers[buyer] {
-			continue
-		}
-		if buyer != "" {
-			c.buyers[buyer] = true
+		if buyer := buyerKey(row.Fields); buyer != "" {
+			digest := sha256.Sum256([]byte(buyer))
+			key := [16]byte(digest[:16])
+			if _, seen := c.buyers[key]; seen {
+				continue
+			}
+			c.buyers[key] = struct{}{}
 		}
 		return row, nil
 	}
