@@ -548,3 +548,20 @@ func (v *Vault) verifyCopy() error {
 	}
 	return nil
 }
+
+// pinOwners pins on this machine every owner of the newest policy (after
+// an owner replaced their own identity, so that keyless runs here keep
+// trusting the vault once the old owner is gone from it).
+func (v *Vault) pinOwners() error {
+	if v.trust == nil || v.policy == nil {
+		return nil
+	}
+	changed := false
+	for _, fp := range v.OwnerFingerprints() {
+		changed = v.trust.pin(fp) || changed
+	}
+	if !changed {
+		return nil
+	}
+	return v.saveTrust(v.vaultID, v.trust)
+}

@@ -492,3 +492,32 @@ func TestPurgeKeySignsOnlyPurges(t *testing.T) {
 	_, err = v.Check(false)
 	wantIntegrity(t, err, "check")
 }
+
+// Issue 13: after an owner replaces their own identity, the new identity
+// alone re-anchors trust on a new machine, and this machine keeps trusting
+// the vault without a key (cron).
+func TestReplacedOwnerIdentityAnchorsTrust(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	a := mustAdd(t, v, sampleCustomer(1))
+	newID, _ := age.GenerateX25519Identity()
+	if _, _, err := v.RotateOwnerIdentity(newID.Recipient().String(), newID); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	fresh := f.opts([]age.Identity{newID})
+	fresh.StateDir = t.TempDir()
+	n, err := Open(f.path, fresh)
+	if err != nil {
+		t.Fatalf("the new identity on a new machine: %v", err)
+	}
+	if _, err := n.Show(a, []string{"name"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Check(false); err != nil {
+		t.Fatal(err)
+	}
+	n.Close()
+	k := f.openKeyless(t)
+	k.Close()
+}

@@ -164,7 +164,9 @@ func (v *Vault) RemoveRecipient(which string) (Recipient, RotateResult, error) {
 // nothing in the current vault.
 // replaced reports whether the new identity is in place (even when the
 // rotation after it failed: the caller must then keep the new identity).
-func (v *Vault) RotateOwnerIdentity(newRecipient string) (res RotateResult, replaced bool, err error) {
+// newIdentity, when given, is the new identity itself: the owner's signing
+// key is then derived from it, so it alone re-anchors trust on any machine.
+func (v *Vault) RotateOwnerIdentity(newRecipient string, newIdentity age.Identity) (res RotateResult, replaced bool, err error) {
 	r, err := crypto.ParseRecipient(newRecipient, nil)
 	if err != nil {
 		return res, false, &InputError{Field: "recipient", Reason: err.Error()}
@@ -186,7 +188,7 @@ func (v *Vault) RotateOwnerIdentity(newRecipient string) (res RotateResult, repl
 			return err
 		}
 		info := recipientInfo{Recipient: strings.TrimSpace(newRecipient), Role: RoleOwner, Label: old.Label, Added: v.now()}
-		if err := v.newSigningKey(tx, rid, &info, nil); err != nil {
+		if err := v.newSigningKey(tx, rid, &info, newIdentity); err != nil {
 			return err
 		}
 		if err := putJSON(rb, []byte(rid), info); err != nil {
@@ -200,6 +202,9 @@ func (v *Vault) RotateOwnerIdentity(newRecipient string) (res RotateResult, repl
 	})
 	if err != nil {
 		return res, false, err
+	}
+	if err := v.pinOwners(); err != nil {
+		return res, true, err
 	}
 	res, err = v.Rotate(AllGroups)
 	if err != nil {

@@ -174,7 +174,11 @@ func rotateIdentityRun(env *Env, g *Global, out string, pq bool) error {
 		if err := writeNewSecretFile(out, identityFile(identity, recipient)); err != nil {
 			return err
 		}
-		res, replaced, err := v.RotateOwnerIdentity(recipient)
+		newIDs, err := crypto.ParseIdentityFile([]byte(identity), nil, nil)
+		if err != nil {
+			return err
+		}
+		res, replaced, err := v.RotateOwnerIdentity(recipient, newIDs[0])
 		if err != nil {
 			if !replaced {
 				os.Remove(out)
