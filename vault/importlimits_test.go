@@ -235,3 +235,20 @@ func TestImportDialects(t *testing.T) {
 		})
 	}
 }
+
+// vCard values in the charsets phones and mail programs name (issue 15).
+func TestVCardCharsets(t *testing.T) {
+	for _, tc := range []struct{ charset, raw, want string }{
+		{"ISO-8859-1", "J\xfcrgen", "Jürgen"},
+		{"windows-1251", "\xce\xeb\xe5\xed\xe0", "Олена"},
+		{"KOI8-R", "\xef\xcc\xc5\xce\xc1", "Олена"},
+		{"Shift_JIS", "\x8eR\x93c", "山田"},
+		{"UTF-8", "Zo\xc3\xab", "Zoë"},
+		{"", "Zo\xeb", "Zoë"}, // no charset, not UTF-8: Windows-1252
+		{"x-unknown", "Zo\xc3\xab", "Zoë"},
+	} {
+		if got := decodeCharset([]byte(tc.raw), tc.charset); got != tc.want {
+			t.Errorf("decodeCharset(%q, %q) = %q, want %q", tc.raw, tc.charset, got, tc.want)
+		}
+	}
+}

@@ -9,8 +9,12 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
 )
 
 // vcardRows reads vCard 2.1, 3.0 and 4.0 contacts (a phone's or a mail
@@ -243,7 +247,7 @@ func parseVCardProp(line string) (vcardProp, bool) {
 // Windows-1252 (older desktop programs).
 func decodeCharset(b []byte, charset string) string {
 	if charset != "" && !strings.EqualFold(charset, "utf-8") {
-		if enc, err := htmlindex.Get(charset); err == nil {
+		if enc := charsetEncoding(charset); enc != nil {
 			if out, err := enc.NewDecoder().Bytes(b); err == nil {
 				return string(out)
 			}
@@ -254,6 +258,45 @@ func decodeCharset(b []byte, charset string) string {
 	}
 	out, _ := charmap.Windows1252.NewDecoder().Bytes(b)
 	return string(out)
+}
+
+// charsetEncoding finds a vCard CHARSET: the single-byte ones by their
+// names in x/text's charmap, the East Asian ones phones use by name. (Not
+// x/text's htmlindex, whose initialisation every command would pay.)
+func charsetEncoding(name string) encoding.Encoding {
+	fold := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r == ' ' || r == '-' || r == '_' {
+				return -1
+			}
+			return r
+		}, strings.ToLower(s))
+	}
+	key := fold(name)
+	switch key {
+	case "latin1", "iso88591", "cp1252", "windows1252", "usascii", "ascii":
+		return charmap.Windows1252 // what ISO-8859-1 labels mean in practice
+	case "shiftjis", "sjis", "windows31j", "cp932":
+		return japanese.ShiftJIS
+	case "eucjp":
+		return japanese.EUCJP
+	case "iso2022jp":
+		return japanese.ISO2022JP
+	case "gb2312", "gbk", "cp936":
+		return simplifiedchinese.GBK
+	case "gb18030":
+		return simplifiedchinese.GB18030
+	case "big5":
+		return traditionalchinese.Big5
+	case "euckr", "cp949":
+		return korean.EUCKR
+	}
+	for _, e := range charmap.All {
+		if cm, ok := e.(*charmap.Charmap); ok && fold(cm.String()) == key {
+			return cm
+		}
+	}
+	return nil
 }
 
 // splitUnquoted splits s at sep outside double quotes.
