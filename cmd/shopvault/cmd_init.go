@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,15 +96,6 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 		} else {
 			if pass, err = newPassphrase(env, g, []string{o.ShopName, o.ShopContact}); err != nil {
 				return err
-			}
-			if g.PassphraseFile == "" {
-				again, err := readSecret(env, "the same passphrase again")
-				if err != nil {
-					return err
-				}
-				if again != pass {
-					return &exitError{code: exitRefused, msg: "the two passphrases differ", hint: "nothing was written; run init again"}
-				}
 			}
 		}
 		blob, err := crypto.EncryptWithPassphrase([]byte(identity+"\n"), pass, &crypto.ScryptOptions{WorkFactor: env.ScryptWorkFactor})
@@ -208,8 +200,9 @@ func initGuide(env *Env, path, idPath, identity, recipient string, sheetDone boo
 const passphraseTries = 3
 
 // newPassphrase reads the new vault passphrase and applies the policy. On
-// a terminal a weak one is explained and asked for again; from a file it
-// is refused at once (nobody is there to choose another).
+// a terminal a weak one is explained, and a mistyped confirmation noted,
+// and it asks again; from a file it is refused at once (nobody is there to
+// choose another).
 func newPassphrase(env *Env, g *Global, context []string) (string, error) {
 	if g.PassphraseFile != "" {
 		pass, err := g.passphrase(env, "")
@@ -218,18 +211,29 @@ func newPassphrase(env *Env, g *Global, context []string) (string, error) {
 		}
 		return pass, crypto.CheckPassphrase(pass, context)
 	}
-	var weak error
+	var last error
 	for try := 1; try <= passphraseTries; try++ {
 		pass, err := readSecret(env, "new vault passphrase")
 		if err != nil {
 			return "", err
 		}
-		if weak = crypto.CheckPassphrase(pass, context); weak == nil {
-			return pass, nil
+		if last = crypto.CheckPassphrase(pass, context); last == nil {
+			again, err := readSecret(env, "the same passphrase again")
+			if err != nil {
+				return "", err
+			}
+			if again == pass {
+				return pass, nil
+			}
+			last = &exitError{code: exitRefused, msg: "the two passphrases differ", hint: "nothing was written; run init again"}
 		}
 		if try < passphraseTries {
-			fmt.Fprintf(env.ErrOut, "shopvault: %v\nshopvault: choose another (try %d of %d): several unrelated words work well, or press Ctrl-C and run shopvault init --generate-passphrase\n", weak, try+1, passphraseTries)
+			advice := "several unrelated words work well, or press Ctrl-C and run shopvault init --generate-passphrase"
+			if !errors.Is(last, crypto.ErrWeakPassphrase) {
+				advice = "type the same passphrase twice"
+			}
+			fmt.Fprintf(env.ErrOut, "shopvault: %v\nshopvault: choose another (try %d of %d): %s\n", last, try+1, passphraseTries, advice)
 		}
 	}
-	return "", weak
+	return "", last
 }

@@ -197,8 +197,9 @@ func TestPassphraseThreeTries(t *testing.T) {
 	}
 }
 
-// Issue 16: on a terminal a weak passphrase is explained and asked for
-// again (three tries in all), never ending the command at the first one.
+// Issue 16: on a terminal a weak passphrase (or a mistyped confirmation) is
+// explained and asked for again (three tries in all), never ending the
+// command at the first one.
 func TestWeakPassphraseAsksAgain(t *testing.T) {
 	dir := t.TempDir()
 	const strong = "skylight-poet-moody-cod-concert-shrapnel"
@@ -208,6 +209,13 @@ func TestWeakPassphraseAsksAgain(t *testing.T) {
 	p.waitFor("try 2 of 3")
 	if !strings.Contains(p.output(), "the shop's name") || !strings.Contains(p.output(), "init --generate-passphrase") {
 		t.Fatalf("the refusal does not explain itself: %q", p.output())
+	}
+	p.ptmx.Write([]byte(strong + "\r"))
+	p.waitFor("the same passphrase again: ")
+	p.ptmx.Write([]byte(strong + "-typo\r"))
+	p.waitFor("try 3 of 3")
+	if !strings.Contains(p.output(), "the two passphrases differ") {
+		t.Fatalf("a mistyped confirmation is not explained: %q", p.output())
 	}
 	p.ptmx.Write([]byte(strong + "\r"))
 	p.waitFor("the same passphrase again: ")
