@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // TestParseConsentValue: what shop platforms write in consent columns;
@@ -98,4 +100,37 @@ func FuzzParseConsentValue(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestInventoryIgnoresLegacyConsentValues: a vault imported before consent
+// values were read may hold "no" as a granted purpose; it is not counted,
+// so the privacy notice never offers it (issue 14).
+func TestInventoryIgnoresLegacyConsentValues(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	defer v.Close()
+	nc := sampleCustomer(1)
+	nc.Consent = []string{"marketing"}
+	alias, err := v.Add(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = v.update(func(tx *bolt.Tx) error {
+		id, m, _, err := v.resolve(tx, alias)
+		if err != nil {
+			return err
+		}
+		m.Consent["no"] = Consent{Granted: true, At: m.Created}
+		return putMeta(tx, id, m)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := v.Inventory(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Consents) != 1 || inv.Consents["marketing"] != 1 {
+		t.Fatalf("consents %v, want only marketing", inv.Consents)
+	}
 }

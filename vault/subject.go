@@ -170,7 +170,10 @@ func (v *Vault) Inventory(rules *Rules) (Inventory, error) {
 				inv.FieldsHeld[f]++
 			}
 			for p, c := range m.Consent {
-				if c.Granted {
+				// An older import could store a column's "no" or "false"
+				// as a purpose; it was never consent, so it is not counted
+				// (and the privacy notice, built from this, never shows it).
+				if c.Granted && IsConsentPurpose(p) {
 					inv.Consents[p]++
 				}
 			}
