@@ -177,8 +177,11 @@ func (tv *Vault) checkAsBackup() error {
 
 // backupBelongs is the backup's proof: it is a copy of this vault (same
 // vault id), the person restoring is one of its owners, and its access log
-// is a prefix of the vault's own (authenticated) log, so it is a past state
-// of this vault and not a file someone else assembled.
+// and the vault's own (authenticated) log agree entry by entry as far as
+// both go, so the backup is a state of this vault's history and not a file
+// someone else assembled. Its log is a prefix of the vault's, unless the
+// vault file itself was put back to an older copy: then the backup is the
+// newer one and its longer log is kept.
 func backupBelongs(cur, bak *bolt.Tx, owner *actorInfo) error {
 	if !bytes.Equal(cur.Bucket(bMeta).Get(mVaultID), bak.Bucket(bMeta).Get(mVaultID)) {
 		return &InputError{Field: "backup", Reason: "is a backup of another vault"}
@@ -192,7 +195,10 @@ func backupBelongs(cur, bak *bolt.Tx, owner *actorInfo) error {
 	cb := cur.Bucket(bAudit)
 	return bak.Bucket(bAudit).ForEach(func(k, data []byte) error {
 		want := cb.Get(k)
-		if want == nil || !bytes.Equal(auditHashOf(want), auditHashOf(data)) || auditHashOf(data) == nil {
+		if want == nil {
+			return nil
+		}
+		if !bytes.Equal(auditHashOf(want), auditHashOf(data)) || auditHashOf(data) == nil {
 			return &IntegrityError{What: fmt.Sprintf("the backup's access-log entry %d differs from this vault's: the backup is not a past state of this vault", beUint64(k))}
 		}
 		return nil
@@ -233,7 +239,7 @@ func (p *RestorePlan) summarise(cur, bak *bolt.Tx) error {
 		}
 		return nil
 	})
-	s.LogEntriesSince = countKeys(cur.Bucket(bAudit)) - countKeys(bak.Bucket(bAudit))
+	s.LogEntriesSince = max(0, countKeys(cur.Bucket(bAudit))-countKeys(bak.Bucket(bAudit)))
 	cr := cur.Bucket(bRecipients)
 	rotate := map[string]bool{}
 	err := bak.Bucket(bRecipients).ForEach(func(k, data []byte) error {
@@ -328,15 +334,15 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 		if _, err := tv.keys.whoAmI(tx); err != nil {
 			return err
 		}
-		// The vault's log is a superset of the backup's (PrepareRestore
-		// checked): it replaces the backup's, so nothing written since is lost.
+		// The two logs agree as far as both go (PrepareRestore checked):
+		// the longer one is kept, so nothing written since is lost.
 		ab := tx.Bucket(bAudit)
 		for _, e := range log {
 			if err := ab.Put(e[0], e[1]); err != nil {
 				return err
 			}
 		}
-		res.LogKept = len(log)
+		res.LogKept = countKeys(ab)
 		if auditHead != nil {
 			if err := tx.Bucket(bMeta).Put(mAuditHead, auditHead); err != nil {
 				return err

@@ -433,9 +433,11 @@ func newRestoreCmd(env *Env, g *Global) *cobra.Command {
 		Use:   "restore FILE.age",
 		Short: "Replace the vault with a backup, keeping what happened since",
 		Long: `Replace the vault with a backup made by shopvault backup. Owner only: the
-backup must be a copy of this vault whose access log is a past state of the
-vault's own (a file someone else encrypted to the owner's public key is refused,
-exit 7), and must list the identity restoring it as an owner.
+backup must be a copy of this vault, signed by its owners, whose access log
+agrees with the vault's own, and must list the identity restoring it as an
+owner; a copy someone else changed and encrypted to the owner's public key is
+refused (exit 7) before anything changes. A file older than this machine has
+seen (put back by someone) is replaced too: restore is the deliberate way back.
 
 Restoring keeps what the present knows: every customer erased since is erased
 again, people removed since stay removed (the keys they held are rotated), keys

@@ -57,6 +57,36 @@ func TestWholeFileRollbackFromOutside(t *testing.T) {
 	// cannot be kept, and restore says how many customers it holds
 	h.ok(h.owner, "show", a)
 
+	// a backup newer than the copy put back restores over it too, keeping
+	// its longer access log
+	newer := filepath.Join(h.dir, "newer.age")
+	h.ok(h.owner, "add", "--name", "Di Later", "--city", "Hull", "--country", "GB")
+	h.ok(h.owner, "backup", "-o", newer)
+	before := auditActions(t, h)
+	if err := os.WriteFile(h.vault, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := h.run(h.owner, "list", "--json"); code != exitIntegrity {
+		t.Fatalf("the second put-back copy opened: exit %d", code)
+	}
+	h.ok(h.owner, "restore", newer, "--yes")
+	after := auditActions(t, h)
+	// the backup holds every entry but its own "backup" entry, written
+	// after the snapshot
+	inBackup := before[:len(before)-1]
+	if len(after) <= len(inBackup) {
+		t.Fatalf("restoring the newer backup over an older copy lost log entries: %d in the backup, %d after", len(inBackup), len(after))
+	}
+	for i, e := range inBackup {
+		if after[i]["hash"] != e["hash"] {
+			t.Fatalf("log entry %d differs after the restore", i+1)
+		}
+	}
+	if after[len(inBackup)]["action"] != "restore" {
+		t.Fatalf("entry after the backup's log is %v, want the restore", after[len(inBackup)])
+	}
+	h.ok(h.owner, "check")
+
 	// onto a new file on the same machine: the restored copy is not taken
 	// for a rollback either
 	fresh := filepath.Join(h.dir, "fresh.db")
