@@ -178,7 +178,7 @@ func (v *Vault) RevokeAlias(alias string) error {
 		}
 		now := v.now()
 		e.Revoked = &now
-		if err := putAliasEntry(tx.Bucket(bAliases), []byte(canon), e); err != nil {
+		if err := v.putAliasEntry(tx, []byte(canon), e); err != nil {
 			return err
 		}
 		return v.appendAudit(tx, AuditEntry{Action: "alias revoke", Aliases: []string{canon}})

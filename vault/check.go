@@ -50,7 +50,7 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 		if err := c.keys(); err != nil {
 			return err
 		}
-		for _, concern := range []func() error{c.records, c.formatOneFields, c.index, c.aliases, c.shipments} {
+		for _, concern := range []func() error{c.records, c.formatOneFields, c.index, c.aliases, c.shipments, c.entryTags} {
 			if err := concern(); err != nil {
 				return err
 			}
@@ -78,6 +78,7 @@ type checker struct {
 	tx           *bolt.Tx
 	metadataOnly bool
 	res          CheckResult
+	head         *headBody
 	metas        map[recordID]*recordMeta
 	curIndex     uint32
 	rotating     bool
@@ -138,9 +139,30 @@ func (c *checker) trust() {
 	if d := stateDiff(&state, &res.latest.body.policyState); d != "" {
 		c.add("", "%s", d)
 	}
-	if _, err := verifyHead(c.tx, c.v.vaultID, &res.latest); err != nil {
+	h, err := verifyHead(c.tx, c.v.vaultID, &res.latest)
+	if err != nil {
 		c.add("", "%v", err)
 	}
+	c.head = h
+}
+
+// entryTags recomputes every tagged bucket's count and tag sum and
+// compares them with the signed head's (docs/format.md, "Entry tags").
+func (c *checker) entryTags() error {
+	if c.head == nil || c.metadataOnly {
+		return nil
+	}
+	pending, err := c.v.checkTagSums(c.tx, c.head)
+	var ie *IntegrityError
+	switch {
+	case errors.As(err, &ie):
+		c.add("", "%s", ie.What)
+	case err != nil:
+		return err
+	case pending != "":
+		c.res.Hints = append(c.res.Hints, pending)
+	}
+	return nil
 }
 
 // keys: with keys, the session must open every group (check reads all).

@@ -83,7 +83,7 @@ func (v *Vault) CheckSensitive(drop bool) (SensitiveResult, error) {
 				fields = append(fields, f.Field)
 				what = append(what, f.Field+" ("+f.Category+")")
 			}
-			n, err := dropFields(tx, h.id, m, fields)
+			n, err := v.dropFields(tx, h.id, m, fields)
 			if err != nil {
 				return err
 			}

@@ -24,7 +24,7 @@ func plant(t *testing.T, v *Vault, alias, field, value string) {
 		if err := v.writeFields(tx, id, m, cur); err != nil {
 			return err
 		}
-		return putMeta(tx, id, m)
+		return v.putMeta(tx, id, m)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -367,6 +367,6 @@ func getAliasEntry(b *bolt.Bucket, alias []byte, e *aliasEntry) (bool, error) {
 	return true, nil
 }
 
-func putAliasEntry(b *bolt.Bucket, alias []byte, e aliasEntry) error {
-	return b.Put(alias, encodeAlias(&e))
+func (v *Vault) putAliasEntry(tx *bolt.Tx, alias []byte, e aliasEntry) error {
+	return v.putTagged(tx, "aliases", alias, encodeAlias(&e))
 }

@@ -33,22 +33,22 @@ func (v *Vault) eraseInTx(tx *bolt.Tx, id recordID, m *recordMeta, by string) er
 		e.Courier = ""
 		if v.pending != nil {
 			v.pending.aliases[string(alias)] = encodeAlias(&e)
-		} else if err := putAliasEntry(ab, alias, e); err != nil {
+		} else if err := v.putAliasEntry(tx, alias, e); err != nil {
 			return err
 		}
 		if err := rb.Delete(append(append([]byte{}, id[:]...), alias...)); err != nil {
 			return err
 		}
 	}
-	if err := tx.Bucket(bRecords).Delete(id[:]); err != nil {
+	if err := v.deleteTagged(tx, "records", id[:]); err != nil {
 		return err
 	}
-	return putJSON(tx.Bucket(bTombstones), id[:], tombstone{Erased: now, By: by})
+	return v.putTaggedJSON(tx, "tombstones", id[:], tombstone{Erased: now, By: by})
 }
 
 // unlinkShipments clears the record and alias of shipments to erased
 // customers, keeping date, courier and ref for the shop's accounts.
-func unlinkShipments(tx *bolt.Tx, erased map[string]bool) error {
+func (v *Vault) unlinkShipments(tx *bolt.Tx, erased map[string]bool) error {
 	if len(erased) == 0 {
 		return nil
 	}
@@ -73,7 +73,7 @@ func unlinkShipments(tx *bolt.Tx, erased map[string]bool) error {
 		return err
 	}
 	for _, u := range ups {
-		if err := putJSON(sb, u.k, u.s); err != nil {
+		if err := v.putTaggedJSON(tx, "shipments", u.k, u.s); err != nil {
 			return err
 		}
 	}
@@ -103,7 +103,7 @@ func (v *Vault) Forget(alias string) (ForgetResult, error) {
 		if err := v.eraseInTx(tx, id, m, "forget"); err != nil {
 			return err
 		}
-		if err := unlinkShipments(tx, map[string]bool{id.String(): true}); err != nil {
+		if err := v.unlinkShipments(tx, map[string]bool{id.String(): true}); err != nil {
 			return err
 		}
 		res = ForgetResult{Alias: alias, Erased: v.now()}
@@ -141,7 +141,7 @@ func (v *Vault) changeMeta(alias, role string, change func(m *recordMeta) AuditE
 			return err
 		}
 		e := change(m)
-		if err := putMeta(tx, id, m); err != nil {
+		if err := v.putMeta(tx, id, m); err != nil {
 			return err
 		}
 		c = customerFromMeta(id, m)

@@ -29,6 +29,11 @@ type headBody struct {
 	// entries after it up to Audit.Seq are covered by the purge key only,
 	// and may only be purges.
 	PersonSeq uint64 `json:"person_seq"`
+	// Buckets counts and sums the tagged entries (nil before the state
+	// key exists or when the signer holds none).
+	Buckets *bucketSums `json:"buckets,omitempty"`
+	// LastPurge is the SHA-256 of meta/last_purge as the signer saw it.
+	LastPurge string `json:"last_purge,omitempty"`
 }
 
 type auditPoint struct {
@@ -87,13 +92,16 @@ func lastAudit(tx *bolt.Tx) (auditPoint, error) {
 }
 
 // signHead writes a new head signed by priv for recipient r.
-func signHead(tx *bolt.Tx, vaultID []byte, prev *headBody, p *verifiedPolicy, r *policyRecipient, priv ed25519.PrivateKey, now time.Time) (*headBody, error) {
+func signHead(tx *bolt.Tx, vaultID []byte, prev *headBody, p *verifiedPolicy, r *policyRecipient, priv ed25519.PrivateKey, now time.Time, sums *bucketSums) (*headBody, error) {
 	a, err := lastAudit(tx)
 	if err != nil {
 		return nil, err
 	}
 	h := headBody{VaultID: hex.EncodeToString(vaultID), Counter: 1, Time: now, Signer: r.ID, Role: r.Role,
-		Policy: trustedPoint{Version: p.body.Version, Hash: p.hash}, Audit: a, PersonSeq: a.Seq}
+		Policy: trustedPoint{Version: p.body.Version, Hash: p.hash}, Audit: a, PersonSeq: a.Seq, Buckets: sums}
+	if lp := tx.Bucket(bMeta).Get(mLastPurge); lp != nil {
+		h.LastPurge = sha256Hex(lp)
+	}
 	if prev != nil {
 		h.Counter = prev.Counter + 1
 	}

@@ -236,7 +236,7 @@ func (v *Vault) mergeInto(tx *bolt.Tx, id recordID, norm map[string]string) (int
 		return 0, err
 	}
 	m.Updated = v.now()
-	return n, putMeta(tx, id, m)
+	return n, v.putMeta(tx, id, m)
 }
 
 // DuplicatePair is a likely duplicate found by dedupe.
@@ -371,7 +371,7 @@ func (v *Vault) mergeRecords(tx *bolt.Tx, keep, dup recordID) error {
 	if dm.LastActivity.After(km.LastActivity) {
 		km.LastActivity = dm.LastActivity
 	}
-	if err := putMeta(tx, keep, km); err != nil {
+	if err := v.putMeta(tx, keep, km); err != nil {
 		return err
 	}
 	// Move the duplicate's aliases to the kept record.
@@ -407,7 +407,7 @@ func (v *Vault) mergeRecords(tx *bolt.Tx, keep, dup recordID) error {
 		return nil
 	})
 	for i := range keys {
-		if err := putJSON(sb, keys[i], ships[i]); err != nil {
+		if err := v.putTaggedJSON(tx, "shipments", keys[i], ships[i]); err != nil {
 			return err
 		}
 	}

@@ -319,7 +319,11 @@ func (v *Vault) sealTx(tx *bolt.Tx) (*txSeal, error) {
 	if err != nil || priv == nil {
 		return out, err
 	}
-	if out.head, err = signHead(tx, v.vaultID, v.head, out.policy, r, priv, v.now()); err != nil {
+	sums, err := v.endTags(tx)
+	if err != nil {
+		return nil, err
+	}
+	if out.head, err = signHead(tx, v.vaultID, v.head, out.policy, r, priv, v.now(), sums); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -159,11 +159,11 @@ func (v *Vault) updateBatch(fn func(tx *bolt.Tx) error) error {
 		}
 		p := v.pending
 		v.pending = nil
-		return p.flush(tx)
+		return p.flush(v, tx)
 	})
 }
 
-func (p *pendingPuts) flush(tx *bolt.Tx) error {
+func (p *pendingPuts) flush(v *Vault, tx *bolt.Tx) error {
 	for ver, keys := range p.dels {
 		vb := tx.Bucket(bIndex).Bucket(versionBucketName(ver))
 		if vb == nil {
@@ -192,14 +192,13 @@ func (p *pendingPuts) flush(tx *bolt.Tx) error {
 			}
 		}
 	}
-	ab := tx.Bucket(bAliases)
 	sorted := make([]string, 0, len(p.aliases))
 	for k := range p.aliases {
 		sorted = append(sorted, k)
 	}
 	sort.Strings(sorted)
 	for _, k := range sorted {
-		if err := ab.Put([]byte(k), p.aliases[k]); err != nil {
+		if err := v.putTagged(tx, "aliases", []byte(k), p.aliases[k]); err != nil {
 			return err
 		}
 	}

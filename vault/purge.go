@@ -170,13 +170,13 @@ func (v *Vault) Purge(rules *Rules) (PurgeResult, error) {
 					erasedN++
 					continue
 				}
-				n, err := dropFields(tx, it.id, m, it.Fields)
+				n, err := v.dropFields(tx, it.id, m, it.Fields)
 				if err != nil {
 					return err
 				}
 				droppedN += n
 			}
-			if err := unlinkShipments(tx, erased); err != nil {
+			if err := v.unlinkShipments(tx, erased); err != nil {
 				return err
 			}
 			return v.appendAudit(tx, AuditEntry{Action: "purge", Aliases: aliases, Count: len(aliases), Detail: fmt.Sprintf("%d erased, %d fields dropped", len(erased), len(batch)-len(erased))})
@@ -211,7 +211,7 @@ func (v *Vault) Purge(rules *Rules) (PurgeResult, error) {
 
 // dropFields deletes sealed values and their index entries: no decryption,
 // the sealed record is re-encoded without those fields.
-func dropFields(tx *bolt.Tx, id recordID, m *recordMeta, fields []string) (int, error) {
+func (v *Vault) dropFields(tx *bolt.Tx, id recordID, m *recordMeta, fields []string) (int, error) {
 	groups, err := loadSealed(id, m)
 	if err != nil {
 		return 0, err
@@ -254,7 +254,7 @@ func dropFields(tx *bolt.Tx, id recordID, m *recordMeta, fields []string) (int, 
 	}
 	setSealed(m, groups)
 	m.setFields(keep)
-	return n, putMeta(tx, id, m)
+	return n, v.putMeta(tx, id, m)
 }
 
 // LastPurge reports when purge last ran (zero if never).

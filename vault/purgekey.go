@@ -107,7 +107,10 @@ func (v *Vault) signPurgeHead(tx *bolt.Tx, out *txSeal) error {
 		return err
 	}
 	h := headBody{VaultID: hex.EncodeToString(v.vaultID), Counter: prev.Counter + 1, Time: v.now(), Signer: purgeSigner, Role: purgeSigner,
-		Policy: trustedPoint{Version: out.policy.body.Version, Hash: out.policy.hash}, Audit: a, PersonSeq: prev.PersonSeq}
+		Policy: trustedPoint{Version: out.policy.body.Version, Hash: out.policy.hash}, Audit: a, PersonSeq: prev.PersonSeq,
+		// The purge key cannot tag: the sums stay the person's, and the
+		// purges after PersonSeq tell the next person's write to re-sum.
+		Buckets: prev.Buckets, LastPurge: prev.LastPurge}
 	body, err := json.Marshal(h)
 	if err != nil {
 		return err

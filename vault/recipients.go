@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"filippo.io/age"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -77,7 +78,7 @@ func (v *Vault) AddRecipient(recipient, role, label string) (Recipient, error) {
 		if dup {
 			return &InputError{Field: "name", Reason: "another recipient already has this label"}
 		}
-		if err := v.wrapAllVersions(tx, roleGroups[role], rid, r, ""); err != nil {
+		if err := v.wrapAllVersions(tx, append(slices.Clone(roleGroups[role]), GroupState), rid, r, ""); err != nil {
 			return err
 		}
 		info := recipientInfo{Recipient: strings.TrimSpace(recipient), Role: role, Label: label, Added: v.now()}
@@ -132,7 +133,7 @@ func (v *Vault) RemoveRecipient(which string) (Recipient, RotateResult, error) {
 		if rid == v.keys.actor.ID {
 			return &InputError{Field: "recipient", Reason: "is the identity running this command; remove it with another owner's identity"}
 		}
-		for _, g := range AllGroups {
+		for _, g := range append(slices.Clone(AllGroups), GroupState) {
 			for _, ver := range keyVersions(tx, g) {
 				if err := tx.Bucket(bKeys).Bucket([]byte(g)).Delete(wrappedKeyName(ver, rid)); err != nil {
 					return err
@@ -177,7 +178,7 @@ func (v *Vault) RotateOwnerIdentity(newRecipient string, newIdentity age.Identit
 			return err
 		}
 		old := v.keys.actor
-		if err := v.wrapAllVersions(tx, AllGroups, rid, r, old.ID); err != nil {
+		if err := v.wrapAllVersions(tx, append(slices.Clone(AllGroups), GroupState), rid, r, old.ID); err != nil {
 			return err
 		}
 		rb := tx.Bucket(bRecipients)

@@ -109,8 +109,8 @@ func loadMeta(tx *bolt.Tx, id recordID) (*recordMeta, error) {
 }
 
 // putMeta stores a record's metadata and sealed value as one value.
-func putMeta(tx *bolt.Tx, id recordID, m *recordMeta) error {
-	if err := tx.Bucket(bRecords).Put(id[:], encodeMeta(m)); err != nil {
+func (v *Vault) putMeta(tx *bolt.Tx, id recordID, m *recordMeta) error {
+	if err := v.putTagged(tx, "records", id[:], encodeMeta(m)); err != nil {
 		return err
 	}
 	if m.sealedApart {
@@ -280,7 +280,7 @@ func (v *Vault) putAlias(tx *bolt.Tx, alias string, id recordID, e aliasEntry) e
 func (v *Vault) writeAliasEntry(tx *bolt.Tx, alias string, e aliasEntry, id recordID) error {
 	if v.pending != nil {
 		v.pending.aliases[alias] = encodeAlias(&e)
-	} else if err := putAliasEntry(tx.Bucket(bAliases), []byte(alias), e); err != nil {
+	} else if err := v.putAliasEntry(tx, []byte(alias), e); err != nil {
 		return err
 	}
 	if e.Primary {
@@ -342,7 +342,7 @@ func (v *Vault) addInTx(tx *bolt.Tx, nc NewCustomer, normalized map[string]strin
 	} else if err := v.putAlias(tx, alias, id, aliasEntry{Primary: true, Created: now}); err != nil {
 		return "", id, err
 	}
-	return alias, id, putMeta(tx, id, m)
+	return alias, id, v.putMeta(tx, id, m)
 }
 
 // PrepareCustomer validates and normalises a customer without touching the
@@ -763,7 +763,7 @@ func (v *Vault) Edit(alias string, set map[string]string) (Customer, error) {
 		}
 		now := v.now()
 		m.Updated, m.LastActivity = now, now
-		if err := putMeta(tx, id, m); err != nil {
+		if err := v.putMeta(tx, id, m); err != nil {
 			return err
 		}
 		c = customerFromMeta(id, m)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -363,11 +364,11 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 				erased[idHex] = true
 				res.Reapplied++
 			}
-			if err := putJSON(tx.Bucket(bTombstones), id[:], t); err != nil {
+			if err := tv.putTaggedJSON(tx, "tombstones", id[:], t); err != nil {
 				return err
 			}
 		}
-		if err := unlinkShipments(tx, erased); err != nil {
+		if err := tv.unlinkShipments(tx, erased); err != nil {
 			return err
 		}
 		for rid, label := range p.removed {
@@ -429,7 +430,7 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 // dropRecipient deletes a person from the restored vault: their entry and
 // every key wrapped to them (the caller rotates the keys they held).
 func dropRecipient(tx *bolt.Tx, rid string) error {
-	for _, g := range AllGroups {
+	for _, g := range append(slices.Clone(AllGroups), GroupState) {
 		gb := tx.Bucket(bKeys).Bucket([]byte(g))
 		if gb == nil {
 			continue

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"filippo.io/age"
@@ -148,6 +149,12 @@ func currentWrapTargets(tx *bolt.Tx, group, except string) (map[string]age.Recip
 }
 
 func (v *Vault) startRotation(tx *bolt.Tx, groups []string, _ []string) error {
+	if tx.Bucket(bKeys).Bucket([]byte(GroupState)) != nil && !slices.Contains(groups, GroupState) {
+		// Every rotation rotates the state key too (it costs one re-sum
+		// of the tagged entries): whoever it was rotated away from, a
+		// removed person among them, must not be able to tag entries.
+		groups = append(slices.Clone(groups), GroupState)
+	}
 	r := rotation{Groups: groups, To: map[string]uint32{}, Total: countKeys(tx.Bucket(bRecords))}
 	for _, g := range groups {
 		vers := keyVersions(tx, g)
@@ -287,7 +294,7 @@ func (v *Vault) rotateRecord(tx *bolt.Tx, id recordID, m *recordMeta, r *rotatio
 			}
 			*sg = resealed
 			setSealed(m, groups)
-			if err := putMeta(tx, id, m); err != nil {
+			if err := v.putMeta(tx, id, m); err != nil {
 				return err
 			}
 		case GroupIndex:
@@ -320,7 +327,7 @@ func (v *Vault) rotateRecord(tx *bolt.Tx, id recordID, m *recordMeta, r *rotatio
 				}
 				m.Index[kindNames[kind]] = hex.EncodeToString(tok)
 			}
-			if err := putMeta(tx, id, m); err != nil {
+			if err := v.putMeta(tx, id, m); err != nil {
 				return err
 			}
 		}

@@ -52,14 +52,14 @@ func (v *Vault) Ship(alias, courier, ref string, date time.Time) (Shipment, erro
 			return err
 		}
 		s := shipment{Record: id.String(), Alias: canon, Date: date.UTC(), Courier: courier, Ref: ref, Created: now}
-		if err := putJSON(tx.Bucket(bShipments), sid[:], s); err != nil {
+		if err := v.putTaggedJSON(tx, "shipments", sid[:], s); err != nil {
 			return err
 		}
 		if m.LastShipment == nil || date.After(*m.LastShipment) {
 			d := date.UTC()
 			m.LastShipment = &d
 		}
-		if err := putMeta(tx, id, m); err != nil {
+		if err := v.putMeta(tx, id, m); err != nil {
 			return err
 		}
 		out = Shipment{ID: sid.String(), Alias: crypto.FormatAlias(canon), Date: s.Date, Courier: courier, Ref: ref}

@@ -120,10 +120,9 @@ func (v *Vault) writeTail(t *importTail) error {
 					return err
 				}
 			}
-			ab := tx.Bucket(bAliases)
 			for _, e := range as {
 				a := aliasEntry{Record: e.id.String(), Primary: true, Created: e.created}
-				if err := ab.Put(e.alias[:], encodeAlias(&a)); err != nil {
+				if err := v.putTagged(tx, "aliases", e.alias[:], encodeAlias(&a)); err != nil {
 					return err
 				}
 			}
@@ -197,7 +196,7 @@ func markTail(tx *bolt.Tx, first recordID) error {
 // indexTail writes the index and primary-alias entries of every record
 // from meta/unindexed on, in key order, from their metadata alone, and
 // clears the marker. Entries already present are left as they are.
-func indexTail(tx *bolt.Tx) error {
+func (v *Vault) indexTail(tx *bolt.Tx) error {
 	m := tx.Bucket(bMeta)
 	marker := m.Get(mUnindexed)
 	if marker == nil {
@@ -225,8 +224,15 @@ func indexTail(tx *bolt.Tx) error {
 			p.aliases[meta.Alias] = encodeAlias(&e)
 		}
 	}
-	if err := p.flush(tx); err != nil {
+	if err := p.flush(v, tx); err != nil {
 		return err
+	}
+	if v.tags == nil && v.policy != nil {
+		// Keyless, it cannot keep the signed entry sums: its log entry
+		// tells the next person's write to re-sum and check to wait.
+		if err := v.appendAudit(tx, AuditEntry{Action: "import", Detail: "finished an interrupted import's index without a key"}); err != nil {
+			return err
+		}
 	}
 	return m.Delete(mUnindexed)
 }

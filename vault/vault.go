@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"filippo.io/age"
@@ -92,6 +93,8 @@ type Vault struct {
 	// pending, during an import batch, defers random-key writes so they
 	// can be applied in key order.
 	pending *pendingPuts
+	// tags follows the tagged buckets' sums in the current write transaction.
+	tags *txTags
 	// held, while an import runs, are the index and alias entries of
 	// committed customers that are not in their buckets yet (the import's
 	// tail, tail.go): lookups and alias minting must see them.
@@ -191,6 +194,10 @@ func Open(path string, opts Options) (*Vault, error) {
 				v.Close()
 				return nil, err
 			}
+		}
+		if err := v.addStateKey(); err != nil {
+			v.Close()
+			return nil, err
 		}
 	}
 	return v, nil
@@ -358,7 +365,7 @@ func Create(path string, opts CreateOptions) (*Vault, error) {
 		if err := putJSON(tx.Bucket(bRecipients), []byte(crypto.RecipientID(opts.OwnerRecipient)), info); err != nil {
 			return err
 		}
-		for _, g := range AllGroups {
+		for _, g := range append(slices.Clone(AllGroups), GroupState) {
 			key, err := crypto.NewKey(opts.Rand)
 			if err != nil {
 				return err
@@ -412,6 +419,7 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		if err := v.prefetchSigner(tx); err != nil {
 			return err
 		}
+		v.beginTags()
 		// Keys in these buckets only grow (time-ordered ids, sequence
 		// numbers): full pages on split keep the file compact.
 		for _, b := range [][]byte{bRecords, bFields, bRecAliases, bShipments, bAudit, bTombstones} {
@@ -420,7 +428,7 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		if v.held == nil {
 			// An import that was interrupted left customers unindexed:
 			// finish them before anything looks them up.
-			if err := indexTail(tx); err != nil {
+			if err := v.indexTail(tx); err != nil {
 				return err
 			}
 		}
@@ -456,6 +464,7 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		seal, err = v.sealTx(tx)
 		return err
 	})
+	v.tags = nil
 	if err == nil {
 		err = v.committed(seal)
 	}

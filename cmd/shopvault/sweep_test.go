@@ -275,7 +275,7 @@ func TestSingleEntrySweep(t *testing.T) {
 
 	ms := mutations(final, history)
 	caught, unobservable := 0, 0
-	var escaped, notYet []string
+	var escaped []string
 	for _, m := range ms {
 		if err := fresh(m.fn); err != nil {
 			t.Fatalf("%s: %v", m.what, err)
@@ -290,12 +290,7 @@ func TestSingleEntrySweep(t *testing.T) {
 		for i := range want {
 			if got[i] != want[i] {
 				same = false
-				e := fmt.Sprintf("%s: check passed, but %s", m.what, firstLine(got[i]))
-				if notYetAuthenticated(m.target) {
-					notYet = append(notYet, e)
-				} else {
-					escaped = append(escaped, e)
-				}
+				escaped = append(escaped, fmt.Sprintf("%s: check passed, but %s", m.what, firstLine(got[i])))
 				break
 			}
 		}
@@ -303,31 +298,11 @@ func TestSingleEntrySweep(t *testing.T) {
 			unobservable++
 		}
 	}
-	t.Logf("sweep: %d entries, %d single-entry changes: %d caught by check (exit 7), %d unobservable, %d escaped in entries format 3 does not authenticate yet, %d escaped elsewhere",
-		len(final), len(ms), caught, unobservable, len(notYet), len(escaped))
-	for _, e := range notYet {
-		t.Log("not yet authenticated (SECURITY.md, what it does not protect against):", e)
-	}
+	t.Logf("sweep: %d entries, %d single-entry changes: %d caught by check (exit 7), %d unobservable, %d escaped",
+		len(final), len(ms), caught, unobservable, len(escaped))
 	for _, e := range escaped {
 		t.Error(e)
 	}
-}
-
-// notYetAuthenticated names the entries format 3 does not sign yet: the
-// "Entry tags" of docs/format.md (records, aliases, shipments, tombstones,
-// and meta/last_purge) are designed but not built, and SECURITY.md says so
-// under what it does not protect against. Changes to them that check
-// misses are logged with the sweep's figures; a change to any other entry
-// that check misses fails the sweep. Remove buckets from here as their
-// entries become authenticated.
-func notYetAuthenticated(e entry) bool {
-	switch e.path[0] {
-	case "records", "aliases", "shipments", "tombstones":
-		return len(e.path) == 1
-	case "meta":
-		return len(e.path) == 1 && string(e.key) == "last_purge"
-	}
-	return false
 }
 
 func firstLine(s string) string {

@@ -1,0 +1,439 @@
+package vault
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/crypto"
+)
+
+// GroupState is the key group whose HKDF subkey tags the entries of the
+// data buckets (docs/format.md, "Entry tags"). Everyone who writes data
+// holds it, whatever their role; it seals nothing, so it is not one of
+// AllGroups (which lists what a role can read).
+const GroupState = "state"
+
+// taggedBuckets are the buckets whose entries the head counts and sums.
+// meta/last_purge is not among them: keyless purge writes it on every run,
+// even when it erases nothing and logs nothing (docs/format.md).
+var taggedBuckets = []string{"records", "aliases", "shipments", "tombstones"}
+
+// entryTag is HMAC-SHA-256(key, bucket || 0 || key || 0 || H(value))[:16];
+// for a record H(value) is SHA-256(H(metadata) || H(sealed)) so that a
+// statement can carry metadata and sealed hash without the ciphertext.
+type entryTag = [crypto.EntryTagSize]byte
+
+// tagger computes entry tags under one version of the state key.
+type tagger struct {
+	mac *crypto.EntryTagger
+}
+
+func newTagger(stateKey []byte, version uint32) (*tagger, error) {
+	m, err := crypto.NewEntryTagger(stateKey, version)
+	if err != nil {
+		return nil, err
+	}
+	return &tagger{mac: m}, nil
+}
+
+func (t *tagger) tag(bucket string, key, value []byte) entryTag {
+	return t.mac.Tag(bucket, key, valueHash(bucket, value))
+}
+
+// valueHash is H(value); a record's is over its metadata and sealed parts.
+func valueHash(bucket string, value []byte) [32]byte {
+	if bucket != "records" {
+		return sha256.Sum256(value)
+	}
+	n := len(value)
+	if m, err := decodeMeta(value); err == nil && !m.sealedApart {
+		n -= len(m.sealed)
+	}
+	hm, hs := sha256.Sum256(value[:n]), sha256.Sum256(value[n:])
+	return sha256.Sum256(append(hm[:], hs[:]...))
+}
+
+// bucketSum is one bucket's entry count and the sum of its tags mod 2^128.
+type bucketSum struct {
+	Count uint64
+	Sum   entryTag
+}
+
+func (s *bucketSum) add(t entryTag) {
+	hi, lo := binary.BigEndian.Uint64(t[:8]), binary.BigEndian.Uint64(t[8:])
+	shi, slo := binary.BigEndian.Uint64(s.Sum[:8]), binary.BigEndian.Uint64(s.Sum[8:])
+	nlo := slo + lo
+	carry := uint64(0)
+	if nlo < slo {
+		carry = 1
+	}
+	binary.BigEndian.PutUint64(s.Sum[:8], shi+hi+carry)
+	binary.BigEndian.PutUint64(s.Sum[8:], nlo)
+	s.Count++
+}
+
+func (s *bucketSum) sub(t entryTag) {
+	hi, lo := binary.BigEndian.Uint64(t[:8]), binary.BigEndian.Uint64(t[8:])
+	shi, slo := binary.BigEndian.Uint64(s.Sum[:8]), binary.BigEndian.Uint64(s.Sum[8:])
+	borrow := uint64(0)
+	if slo < lo {
+		borrow = 1
+	}
+	binary.BigEndian.PutUint64(s.Sum[:8], shi-hi-borrow)
+	binary.BigEndian.PutUint64(s.Sum[8:], slo-lo)
+	s.Count--
+}
+
+func (s bucketSum) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Count uint64 `json:"count"`
+		Sum   string `json:"sum"`
+	}{s.Count, hex.EncodeToString(s.Sum[:])})
+}
+
+func (s *bucketSum) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Count uint64 `json:"count"`
+		Sum   string `json:"sum"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	sum, err := hex.DecodeString(v.Sum)
+	if err != nil || len(sum) != len(s.Sum) {
+		return errors.New("bad bucket sum")
+	}
+	s.Count = v.Count
+	copy(s.Sum[:], sum)
+	return nil
+}
+
+// bucketSums is the head's "buckets": what the tagged buckets held when the
+// head was signed, under version State of the state key.
+type bucketSums struct {
+	State   uint32               `json:"state_version"`
+	Buckets map[string]bucketSum `json:"sums"`
+}
+
+// txTags follows, during one write transaction, the sums of the tagged
+// buckets: incrementally from the head's when those are known to describe
+// the file, otherwise by a full scan when the head is signed. It starts at
+// the first tagged write (or at the end), when the command has found out
+// who runs it.
+type txTags struct {
+	started bool
+	// tagger is nil while the session holds no state key (keyless).
+	tagger  *tagger
+	version uint32
+	// incremental: sums holds the head's sums updated by every put and
+	// delete so far; otherwise they are recomputed at the end.
+	incremental bool
+	// untracked: a tagged entry was written while the session was keyless.
+	untracked bool
+	sums      map[string]*bucketSum
+}
+
+// beginTags prepares the tag sums of a write transaction.
+func (v *Vault) beginTags() {
+	v.tags = nil
+	if v.policy != nil {
+		v.tags = &txTags{}
+	}
+}
+
+// tracking gives the transaction's tag sums, started on first use; nil
+// for a vault before format 3.
+func (v *Vault) tracking(tx *bolt.Tx) (*txTags, error) {
+	t := v.tags
+	if t == nil || t.started {
+		return t, nil
+	}
+	t.started = true
+	return t, v.startTags(tx, t)
+}
+
+// startTags opens the state key if the session holds it: under the head's
+// version, with the head's sums, when no keyless write happened since.
+func (v *Vault) startTags(tx *bolt.Tx, t *txTags) error {
+	if tx.Bucket(bKeys).Bucket([]byte(GroupState)) == nil {
+		return nil
+	}
+	if v.keys.actor == nil && len(v.opts.Identities) > 0 && v.opts.Passphrase == nil {
+		// Housekeeping at open (an interrupted import's tail) runs before
+		// anything unlocked the session; identity files ask for nothing,
+		// so it can be a signed, tagged write too. A passphrase is never
+		// asked for on a write's own initiative.
+		if _, err := v.keys.whoAmI(tx); err != nil {
+			return nil
+		}
+	}
+	if v.keys.actor == nil {
+		return nil
+	}
+	ver, err := currentVersion(tx, GroupState)
+	if err != nil {
+		return err
+	}
+	h := v.head
+	incremental := !t.untracked && h != nil && h.Buckets != nil && !keylessSince(tx, h) && slices.Contains(keyVersions(tx, GroupState), h.Buckets.State)
+	if incremental {
+		// Sums stay under the head's version while a rotation runs; the
+		// transaction that drops it re-sums under the new one (endTags).
+		ver = h.Buckets.State
+	}
+	key, err := v.keys.key(tx, GroupState, ver)
+	var nr *NeedRoleError
+	if errors.As(err, &nr) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	tg, err := newTagger(key, ver)
+	if err != nil {
+		return err
+	}
+	t.tagger, t.version = tg, ver
+	if incremental {
+		t.incremental = true
+		t.sums = map[string]*bucketSum{}
+		for _, b := range taggedBuckets {
+			s := h.Buckets.Buckets[b]
+			t.sums[b] = &s
+		}
+	}
+	return nil
+}
+
+// keylessSince tells whether a keyless run wrote to the tagged buckets
+// after a person last signed the head: its access-log entry (a purge, or
+// an interrupted import's index finished) follows the person's seq, signed
+// by the purge key or not at all. Keyless reads (cron's list, backup) log
+// too but change no tagged entry.
+func keylessSince(tx *bolt.Tx, h *headBody) bool {
+	c := tx.Bucket(bAudit).Cursor()
+	for k, data := c.Seek(beBytes(h.PersonSeq + 1)); k != nil; k, data = c.Next() {
+		var e struct {
+			Action string `json:"action"`
+		}
+		if json.Unmarshal(data, &e) != nil || keylessWrites[e.Action] {
+			return true
+		}
+	}
+	return false
+}
+
+// keylessWrites are the access-log actions of keyless runs that change
+// tagged entries.
+var keylessWrites = map[string]bool{"purge": true, "import": true}
+
+// tagWrite updates the sums for key of bucket going from old (nil: new)
+// to value (nil: deleted).
+func (v *Vault) tagWrite(tx *bolt.Tx, bucket string, key, old, value []byte) error {
+	t, err := v.tracking(tx)
+	if err != nil || t == nil {
+		return err
+	}
+	if t.tagger == nil {
+		t.untracked = true
+		return nil
+	}
+	if !t.incremental {
+		return nil
+	}
+	s := t.sums[bucket]
+	if old != nil {
+		s.sub(t.tagger.tag(bucket, key, old))
+	}
+	if value != nil {
+		s.add(t.tagger.tag(bucket, key, value))
+	}
+	return nil
+}
+
+// putTagged stores value under key in one of the tagged buckets, keeping
+// the transaction's sums.
+func (v *Vault) putTagged(tx *bolt.Tx, bucket string, key, value []byte) error {
+	b := tx.Bucket([]byte(bucket))
+	if err := v.tagWrite(tx, bucket, key, b.Get(key), value); err != nil {
+		return err
+	}
+	return b.Put(key, value)
+}
+
+// deleteTagged deletes key from one of the tagged buckets.
+func (v *Vault) deleteTagged(tx *bolt.Tx, bucket string, key []byte) error {
+	b := tx.Bucket([]byte(bucket))
+	if old := b.Get(key); old != nil {
+		if err := v.tagWrite(tx, bucket, key, old, nil); err != nil {
+			return err
+		}
+	}
+	return b.Delete(key)
+}
+
+// putTaggedJSON is putJSON for the tagged buckets.
+func (v *Vault) putTaggedJSON(tx *bolt.Tx, bucket string, key []byte, val any) error {
+	data, err := json.Marshal(val)
+	if err != nil {
+		return err
+	}
+	return v.putTagged(tx, bucket, key, data)
+}
+
+// endTags gives the sums the head signs: nil when this session tags nothing.
+func (v *Vault) endTags(tx *bolt.Tx) (*bucketSums, error) {
+	t, err := v.tracking(tx)
+	if err != nil || t == nil {
+		return nil, err
+	}
+	if t.tagger == nil {
+		// Keyless until now (the command unlocked after its first
+		// tagged write, or wrote none): tag what the file holds.
+		if err := v.startTags(tx, t); err != nil || t.tagger == nil {
+			return nil, err
+		}
+	}
+	cur, err := currentVersion(tx, GroupState)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(keyVersions(tx, GroupState), t.version) {
+		key, err := v.keys.key(tx, GroupState, cur)
+		if err != nil {
+			return nil, err
+		}
+		if t.tagger, err = newTagger(key, cur); err != nil {
+			return nil, err
+		}
+		t.version, t.incremental = cur, false
+	}
+	out := &bucketSums{State: t.version, Buckets: map[string]bucketSum{}}
+	if t.incremental {
+		for _, b := range taggedBuckets {
+			out.Buckets[b] = *t.sums[b]
+		}
+		return out, nil
+	}
+	out.Buckets = sumBuckets(tx, t.tagger)
+	return out, nil
+}
+
+// sumBuckets recomputes every tagged bucket's count and sum.
+func sumBuckets(tx *bolt.Tx, t *tagger) map[string]bucketSum {
+	out := map[string]bucketSum{}
+	for _, b := range taggedBuckets {
+		var s bucketSum
+		tx.Bucket([]byte(b)).ForEach(func(k, val []byte) error {
+			s.add(t.tag(b, k, val))
+			return nil
+		})
+		out[b] = s
+	}
+	return out
+}
+
+// checkTagSums is check's full scan of the tagged buckets against the
+// head's sums. pending says why they cannot be compared yet (no error).
+func (v *Vault) checkTagSums(tx *bolt.Tx, h *headBody) (pending string, err error) {
+	if tx.Bucket(bKeys).Bucket([]byte(GroupState)) == nil {
+		return "the vault has no state key yet: its entries are not tagged until an owner opens it with a writable command", nil
+	}
+	if h.Buckets == nil {
+		return "the entries are not tagged yet: the next write by an owner or support person tags them", nil
+	}
+	if keylessSince(tx, h) {
+		return "the entry sums were not compared: a keyless run (cron) wrote since the last signed write; the next write by a person re-signs them", nil
+	}
+	if err := checkLastPurge(tx, h); err != nil {
+		return "", err
+	}
+	key, err := v.keys.key(tx, GroupState, h.Buckets.State)
+	if err != nil {
+		return "", err
+	}
+	t, err := newTagger(key, h.Buckets.State)
+	if err != nil {
+		return "", err
+	}
+	got := sumBuckets(tx, t)
+	for _, b := range taggedBuckets {
+		want, have := h.Buckets.Buckets[b], got[b]
+		switch {
+		case want.Count != have.Count:
+			return "", &IntegrityError{What: fmt.Sprintf("the %s bucket holds %d entries, the signed state head says %d: entries were deleted or inserted from outside", b, have.Count, want.Count)}
+		case !bytes.Equal(want.Sum[:], have.Sum[:]):
+			return "", &IntegrityError{What: fmt.Sprintf("the %s bucket's entry tags do not add up to the signed state head's sum: an entry was changed or put back from outside", b)}
+		}
+	}
+	return "", nil
+}
+
+// addStateKey gives a vault made before entry tags (format 3 without them,
+// or just upgraded from format 2) its state key at an owner's writable
+// open, wrapped to every person, and tags its entries in the same
+// transaction. Others leave it to the owner; check says so meanwhile.
+func (v *Vault) addStateKey() error {
+	if v.policy == nil || (len(v.opts.Identities) == 0 && v.opts.Passphrase == nil) {
+		return nil
+	}
+	owner := false
+	err := v.view(func(tx *bolt.Tx) error {
+		if tx.Bucket(bKeys).Bucket([]byte(GroupState)) != nil {
+			return nil
+		}
+		a, err := v.keys.whoAmI(tx)
+		owner = err == nil && a.Role == RoleOwner
+		if err != nil && !errors.Is(err, ErrWrongIdentity) && !errors.Is(err, ErrNoIdentity) {
+			return err
+		}
+		return nil
+	})
+	if err != nil || !owner {
+		return err
+	}
+	return v.update(func(tx *bolt.Tx) error {
+		key, err := crypto.NewKey(v.opts.Rand)
+		if err != nil {
+			return err
+		}
+		to, err := currentWrapTargets(tx, GroupState, "")
+		if err != nil {
+			return err
+		}
+		if err := v.keys.storeNewVersion(tx, GroupState, 1, key, to); err != nil {
+			return err
+		}
+		v.keys.remember(GroupState, 1, key)
+		t, err := newTagger(key, 1)
+		if err != nil {
+			return err
+		}
+		v.tags = &txTags{started: true, tagger: t, version: 1}
+		return v.appendAudit(tx, AuditEntry{Action: "upgrade", Detail: "entry tags"})
+	})
+}
+
+// checkLastPurge compares meta/last_purge with the one the head saw. Keyless
+// purge rewrites it on every run, even one that erases nothing (and logs
+// nothing), so a newer one is expected; a missing one, or one older than
+// the head, was deleted or put back from outside.
+func checkLastPurge(tx *bolt.Tx, h *headBody) error {
+	data := tx.Bucket(bMeta).Get(mLastPurge)
+	if h.LastPurge == "" || (data != nil && sha256Hex(data) == h.LastPurge) {
+		return nil
+	}
+	var p purgeRecord
+	if data == nil || json.Unmarshal(data, &p) != nil || p.Time.Before(h.Time) {
+		return &IntegrityError{What: "the record of the last purge (meta/last_purge) was deleted or put back from outside: it is not the one the signed state head saw, nor a newer one"}
+	}
+	return nil
+}

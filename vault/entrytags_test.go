@@ -1,0 +1,67 @@
+package vault
+
+import (
+	"bytes"
+	"testing"
+)
+
+func TestBucketSumAddSub(t *testing.T) {
+	max := entryTag{}
+	for i := range max {
+		max[i] = 0xff
+	}
+	one := entryTag{15: 1}
+	carry := entryTag{8: 0xff, 9: 0xff, 10: 0xff, 11: 0xff, 12: 0xff, 13: 0xff, 14: 0xff, 15: 0xff}
+	tests := []struct {
+		name string
+		tags []entryTag
+		want entryTag
+	}{
+		{"empty", nil, entryTag{}},
+		{"one", []entryTag{one}, one},
+		{"wraps mod 2^128", []entryTag{max, one}, entryTag{}},
+		{"carries into the high half", []entryTag{carry, one}, entryTag{7: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var s bucketSum
+			for _, tg := range tc.tags {
+				s.add(tg)
+			}
+			if s.Sum != tc.want || s.Count != uint64(len(tc.tags)) {
+				t.Fatalf("sum %x count %d, want %x %d", s.Sum, s.Count, tc.want, len(tc.tags))
+			}
+			for i := len(tc.tags) - 1; i >= 0; i-- {
+				s.sub(tc.tags[i])
+			}
+			if s != (bucketSum{}) {
+				t.Fatalf("subtracting back left %x, %d", s.Sum, s.Count)
+			}
+		})
+	}
+}
+
+// A tag binds bucket, key and value, and needs the state key.
+func TestEntryTagBinds(t *testing.T) {
+	k1, k2 := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	t1, _ := newTagger(k1, 1)
+	t1v2, _ := newTagger(k1, 2)
+	t2, _ := newTagger(k2, 1)
+	base := t1.tag("aliases", []byte("K7QMPTXRZ"), []byte("entry"))
+	others := map[string]entryTag{
+		"another bucket":      t1.tag("shipments", []byte("K7QMPTXRZ"), []byte("entry")),
+		"another key":         t1.tag("aliases", []byte("K7QMPTXRY"), []byte("entry")),
+		"another value":       t1.tag("aliases", []byte("K7QMPTXRZ"), []byte("entrz")),
+		"another state key":   t2.tag("aliases", []byte("K7QMPTXRZ"), []byte("entry")),
+		"another key version": t1v2.tag("aliases", []byte("K7QMPTXRZ"), []byte("entry")),
+		"bucket/key boundary": t1.tag("aliasesK", []byte("7QMPTXRZ"), []byte("entry")),
+	}
+	for name, tg := range others {
+		if tg == base {
+			t.Errorf("%s gives the same tag", name)
+		}
+	}
+	if again := t1.tag("aliases", []byte("K7QMPTXRZ"), []byte("entry")); again != base {
+		t.Error("the same entry tags differently")
+	}
+}
