@@ -121,7 +121,7 @@ func TestInventoryIgnoresLegacyConsentValues(t *testing.T) {
 			return err
 		}
 		m.Consent["no"] = Consent{Granted: true, At: m.Created}
-		return putMeta(tx, id, m)
+		return v.putMeta(tx, id, m)
 	})
 	if err != nil {
 		t.Fatal(err)
