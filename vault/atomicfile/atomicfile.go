@@ -4,10 +4,11 @@
 // folder. It is the one writer shopvault uses for every file it makes.
 //
 // Only regular files are ever replaced. A target that is a character device
-// or a FIFO (/dev/null, a pipe from process substitution) is written into
-// directly, since renaming over it would destroy it; a symlink, socket or
-// folder is refused with ErrNotRegular, so a planted link never redirects a
-// write and never gets replaced.
+// or a FIFO (/dev/null, a pipe from process substitution), or a symlink to
+// one (/dev/stdout), is written into directly, since renaming over it would
+// destroy it; any other symlink, a socket or a folder is refused with
+// ErrNotRegular, so a planted link never redirects a write and never gets
+// replaced.
 package atomicfile
 
 import (
@@ -179,14 +180,28 @@ func checkTarget(path string) (direct bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	if st.Mode()&fs.ModeSymlink != 0 {
+		// A link to a device or pipe (/dev/stdout) is written through; a
+		// link to anything else is refused, so it never redirects a write.
+		if target, err := os.Stat(path); err == nil && writesInto(target.Mode()) {
+			return true, nil
+		}
+		return false, &fs.PathError{Op: "write", Path: path, Err: ErrNotRegular}
+	}
 	switch m := st.Mode(); {
 	case m.IsRegular():
 		return false, nil
-	case m&fs.ModeCharDevice != 0, m&fs.ModeNamedPipe != 0:
+	case writesInto(m):
 		return true, nil
 	default:
 		return false, &fs.PathError{Op: "write", Path: path, Err: ErrNotRegular}
 	}
+}
+
+// writesInto tells whether a file of mode m is written into rather than
+// replaced: a character device or a FIFO.
+func writesInto(m fs.FileMode) bool {
+	return m&fs.ModeCharDevice != 0 || m&fs.ModeNamedPipe != 0
 }
 
 func writeInto(path string, fill func(io.Writer) error) error {

@@ -47,9 +47,19 @@ func TestWriteNonRegular(t *testing.T) {
 		t.Fatalf("symlink replaced: %v %v", st, err)
 	}
 
-	// A device or FIFO is written into, not replaced.
+	// A device or FIFO, or a link to one, is written into, not replaced.
 	if err := WriteFile(os.DevNull, []byte("into the void"), 0o600); err != nil {
 		t.Fatalf("WriteFile(/dev/null) = %v", err)
+	}
+	devLink := filepath.Join(dir, "null-link")
+	if err := os.Symlink(os.DevNull, devLink); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(devLink, []byte("through the link"), 0o600); err != nil {
+		t.Fatalf("WriteFile(link to /dev/null) = %v", err)
+	}
+	if st, err := os.Lstat(devLink); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		t.Fatal("the link to /dev/null was replaced")
 	}
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
