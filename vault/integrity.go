@@ -103,6 +103,9 @@ func (v *Vault) verifyChain(t *trustFile, pin string) (chainResult, error) {
 			return err
 		}
 		if !res.anchored {
+			if who := v.impersonated(&res.latest); who != "" {
+				return &IntegrityError{What: fmt.Sprintf("the vault's policy lists %q with a signing key their identity does not derive: someone else signed it", who)}
+			}
 			return errNoAnchor
 		}
 		return v.checkAgainstPolicy(tx, &res.latest)
@@ -568,4 +571,27 @@ func (v *Vault) pinOwners() error {
 		return nil
 	}
 	return v.saveTrust(v.vaultID, v.trust)
+}
+
+// impersonated names a recipient that this session's own identity is, but
+// whose derived signing key in the policy is not the one that identity
+// derives: the file was signed by someone else in their name. This tells
+// a forged file (exit 7) from a machine that merely trusts no one yet.
+func (v *Vault) impersonated(p *verifiedPolicy) string {
+	ids := v.keys.ids
+	if ids == nil {
+		ids = v.opts.Identities
+	}
+	for _, id := range ids {
+		rcpt := crypto.IdentityRecipient(id)
+		key, err := crypto.IdentitySigningKey(id)
+		if rcpt == "" || err != nil {
+			continue
+		}
+		r := p.recipient(crypto.RecipientID(rcpt))
+		if r != nil && r.Signing == signingDerived && r.SigningKey != hex.EncodeToString(key.Public().(ed25519.PublicKey)) {
+			return r.Label
+		}
+	}
+	return ""
 }
