@@ -138,7 +138,7 @@ func WritePDFLabels(w io.Writer, labels []Label, o PDFOptions) error {
 		if !fallbackTried && o.FallbackFonts != nil {
 			fallbackTried = true
 			for _, ttf := range o.FallbackFonts() {
-				addFont(ttf) // a system font that does not parse is skipped
+				_ = addFont(ttf) // a system font that does not parse is skipped
 			}
 		}
 		if r := missingFromAll(labelText(l), base, extras); r != 0 {

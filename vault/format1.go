@@ -50,7 +50,7 @@ func flattenKeys(tx *bolt.Tx) error {
 			continue
 		}
 		var versions [][]byte
-		gb.ForEachBucket(func(name []byte) error {
+		_ = gb.ForEachBucket(func(name []byte) error { // the callback never fails
 			versions = append(versions, append([]byte{}, name...))
 			return nil
 		})
@@ -78,7 +78,7 @@ func nestedKeys(tx *bolt.Tx) bool {
 	nested := false
 	for _, g := range AllGroups {
 		if gb := tx.Bucket(bKeys).Bucket([]byte(g)); gb != nil {
-			gb.ForEachBucket(func([]byte) error { nested = true; return nil })
+			_ = gb.ForEachBucket(func([]byte) error { nested = true; return nil }) // never fails
 		}
 	}
 	return nested
