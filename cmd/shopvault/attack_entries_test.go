@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// canonical is an alias as the aliases bucket keys it (no dashes).
+func canonical(alias string) []byte { return []byte(strings.ReplaceAll(alias, "-", "")) }
+
+// recordKeyOf finds a customer's record by the primary alias its metadata
+// names, as an attacker reading docs/format.md would.
+func recordKeyOf(t *testing.T, tx *bolt.Tx, alias string) []byte {
+	t.Helper()
+	want := canonical(alias)
+	var found []byte
+	tx.Bucket([]byte("records")).ForEach(func(k, v []byte) error {
+		if n, l := binary.Uvarint(v[1:]); l > 0 && bytes.Equal(v[1+l:1+l+int(n)], want) {
+			found = bytes.Clone(k)
+		}
+		return nil
+	})
+	if found == nil {
+		t.Fatalf("no record names alias %s", alias)
+	}
+	return found
+}
+
+// backDated rewrites a record value's created, updated and last-activity
+// times (docs/format.md, "Records") to at.
+func backDated(t *testing.T, v []byte, at time.Time) []byte {
+	t.Helper()
+	n, l := binary.Uvarint(v[1:])
+	pos := 1 + l + int(n)
+	out := bytes.Clone(v[:pos])
+	for range 3 {
+		if v[pos] != 1 {
+			t.Fatal("a record time is not set")
+		}
+		_, ls := binary.Varint(v[pos+1:])
+		_, ln := binary.Uvarint(v[pos+1+ls:])
+		out = append(out, 1)
+		out = binary.AppendVarint(out, at.Unix())
+		out = binary.AppendUvarint(out, 0)
+		pos += 1 + ls + ln
+	}
+	return append(out, v[pos:]...)
+}
+
+// Issue 13: the attacks on customer data from the issue, made by editing
+// the file with no key; check exits 7 naming the bucket whose entry tags
+// no longer add up to the signed head's sums.
+func TestEntryAttacksExit7(t *testing.T) {
+	cases := []struct {
+		name    string
+		attack  func(s *keyringScene, other string)
+		message string
+	}{
+		{"record metadata back-dated so that purge would erase it", func(s *keyringScene, _ string) {
+			s.edit(func(tx *bolt.Tx) error {
+				rb := tx.Bucket([]byte("records"))
+				k := recordKeyOf(t, tx, s.customer)
+				return rb.Put(k, backDated(t, rb.Get(k), time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)))
+			})
+		}, "the records bucket's entry tags do not add up"},
+		{"alias links swapped", func(s *keyringScene, other string) {
+			s.edit(func(tx *bolt.Tx) error {
+				ab := tx.Bucket([]byte("aliases"))
+				a, b := bytes.Clone(ab.Get(canonical(s.customer))), bytes.Clone(ab.Get(canonical(other)))
+				if err := ab.Put(canonical(s.customer), b); err != nil {
+					return err
+				}
+				return ab.Put(canonical(other), a)
+			})
+		}, "the aliases bucket's entry tags do not add up"},
+		{"record rolled back to its earlier value", func(s *keyringScene, _ string) {
+			var before []byte
+			s.edit(func(tx *bolt.Tx) error {
+				before = bytes.Clone(tx.Bucket([]byte("records")).Get(recordKeyOf(t, tx, s.customer)))
+				return nil
+			})
+			s.ok(s.owner, "edit", s.customer, "--line1", "9 Broad Street")
+			s.edit(func(tx *bolt.Tx) error {
+				return tx.Bucket([]byte("records")).Put(recordKeyOf(t, tx, s.customer), before)
+			})
+		}, "the records bucket's entry tags do not add up"},
+		{"forgotten customer re-inserted with the tombstone deleted", func(s *keyringScene, _ string) {
+			var key, record, aliasEntry []byte
+			s.edit(func(tx *bolt.Tx) error {
+				key = recordKeyOf(t, tx, s.customer)
+				record = bytes.Clone(tx.Bucket([]byte("records")).Get(key))
+				aliasEntry = bytes.Clone(tx.Bucket([]byte("aliases")).Get(canonical(s.customer)))
+				return nil
+			})
+			s.ok(s.owner, "forget", s.customer, "--yes")
+			s.edit(func(tx *bolt.Tx) error {
+				if err := tx.Bucket([]byte("tombstones")).Delete(key); err != nil {
+					return err
+				}
+				if err := tx.Bucket([]byte("aliases")).Put(canonical(s.customer), aliasEntry); err != nil {
+					return err
+				}
+				return tx.Bucket([]byte("records")).Put(key, record)
+			})
+		}, "bucket holds"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newKeyringScene(t)
+			other := s.alias(s.ok(s.owner, "add", "--name", "Bo Bell", "--line1", "2 Kings Road", "--city", "Leeds", "--country", "GB", "--json"))
+			s.ok(s.owner, "check")
+			tc.attack(s, other)
+			code, out, errs := s.run(s.owner, "check")
+			if code != exitIntegrity || !strings.Contains(out+errs, tc.message) {
+				t.Fatalf("check after the attack: exit %d, want %d with %q: %s%s", code, exitIntegrity, tc.message, out, errs)
+			}
+			for _, leak := range []string{"Ada", "Marina", "Bo Bell", "Kings"} {
+				if strings.Contains(out+errs, leak) {
+					t.Fatalf("check's message shows customer data %q: %s%s", leak, out, errs)
+				}
+			}
+		})
+	}
+}
