@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"filippo.io/age"
@@ -385,8 +386,12 @@ func TestUpgradeFromFormat2(t *testing.T) {
 	if !o.Upgraded() {
 		t.Fatal("the owner's open did not upgrade")
 	}
-	if _, err := o.Check(false); err != nil {
-		t.Fatalf("check after upgrade: %v", err)
+	if res, err := o.Check(false); err != nil || len(res.Hints) != 0 {
+		t.Fatalf("check after upgrade: %+v %v", res, err)
+	}
+	// The same open gave it a state key and summed its entries.
+	if b := o.head.Buckets; b == nil || b.Buckets["records"].Count == 0 || b.Buckets["aliases"].Count == 0 {
+		t.Fatalf("entries not summed at the upgrade: %+v", o.head.Buckets)
 	}
 	if rep, err := o.AuditVerify(); err != nil || rep.Pending != 0 {
 		t.Fatalf("audit verify after upgrade: %+v %v", rep, err)
@@ -409,6 +414,23 @@ func TestUpgradeFromFormat2(t *testing.T) {
 		t.Fatalf("keyless open after upgrade: %v", err)
 	}
 	k.Close()
+	// The helper's write kept the sums (it holds the state key too); a
+	// shipment deleted from outside afterwards is found.
+	o, err = Open(path, f.opts(ids("owner.txt")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if res, err := o.Check(false); err != nil || len(res.Hints) != 0 {
+		t.Fatalf("check after the helper's write: %+v %v", res, err)
+	}
+	o.db.Update(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bShipments).Cursor().Last()
+		return tx.Bucket(bShipments).Delete(k)
+	})
+	if _, err := o.Check(false); !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), "shipments bucket") {
+		t.Fatalf("check after a shipment was deleted: %v", err)
+	}
 }
 
 // Issue 13/16: check walks the whole policy chain again, so an early

@@ -513,6 +513,11 @@ func (v *Vault) Find(q FindQuery) ([]Customer, error) {
 			if m == nil {
 				continue
 			}
+			for _, c := range crits {
+				if err := v.holdsToken(tx, m, c.kind, c.val); err != nil {
+					return err
+				}
+			}
 			out = append(out, customerFromMeta(id, m))
 			aliases = append(aliases, m.Alias)
 		}
@@ -816,4 +821,27 @@ func (v *Vault) AddAll(batch []NewCustomer) ([]string, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// holdsToken checks that a record found through the index carries the
+// token of what was searched in its own metadata: index entries are not
+// tagged (docs/format.md, "Entry tags"), the record is, so an entry added
+// or moved from outside cannot make find return another customer.
+func (v *Vault) holdsToken(tx *bolt.Tx, m *recordMeta, kind byte, value string) error {
+	stored, ok := m.Index[kindNames[kind]]
+	if m.Index == nil {
+		return nil // format 1 kept no tokens in the metadata
+	}
+	if ok {
+		ix, err := v.keys.indexer(tx, m.IndexVersion)
+		if err != nil {
+			return err
+		}
+		// A format-1 index version's tokens are longer and start with
+		// today's.
+		if want := hex.EncodeToString(ix.Token(kindNames[kind], value)); stored != "" && strings.HasPrefix(stored, want) {
+			return nil
+		}
+	}
+	return &IntegrityError{What: fmt.Sprintf("an index entry points to a customer whose record does not hold the %s searched for: the index was changed from outside", kindNames[kind])}
 }

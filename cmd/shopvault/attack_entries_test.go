@@ -127,3 +127,35 @@ func TestEntryAttacksExit7(t *testing.T) {
 		})
 	}
 }
+
+// Issue 13: index entries are derived, not tagged; an entry added from
+// outside that points the searched email at another customer makes find
+// exit 7 (the record it reaches does not carry the token), not show them.
+func TestFindRefusesAnIndexEntryFromOutside(t *testing.T) {
+	s := newKeyringScene(t)
+	other := s.alias(s.ok(s.owner, "add", "--name", "Bo Bell", "--email", "bo@example.co.uk", "--city", "Leeds", "--country", "GB", "--json"))
+	s.edit(func(tx *bolt.Tx) error {
+		ada, bo := recordKeyOf(t, tx, s.customer), recordKeyOf(t, tx, other)
+		ib := tx.Bucket([]byte("index")).Bucket([]byte("v1"))
+		var moved [][]byte
+		ib.ForEach(func(k, _ []byte) error {
+			if k[0] == 'e' && bytes.HasSuffix(k, ada) {
+				moved = append(moved, append(bytes.Clone(k[:len(k)-len(ada)]), bo...))
+			}
+			return nil
+		})
+		if len(moved) != 1 {
+			t.Fatalf("found %d email index entries of the customer", len(moved))
+		}
+		return ib.Put(moved[0], nil)
+	})
+	code, out, errs := s.run(s.owner, "find", "--email", "ada@example.ng", "--json")
+	if code != exitIntegrity || !strings.Contains(errs, "index entry points to a customer") {
+		t.Fatalf("find after an index entry was added: exit %d, want %d: %s%s", code, exitIntegrity, out, errs)
+	}
+	for _, leak := range []string{"Bo Bell", "Leeds", other} {
+		if strings.Contains(out+errs, leak) {
+			t.Fatalf("find shows the other customer (%q): %s%s", leak, out, errs)
+		}
+	}
+}
