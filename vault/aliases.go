@@ -67,6 +67,12 @@ func (v *Vault) resolve(tx *bolt.Tx, text string) (recordID, *recordMeta, string
 		}
 		return id, nil, "", &IntegrityError{What: "alias " + shown + " points to a missing record"}
 	}
+	// The record must name the alias back (its primary in the tagged
+	// metadata, another by its link): two alias entries swapped from
+	// outside would otherwise print one customer's label for another.
+	if m.Alias != canon && tx.Bucket(bRecAliases).Get(append(bytes.Clone(id[:]), canon...)) == nil {
+		return id, nil, "", &IntegrityError{What: "alias " + shown + " is not one of the record it points to: the alias table was changed from outside"}
+	}
 	return id, m, canon, nil
 }
 

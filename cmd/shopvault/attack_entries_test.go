@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +61,8 @@ func TestEntryAttacksExit7(t *testing.T) {
 		name    string
 		attack  func(s *keyringScene, other string)
 		message string
+		// refused, when set, is a command that must also exit 7 at once.
+		refused []string
 	}{
 		{"record metadata back-dated so that purge would erase it", func(s *keyringScene, _ string) {
 			s.edit(func(tx *bolt.Tx) error {
@@ -67,7 +70,7 @@ func TestEntryAttacksExit7(t *testing.T) {
 				k := recordKeyOf(t, tx, s.customer)
 				return rb.Put(k, backDated(t, rb.Get(k), time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)))
 			})
-		}, "the records bucket's entry tags do not add up"},
+		}, "the records bucket's entry tags do not add up", nil},
 		{"alias links swapped", func(s *keyringScene, other string) {
 			s.edit(func(tx *bolt.Tx) error {
 				ab := tx.Bucket([]byte("aliases"))
@@ -77,7 +80,7 @@ func TestEntryAttacksExit7(t *testing.T) {
 				}
 				return ab.Put(canonical(other), a)
 			})
-		}, "the aliases bucket's entry tags do not add up"},
+		}, "the aliases bucket's entry tags do not add up", []string{"label", "%s", "--format", "text", "-o", "-"}},
 		{"record rolled back to its earlier value", func(s *keyringScene, _ string) {
 			var before []byte
 			s.edit(func(tx *bolt.Tx) error {
@@ -88,7 +91,7 @@ func TestEntryAttacksExit7(t *testing.T) {
 			s.edit(func(tx *bolt.Tx) error {
 				return tx.Bucket([]byte("records")).Put(recordKeyOf(t, tx, s.customer), before)
 			})
-		}, "the records bucket's entry tags do not add up"},
+		}, "the records bucket's entry tags do not add up", nil},
 		{"forgotten customer re-inserted with the tombstone deleted", func(s *keyringScene, _ string) {
 			var key, record, aliasEntry []byte
 			s.edit(func(tx *bolt.Tx) error {
@@ -107,7 +110,7 @@ func TestEntryAttacksExit7(t *testing.T) {
 				}
 				return tx.Bucket([]byte("records")).Put(key, record)
 			})
-		}, "bucket holds"},
+		}, "bucket holds", nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,6 +125,23 @@ func TestEntryAttacksExit7(t *testing.T) {
 			for _, leak := range []string{"Ada", "Marina", "Bo Bell", "Kings"} {
 				if strings.Contains(out+errs, leak) {
 					t.Fatalf("check's message shows customer data %q: %s%s", leak, out, errs)
+				}
+			}
+			if tc.refused != nil {
+				args := slices.Clone(tc.refused)
+				for i := range args {
+					if args[i] == "%s" {
+						args[i] = s.customer
+					}
+				}
+				code, out, errs := s.run(s.helper, args...)
+				if code != exitIntegrity || !strings.Contains(errs, "is not one of the record it points to") {
+					t.Fatalf("%v after the attack: exit %d, want %d: %s%s", args, code, exitIntegrity, out, errs)
+				}
+				for _, leak := range []string{"Bo", "Kings", "Leeds"} {
+					if strings.Contains(out+errs, leak) {
+						t.Fatalf("%v prints the other customer (%q): %s%s", args, leak, out, errs)
+					}
 				}
 			}
 		})
