@@ -57,6 +57,12 @@ func valueHash(bucket string, value []byte) [32]byte {
 	if m, err := decodeMeta(value); err == nil && !m.sealedApart {
 		n -= len(m.sealed)
 	}
+	return recordHash(value, n)
+}
+
+// recordHash is a record value's H(value) when its metadata is the first
+// n bytes.
+func recordHash(value []byte, n int) [32]byte {
 	hm, hs := sha256.Sum256(value[:n]), sha256.Sum256(value[n:])
 	return sha256.Sum256(append(hm[:], hs[:]...))
 }
@@ -236,8 +242,8 @@ func keylessSince(tx *bolt.Tx, h *headBody) bool {
 var keylessWrites = map[string]bool{"purge": true, "import": true}
 
 // tagWrite updates the sums for key of bucket going from old (nil: new)
-// to value (nil: deleted).
-func (v *Vault) tagWrite(tx *bolt.Tx, bucket string, key, old, value []byte) error {
+// to value (nil: deleted). newHash, when given, is value's H(value).
+func (v *Vault) tagWrite(tx *bolt.Tx, bucket string, key, old, value []byte, newHash *[32]byte) error {
 	t, err := v.tracking(tx)
 	if err != nil || t == nil {
 		return err
@@ -253,7 +259,10 @@ func (v *Vault) tagWrite(tx *bolt.Tx, bucket string, key, old, value []byte) err
 	if old != nil {
 		s.sub(t.tagger.tag(bucket, key, old))
 	}
-	if value != nil {
+	switch {
+	case newHash != nil:
+		s.add(t.tagger.mac.Tag(bucket, key, *newHash))
+	case value != nil:
 		s.add(t.tagger.tag(bucket, key, value))
 	}
 	return nil
@@ -263,7 +272,22 @@ func (v *Vault) tagWrite(tx *bolt.Tx, bucket string, key, old, value []byte) err
 // the transaction's sums.
 func (v *Vault) putTagged(tx *bolt.Tx, bucket string, key, value []byte) error {
 	b := tx.Bucket([]byte(bucket))
-	if err := v.tagWrite(tx, bucket, key, b.Get(key), value); err != nil {
+	if err := v.tagWrite(tx, bucket, key, b.Get(key), value, nil); err != nil {
+		return err
+	}
+	return b.Put(key, value)
+}
+
+// putTaggedRecord is putTagged for a record value whose metadata is the
+// first metaLen bytes (the writer knows; no decoding).
+func (v *Vault) putTaggedRecord(tx *bolt.Tx, key, value []byte, metaLen int) error {
+	b := tx.Bucket(bRecords)
+	var h *[32]byte
+	if t := v.tags; t != nil && t.incremental {
+		rh := recordHash(value, metaLen)
+		h = &rh
+	}
+	if err := v.tagWrite(tx, "records", key, b.Get(key), value, h); err != nil {
 		return err
 	}
 	return b.Put(key, value)
@@ -273,7 +297,7 @@ func (v *Vault) putTagged(tx *bolt.Tx, bucket string, key, value []byte) error {
 func (v *Vault) deleteTagged(tx *bolt.Tx, bucket string, key []byte) error {
 	b := tx.Bucket([]byte(bucket))
 	if old := b.Get(key); old != nil {
-		if err := v.tagWrite(tx, bucket, key, old, nil); err != nil {
+		if err := v.tagWrite(tx, bucket, key, old, nil, nil); err != nil {
 			return err
 		}
 	}

@@ -110,7 +110,8 @@ func loadMeta(tx *bolt.Tx, id recordID) (*recordMeta, error) {
 
 // putMeta stores a record's metadata and sealed value as one value.
 func (v *Vault) putMeta(tx *bolt.Tx, id recordID, m *recordMeta) error {
-	if err := v.putTagged(tx, "records", id[:], encodeMeta(m)); err != nil {
+	val := encodeMeta(m)
+	if err := v.putTaggedRecord(tx, id[:], val, len(val)-len(m.sealed)); err != nil {
 		return err
 	}
 	if m.sealedApart {
