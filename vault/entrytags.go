@@ -280,11 +280,18 @@ func (v *Vault) putTagged(tx *bolt.Tx, bucket string, key, value []byte) error {
 
 // putTaggedRecord is putTagged for a record value whose metadata is the
 // first metaLen bytes (the writer knows; no decoding).
-func (v *Vault) putTaggedRecord(tx *bolt.Tx, key, value []byte, metaLen int) error {
+// sealedHash, when given, is the hash of value[metaLen:].
+func (v *Vault) putTaggedRecord(tx *bolt.Tx, key, value []byte, metaLen int, sealedHash *[32]byte) error {
 	b := tx.Bucket(bRecords)
 	var h *[32]byte
 	if t := v.tags; t != nil && t.incremental {
-		rh := recordHash(value, metaLen)
+		var rh [32]byte
+		if sealedHash != nil {
+			hm := sha256.Sum256(value[:metaLen])
+			rh = sha256.Sum256(append(hm[:], sealedHash[:]...))
+		} else {
+			rh = recordHash(value, metaLen)
+		}
 		h = &rh
 	}
 	if err := v.tagWrite(tx, "records", key, b.Get(key), value, h); err != nil {

@@ -207,6 +207,9 @@ type recordMeta struct {
 	// after the metadata in the same bbolt value; nil when no field is
 	// left. It aliases the transaction's memory.
 	sealed []byte
+	// sealedHash, when set, is SHA-256 of sealed, computed where it was
+	// sealed (import's preparing goroutine), for the record's entry tag.
+	sealedHash *[32]byte
 	// sealedApart: the sealed value still lives in the format-1 fields
 	// bucket; the next putMeta moves it in.
 	sealedApart bool

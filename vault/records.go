@@ -111,7 +111,7 @@ func loadMeta(tx *bolt.Tx, id recordID) (*recordMeta, error) {
 // putMeta stores a record's metadata and sealed value as one value.
 func (v *Vault) putMeta(tx *bolt.Tx, id recordID, m *recordMeta) error {
 	val := encodeMeta(m)
-	if err := v.putTaggedRecord(tx, id[:], val, len(val)-len(m.sealed)); err != nil {
+	if err := v.putTaggedRecord(tx, id[:], val, len(val)-len(m.sealed), m.sealedHash); err != nil {
 		return err
 	}
 	if m.sealedApart {
@@ -128,7 +128,7 @@ func setSealed(m *recordMeta, groups []crypto.SealedGroup) {
 	for _, g := range groups {
 		n += len(g.Fields)
 	}
-	m.sealed = nil
+	m.sealed, m.sealedHash = nil, nil
 	if n > 0 {
 		m.sealed = crypto.EncodeRecord(groups)
 	}

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"time"
@@ -16,6 +17,7 @@ import (
 type sealedRecord struct {
 	id           recordID
 	sealed       []byte // crypto.EncodeRecord; nil when no field
+	sealedHash   [32]byte
 	present      uint64 // bit 1<<fieldCode of each field held
 	indexVersion uint32
 	tokens       [3][]byte // by indexKinds position; nil when absent
@@ -68,6 +70,8 @@ func (s *recordSealer) seal(id recordID, values map[string]string) (sealedRecord
 	if len(groups) > 0 {
 		w.sealed = crypto.EncodeRecord(groups)
 	}
+	// Half of the record's entry tag, off the transaction's goroutine.
+	w.sealedHash = sha256.Sum256(w.sealed)
 	vals := indexValues(values)
 	for i, kind := range indexKinds {
 		if val, ok := vals[kind]; ok {
@@ -111,7 +115,7 @@ func (v *Vault) writeFields(tx *bolt.Tx, id recordID, m *recordMeta, values map[
 // into the index (deferred and sorted in a batch; not written at all for
 // an import's tail record, whose metadata alone is enough to write them).
 func (v *Vault) applySealed(tx *bolt.Tx, m *recordMeta, w sealedRecord, tail bool) error {
-	m.sealed = w.sealed
+	m.sealed, m.sealedHash = w.sealed, &w.sealedHash
 	m.Fields = fieldsOf(w.present)
 	if err := v.deleteIndex(tx, w.id, m); err != nil {
 		return err
