@@ -2,8 +2,11 @@ package vault
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
+
+	"filippo.io/age"
 )
 
 func TestBucketSumAddSub(t *testing.T) {
@@ -107,4 +110,36 @@ func FuzzBucketSumJSON(f *testing.F) {
 			t.Fatalf("%s -> %s -> %+v, %v", data, out, back, err)
 		}
 	})
+}
+
+// An interrupted import's tail finished by a keyless open is logged, so
+// check waits (a hint, not exit 7) and the next person's write re-sums.
+func TestKeylessTailFlushIsResummed(t *testing.T) {
+	f := newFixture(t)
+	o := f.opts([]age.Identity{f.owner})
+	o.ImportBatchSize, o.tailRows, o.crashAfterBatches = 5, 10, 5
+	v, err := Open(f.path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := NewRowReader(strings.NewReader(tailCSV(40)), "", nil)
+	if _, err := v.Import(rows, ImportOptions{}); !errors.Is(err, ErrCrashHook) {
+		t.Fatalf("import: %v", err)
+	}
+	v.Close()
+	k, err := Open(f.path, f.opts(nil)) // cron: writable, keyless
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.Close()
+	v = f.open(t)
+	defer v.Close()
+	res, err := v.Check(false)
+	if err != nil || len(res.Hints) != 1 || !strings.Contains(res.Hints[0], "keyless run") {
+		t.Fatalf("check after a keyless tail flush: %+v, %v", res, err)
+	}
+	mustAdd(t, v, sampleCustomer(99))
+	if res, err := v.Check(false); err != nil || len(res.Hints) != 0 {
+		t.Fatalf("check after the next write: %+v, %v", res, err)
+	}
 }

@@ -227,13 +227,6 @@ func (v *Vault) indexTail(tx *bolt.Tx) error {
 	if err := p.flush(v, tx); err != nil {
 		return err
 	}
-	if v.tags == nil && v.policy != nil {
-		// Keyless, it cannot keep the signed entry sums: its log entry
-		// tells the next person's write to re-sum and check to wait.
-		if err := v.appendAudit(tx, AuditEntry{Action: "import", Detail: "finished an interrupted import's index without a key"}); err != nil {
-			return err
-		}
-	}
 	return m.Delete(mUnindexed)
 }
 

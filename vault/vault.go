@@ -435,6 +435,9 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
+		if err := v.logKeylessWrite(tx); err != nil {
+			return err
+		}
 		m := tx.Bucket(bMeta)
 		// A format-1 vault is read as it is (its JSON values still decode)
 		// and marked format 2 at its first write, after which values
