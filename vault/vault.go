@@ -376,6 +376,13 @@ func Create(path string, opts CreateOptions) (*Vault, error) {
 			v.keys.remember(g, 1, key)
 		}
 		v.keys.actor = &actorInfo{ID: crypto.RecipientID(opts.OwnerRecipient), Label: label, Role: RoleOwner}
+		// The first head already sums the (empty) tagged buckets.
+		tg, err := newTagger(v.keys.keys[GroupState][1], 1)
+		if err != nil {
+			return err
+		}
+		v.tags = &txTags{started: true, tagger: tg, version: 1}
+		defer func() { v.tags = nil }()
 		if err := v.appendAudit(tx, AuditEntry{Action: "init"}); err != nil {
 			return err
 		}
