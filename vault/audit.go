@@ -123,6 +123,12 @@ type AuditFilter struct {
 func (v *Vault) AuditList(f AuditFilter) ([]AuditEntry, error) {
 	var out []AuditEntry
 	err := v.view(func(tx *bolt.Tx) error {
+		// Verify the whole log before listing any of it, so a doctored
+		// entry is never shown as if it were genuine: the chain links every
+		// entry to the newest, and the signed head pins that one.
+		if err := v.verifyLogForReading(tx); err != nil {
+			return err
+		}
 		return tx.Bucket(bAudit).ForEach(func(k, data []byte) error {
 			var e AuditEntry
 			if err := json.Unmarshal(data, &e); err != nil {
@@ -150,6 +156,18 @@ func (v *Vault) AuditList(f AuditFilter) ([]AuditEntry, error) {
 		})
 	})
 	return out, err
+}
+
+// verifyLogForReading is what listing the log needs, with no key: the
+// hash chain, and in a format-3 vault the signed state head over it. (A
+// format-1 or -2 vault's head MAC needs the owner's audit key; its chain
+// is still walked.)
+func (v *Vault) verifyLogForReading(tx *bolt.Tx) error {
+	var rep AuditReport
+	if v.policy != nil {
+		return v.auditVerifySigned(tx, &rep)
+	}
+	return verifyChain(tx, &rep)
 }
 
 // AuditReport is the result of verifying the log.

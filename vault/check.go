@@ -417,14 +417,18 @@ func (c *checker) hints() {
 // audit: the hash chain (keyless) and, with keys, its authentication (the
 // signed state head; the owner's audit MAC in a format-2 vault).
 func (c *checker) audit() error {
+	chainOK := true
 	err := c.v.view(func(tx *bolt.Tx) error {
 		if err := auditChainOK(tx); err != nil {
 			c.add("", "%v", err)
+			chainOK = false
 		}
 		c.res.AuditEntries = tx.Bucket(bAudit).Stats().KeyN
 		return nil
 	})
-	if err != nil || c.metadataOnly {
+	// A broken chain is reported once: AuditVerify would walk it again and
+	// name the same entry.
+	if err != nil || c.metadataOnly || !chainOK {
 		return err
 	}
 	if _, err := c.v.AuditVerify(); err != nil {

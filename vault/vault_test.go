@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	bolt "go.etcd.io/bbolt"
@@ -159,6 +160,13 @@ func TestAuditTamperDetected(t *testing.T) {
 			}
 			if _, err := v.AuditVerify(); !errors.Is(err, ErrIntegrity) {
 				t.Fatalf("tampering not detected: %v", err)
+			}
+			// Listing and reporting must not show a doctored log as genuine.
+			if _, err := v.AuditList(AuditFilter{}); !errors.Is(err, ErrIntegrity) {
+				t.Fatalf("audit list of a tampered log: %v, want ErrIntegrity", err)
+			}
+			if _, err := v.AuditReport(time.Time{}); !errors.Is(err, ErrIntegrity) {
+				t.Fatalf("audit report of a tampered log: %v, want ErrIntegrity", err)
 			}
 			v.Close()
 		})
