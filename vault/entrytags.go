@@ -139,6 +139,9 @@ type txTags struct {
 	// untracked: a tagged entry was written while the session was keyless.
 	untracked bool
 	sums      map[string]*bucketSum
+	// changed holds, per record id this transaction overwrote, its
+	// value before the first overwrite (a shipping head lists them).
+	changed map[string][]byte
 }
 
 // beginTags prepares the tag sums of a write transaction.
@@ -218,9 +221,15 @@ func (v *Vault) startTags(tx *bolt.Tx, t *txTags) error {
 // an interrupted import's index finished) follows the person's seq, signed
 // by the purge key or not at all. Keyless reads (cron's list, backup) log
 // too but change no tagged entry.
+// A shipping head's records and tombstones sums are the data head's, so
+// for it the keyless writes since that head count (ProtectedSeq).
 func keylessSince(tx *bolt.Tx, h *headBody) bool {
+	seq := h.PersonSeq
+	if h.ProtectedSeq > 0 && h.ProtectedSeq < seq {
+		seq = h.ProtectedSeq
+	}
 	c := tx.Bucket(bAudit).Cursor()
-	for k, data := c.Seek(beBytes(h.PersonSeq + 1)); k != nil; k, data = c.Next() {
+	for k, data := c.Seek(beBytes(seq + 1)); k != nil; k, data = c.Next() {
 		var e struct {
 			Action string `json:"action"`
 		}
@@ -265,6 +274,14 @@ func (v *Vault) tagWrite(tx *bolt.Tx, bucket string, key, old, value []byte, new
 	if t.tagger == nil {
 		t.untracked = true
 		return nil
+	}
+	if bucket == "records" && old != nil && value != nil {
+		if t.changed == nil {
+			t.changed = map[string][]byte{}
+		}
+		if _, ok := t.changed[string(key)]; !ok {
+			t.changed[string(key)] = bytes.Clone(old)
+		}
 	}
 	if !t.incremental {
 		return nil
@@ -417,6 +434,16 @@ func (v *Vault) checkTagSums(tx *bolt.Tx, h *headBody) (pending string, err erro
 			return "", &IntegrityError{What: fmt.Sprintf("the %s bucket holds %d entries, the signed state head says %d: entries were deleted or inserted from outside", b, have.Count, want.Count)}
 		case !bytes.Equal(want.Sum[:], have.Sum[:]):
 			return "", &IntegrityError{What: fmt.Sprintf("the %s bucket's entry tags do not add up to the signed state head's sum: an entry was changed or put back from outside", b)}
+		}
+	}
+	if dh := tx.Bucket(bMeta).Get(mDataHead); h.Role == RoleShipping && dh != nil {
+		// verifyDataHead checked its signature at open.
+		_, d, err := decodeHead(dh)
+		if err != nil {
+			return "", &IntegrityError{What: "the data head (meta/data_head) does not decode"}
+		}
+		if err := verifyShipped(tx, t, h, d); err != nil {
+			return "", err
 		}
 	}
 	return "", nil

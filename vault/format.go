@@ -51,6 +51,7 @@ var (
 	mLastPurge    = []byte("last_purge")
 	mLastID       = []byte("last_id")
 	mHead         = []byte("head")
+	mDataHead     = []byte("data_head") // the newest head an owner or support person signed (format 3)
 	mPurgeKey     = []byte("purge_key") // hex public key of the purge signing key (format 3)
 )
 

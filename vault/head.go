@@ -34,6 +34,24 @@ type headBody struct {
 	Buckets *bucketSums `json:"buckets,omitempty"`
 	// LastPurge is the SHA-256 of meta/last_purge as the signer saw it.
 	LastPurge string `json:"last_purge,omitempty"`
+	// DataHead is the SHA-256 of meta/data_head as a shipping or purge
+	// signer saw it; ProtectedSeq is that data head's person seq, after
+	// which keyless writes leave the records and tombstones sums of a
+	// shipping head unsigned (docs/format.md, "State head").
+	DataHead     string `json:"data_head,omitempty"`
+	ProtectedSeq uint64 `json:"protected_seq,omitempty"`
+	// Shipped lists, in a shipping head, the records whose metadata
+	// shipping persons changed since the data head (only their last
+	// shipment date may differ), with the metadata the data head saw.
+	Shipped []shippedRecord `json:"shipped,omitempty"`
+}
+
+// shippedRecord is one record a shipping person's ship changed: its id and
+// its metadata (the value without the sealed part) before the first ship
+// since the data head, in hex.
+type shippedRecord struct {
+	ID  string `json:"id"`
+	Old string `json:"old"`
 }
 
 type auditPoint struct {
@@ -92,7 +110,7 @@ func lastAudit(tx *bolt.Tx) (auditPoint, error) {
 }
 
 // signHead writes a new head signed by priv for recipient r.
-func signHead(tx *bolt.Tx, vaultID []byte, prev *headBody, p *verifiedPolicy, r *policyRecipient, priv ed25519.PrivateKey, now time.Time, sums *bucketSums) (*headBody, error) {
+func signHead(tx *bolt.Tx, vaultID []byte, prev *headBody, p *verifiedPolicy, r *policyRecipient, priv ed25519.PrivateKey, now time.Time, sums *bucketSums, tags *txTags) (*headBody, error) {
 	a, err := lastAudit(tx)
 	if err != nil {
 		return nil, err
@@ -105,12 +123,23 @@ func signHead(tx *bolt.Tx, vaultID []byte, prev *headBody, p *verifiedPolicy, r 
 	if prev != nil {
 		h.Counter = prev.Counter + 1
 	}
+	if r.Role == RoleShipping {
+		if err := keepDataSums(tx, &h, prev, tags); err != nil {
+			return nil, err
+		}
+	}
 	body, err := json.Marshal(h)
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(priv, crypto.DomainHead, body)); err != nil {
+	signed := crypto.EncodeSigned(priv, crypto.DomainHead, body)
+	if err := tx.Bucket(bMeta).Put(mHead, signed); err != nil {
 		return nil, err
+	}
+	if dataRoles[r.Role] {
+		if err := tx.Bucket(bMeta).Put(mDataHead, signed); err != nil {
+			return nil, err
+		}
 	}
 	return &h, nil
 }

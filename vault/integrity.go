@@ -131,6 +131,9 @@ func (v *Vault) checkAgainstPolicy(tx *bolt.Tx, p *verifiedPolicy) error {
 	if err != nil {
 		return err
 	}
+	if _, err := verifyDataHead(tx, v.vaultID, p, h); err != nil {
+		return err
+	}
 	// The newest signed audit entry must be the one the head signed, or
 	// the next write would sign a log rewritten since.
 	if h.Audit.Seq > 0 {
@@ -326,7 +329,7 @@ func (v *Vault) sealTx(tx *bolt.Tx) (*txSeal, error) {
 	if err != nil {
 		return nil, err
 	}
-	if out.head, err = signHead(tx, v.vaultID, v.head, out.policy, r, priv, v.now(), sums); err != nil {
+	if out.head, err = signHead(tx, v.vaultID, v.head, out.policy, r, priv, v.now(), sums, v.tags); err != nil {
 		return nil, err
 	}
 	return out, nil

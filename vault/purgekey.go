@@ -110,7 +110,10 @@ func (v *Vault) signPurgeHead(tx *bolt.Tx, out *txSeal) error {
 		Policy: trustedPoint{Version: out.policy.body.Version, Hash: out.policy.hash}, Audit: a, PersonSeq: prev.PersonSeq,
 		// The purge key cannot tag: the sums stay the person's, and the
 		// purges after PersonSeq tell the next person's write to re-sum.
-		Buckets: prev.Buckets, LastPurge: prev.LastPurge}
+		Buckets: prev.Buckets, LastPurge: prev.LastPurge, ProtectedSeq: prev.ProtectedSeq}
+	if dh := tx.Bucket(bMeta).Get(mDataHead); dh != nil {
+		h.DataHead = sha256Hex(dh)
+	}
 	body, err := json.Marshal(h)
 	if err != nil {
 		return err
