@@ -139,8 +139,9 @@ type txTags struct {
 	// untracked: a tagged entry was written while the session was keyless.
 	untracked bool
 	sums      map[string]*bucketSum
-	// changed holds, per record id this transaction overwrote, its
-	// value before the first overwrite (a shipping head lists them).
+	// changed holds, in a shipping person's transaction, per record id
+	// it overwrote, its value before the first overwrite (the head lists
+	// them). Other roles keep nothing (rotate rewrites every record).
 	changed map[string][]byte
 }
 
@@ -275,7 +276,7 @@ func (v *Vault) tagWrite(tx *bolt.Tx, bucket string, key, old, value []byte, new
 		t.untracked = true
 		return nil
 	}
-	if bucket == "records" && old != nil && value != nil {
+	if bucket == "records" && old != nil && value != nil && v.keys.actor != nil && v.keys.actor.Role == RoleShipping {
 		if t.changed == nil {
 			t.changed = map[string][]byte{}
 		}
