@@ -142,10 +142,8 @@ func (c *checker) trust() {
 	h, err := verifyHead(c.tx, c.v.vaultID, &res.latest)
 	if err != nil {
 		c.add("", "%v", err)
-	} else if pending, err := verifyDataHead(c.tx, c.v.vaultID, &res.latest, h); err != nil {
+	} else if err := verifyDataHead(c.tx, c.v.vaultID, &res.latest, h); err != nil {
 		c.add("", "%v", err)
-	} else if pending != "" {
-		c.res.Hints = append(c.res.Hints, pending)
 	}
 	c.head = h
 }

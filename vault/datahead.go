@@ -192,45 +192,47 @@ func onlyShipmentDate(old, cur []byte) bool {
 // verifyDataHead checks meta/data_head against the verified policy and the
 // verified head h: signed by an owner or support person the policy lists,
 // no newer than h, named by h when h is a shipping or purge head, and
-// holding a shipping head's records and tombstones sums. pending says why
-// shipping heads are still accepted without it (no error).
-func verifyDataHead(tx *bolt.Tx, vaultID []byte, p *verifiedPolicy, h *headBody) (pending string, err error) {
+// holding a shipping head's records and tombstones sums.
+func verifyDataHead(tx *bolt.Tx, vaultID []byte, p *verifiedPolicy, h *headBody) error {
 	m := tx.Bucket(bMeta)
 	data := m.Get(mDataHead)
 	if dataRoles[h.Role] {
 		if data != nil && !bytes.Equal(data, m.Get(mHead)) {
-			return "", &IntegrityError{What: "the data head (meta/data_head) is not the state head its owner or support signer wrote last: it was put back or replaced from outside"}
+			return &IntegrityError{What: "the data head (meta/data_head) is not the state head its owner or support signer wrote last: it was put back or replaced from outside"}
 		}
-		return "", nil
+		return nil
 	}
 	if data == nil {
 		if h.DataHead != "" {
-			return "", &IntegrityError{What: "the data head (meta/data_head) that the signed state head names is missing: it was deleted from outside"}
+			return &IntegrityError{What: "the data head (meta/data_head) that the signed state head names is missing: it was deleted from outside"}
 		}
-		return "no data head yet (a vault from before it): shipping persons' heads are accepted without comparing their records and tombstones sums until the next write by an owner or support person", nil
+		// Every format-3 vault has one: init and the format-2 upgrade sign
+		// an owner's head first, and every owner or support head writes it.
+		// (Format 3 was never released without it, so no vault predates it.)
+		return &IntegrityError{What: "the data head (meta/data_head) is missing under a state head signed by a shipping person or the purge key: it was deleted from outside"}
 	}
 	if h.DataHead != sha256Hex(data) {
-		return "", &IntegrityError{What: "the data head (meta/data_head) is not the one the signed state head names: it was put back or replaced from outside"}
+		return &IntegrityError{What: "the data head (meta/data_head) is not the one the signed state head names: it was put back or replaced from outside"}
 	}
 	signer, d, err := decodeHead(data)
 	if err != nil {
-		return "", &IntegrityError{What: "the data head's (meta/data_head) signature does not verify"}
+		return &IntegrityError{What: "the data head's (meta/data_head) signature does not verify"}
 	}
 	r := p.recipient(d.Signer)
 	switch {
 	case d.VaultID != hex.EncodeToString(vaultID):
-		return "", &IntegrityError{What: "the data head (meta/data_head) belongs to another vault"}
+		return &IntegrityError{What: "the data head (meta/data_head) belongs to another vault"}
 	case r == nil || !dataRoles[r.Role] || r.Role != d.Role || r.SigningKey != hex.EncodeToString(signer):
-		return "", &IntegrityError{What: "the data head (meta/data_head) is not signed by an owner or support person of the vault's policy"}
+		return &IntegrityError{What: "the data head (meta/data_head) is not signed by an owner or support person of the vault's policy"}
 	case d.Policy.Version > p.body.Version || d.Counter > h.Counter:
-		return "", &IntegrityError{What: "the data head (meta/data_head) is newer than the signed state head"}
+		return &IntegrityError{What: "the data head (meta/data_head) is newer than the signed state head"}
 	}
 	if h.Role == RoleShipping {
 		if what := protectedDiff(h, d); what != "" {
-			return "", &IntegrityError{What: fmt.Sprintf("the state head signed by shipping person %q changes %s, which only an owner or support person may sign: customer records or erasures were changed from outside", signerLabel(p, h.Signer), what)}
+			return &IntegrityError{What: fmt.Sprintf("the state head signed by shipping person %q changes %s, which only an owner or support person may sign: customer records or erasures were changed from outside", signerLabel(p, h.Signer), what)}
 		}
 	}
-	return "", nil
+	return nil
 }
 
 func signerLabel(p *verifiedPolicy, id string) string {

@@ -244,6 +244,17 @@ func TestDataHeadDeletedOrRolledBack(t *testing.T) {
 		"older owner head put back under a shipping head": func(t *testing.T, f *fixture, helper *age.X25519Identity, old []byte) {
 			f.tamper(t, func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(mDataHead, old) })
 		},
+		"deleted, head re-signed by the helper without naming it": func(t *testing.T, f *fixture, helper *age.X25519Identity, old []byte) {
+			key, _ := helperKeys(t, f, helper)
+			f.tamper(t, func(tx *bolt.Tx) error {
+				tx.Bucket(bMeta).Delete(mDataHead)
+				_, prev, _ := decodeHead(tx.Bucket(bMeta).Get(mHead))
+				prev.DataHead, prev.Shipped = "", nil
+				body, _ := json.Marshal(prev)
+				tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(key, crypto.DomainHead, body))
+				return nil
+			})
+		},
 		"older owner head put back, head re-signed by the helper": func(t *testing.T, f *fixture, helper *age.X25519Identity, old []byte) {
 			key, _ := helperKeys(t, f, helper)
 			f.tamper(t, func(tx *bolt.Tx) error {

@@ -131,7 +131,7 @@ func (v *Vault) checkAgainstPolicy(tx *bolt.Tx, p *verifiedPolicy) error {
 	if err != nil {
 		return err
 	}
-	if _, err := verifyDataHead(tx, v.vaultID, p, h); err != nil {
+	if err := verifyDataHead(tx, v.vaultID, p, h); err != nil {
 		return err
 	}
 	// The newest signed audit entry must be the one the head signed, or
