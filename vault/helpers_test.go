@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"path/filepath"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	bolt "go.etcd.io/bbolt"
 )
 
 // seeded is deterministic randomness for tests; safe for one goroutine.
@@ -95,4 +97,28 @@ func pad4(i int) string {
 		s = "0" + s
 	}
 	return s
+}
+
+// rewriteAuditChain is the attacker who edits the action of audit entry
+// seq and recomputes every hash and link after it, as anyone who can
+// write the file can: only the signed head (or the old MAC) can tell.
+func rewriteAuditChain(tx *bolt.Tx, seq uint64, action string) error {
+	ab := tx.Bucket(bAudit)
+	prev := ""
+	return ab.ForEach(func(k, data []byte) error {
+		var e AuditEntry
+		if err := json.Unmarshal(data, &e); err != nil {
+			return err
+		}
+		if e.Seq == seq {
+			e.Action = action
+		}
+		e.Prev = prev
+		var err error
+		if e.Hash, err = entryHash(e); err != nil {
+			return err
+		}
+		prev = e.Hash
+		return putJSON(ab, k, e)
+	})
 }

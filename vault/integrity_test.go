@@ -159,19 +159,9 @@ func TestKeyringEditsWithoutOwnerKeyAreRefused(t *testing.T) {
 			tx.Bucket(bKeys).Bucket([]byte(GroupAudit)).Put([]byte("current"), beBytes(9))
 		},
 		"audit entry edited and the chain recomputed": func(t *testing.T, f *fixture, tx *bolt.Tx) {
-			ab := tx.Bucket(bAudit)
-			prev := ""
-			ab.ForEach(func(k, data []byte) error {
-				var e AuditEntry
-				json.Unmarshal(data, &e)
-				if e.Seq == 2 {
-					e.Action = "nothing to see"
-				}
-				e.Prev = prev
-				e.Hash, _ = entryHash(e)
-				prev = e.Hash
-				return putJSON(ab, k, e)
-			})
+			if err := rewriteAuditChain(tx, 2, "nothing to see"); err != nil {
+				t.Fatal(err)
+			}
 		},
 	}
 	for name, edit := range cases {
