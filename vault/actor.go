@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -12,9 +11,9 @@ import (
 // Roles allowed to record writes that name who did them. Keyless sessions
 // (cron) may only purge and back up; these commands need a person.
 var (
-	ShipRoles       = []string{RoleOwner, RoleSupport, RoleShipping}
-	IssueAliasRoles = []string{RoleOwner, RoleSupport}
-	RestoreRoles    = []string{RoleOwner}
+	ShipRoles       = []Role{RoleOwner, RoleSupport, RoleShipping}
+	IssueAliasRoles = []Role{RoleOwner, RoleSupport}
+	RestoreRoles    = []Role{RoleOwner}
 )
 
 // RoleError means the session's identity is a current recipient whose role
@@ -22,19 +21,19 @@ var (
 type RoleError struct {
 	Action  string
 	Actor   string
-	Role    string
-	Allowed []string
+	Role    Role
+	Allowed []Role
 }
 
 func (e *RoleError) Error() string {
-	return fmt.Sprintf("%s (role %s) may not %s: this needs role %s", e.Actor, e.Role, e.Action, strings.Join(e.Allowed, " or "))
+	return fmt.Sprintf("%s (role %s) may not %s: this needs role %s", e.Actor, e.Role, e.Action, joinRoles(e.Allowed))
 }
 
 // requireActor makes sure the session is a current recipient with one of
 // roles, so the write it authorises names a person who may make it. A
 // missing identity is ErrNoIdentity, an identity that is not (or no longer)
 // a recipient is ErrWrongIdentity.
-func (v *Vault) requireActor(tx *bolt.Tx, action string, roles ...string) error {
+func (v *Vault) requireActor(tx *bolt.Tx, action string, roles ...Role) error {
 	actor, err := v.keys.whoAmI(tx)
 	if err != nil {
 		return err

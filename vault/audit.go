@@ -19,7 +19,7 @@ type AuditEntry struct {
 	Seq     uint64    `json:"seq"`
 	Time    time.Time `json:"time"`
 	Actor   string    `json:"actor"`
-	Role    string    `json:"role,omitempty"`
+	Role    Role      `json:"role,omitempty"`
 	Action  string    `json:"action"`
 	Aliases []string  `json:"aliases,omitempty"`
 	Count   int       `json:"count,omitempty"`
@@ -304,7 +304,7 @@ var readActions = map[string]bool{
 // ActorActivity summarises one actor's reads in a report.
 type ActorActivity struct {
 	Actor   string    `json:"actor"`
-	Role    string    `json:"role,omitempty"`
+	Role    Role      `json:"role,omitempty"`
 	Reads   int       `json:"reads"`
 	Aliases []string  `json:"aliases"`
 	Actions []string  `json:"actions"`

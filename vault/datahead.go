@@ -17,7 +17,7 @@ import (
 // dataRoles may change customer records and tombstones; the newest head
 // one of them signed is kept as meta/data_head (docs/format.md, "State
 // head"), and a shipping person's head must carry its sums for them.
-var dataRoles = map[string]bool{RoleOwner: true, RoleSupport: true}
+var dataRoles = map[Role]bool{RoleOwner: true, RoleSupport: true}
 
 // protectedBuckets are the tagged buckets only dataRoles may change.
 var protectedBuckets = []string{"records", "tombstones"}

@@ -130,7 +130,7 @@ func (v *Vault) RequestErasure(alias string) (ForgetResult, error) {
 // changeMeta is the shape of every metadata-only change to one customer:
 // check the role, resolve the alias, let change edit the metadata and name
 // the audit entry, store both in one transaction.
-func (v *Vault) changeMeta(alias, role string, change func(m *recordMeta) AuditEntry) (Customer, error) {
+func (v *Vault) changeMeta(alias string, role Role, change func(m *recordMeta) AuditEntry) (Customer, error) {
 	var c Customer
 	err := v.update(func(tx *bolt.Tx) error {
 		if err := v.requireRole(tx, role); err != nil {

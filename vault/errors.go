@@ -7,7 +7,6 @@ package vault
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -131,15 +130,15 @@ func (e *NotFoundError) Error() string {
 // NeedRoleError means the unlocked identity cannot open a key group the
 // command needs.
 type NeedRoleError struct {
-	Groups []string
+	Groups []Group
 	Actor  string
-	Role   string // the actor's role, "" when no identity matched at all
+	Role   Role // the actor's role, "" when no identity matched at all
 }
 
 // RolesFor lists the roles that can open every group.
-func RolesFor(groups []string) []string {
-	var out []string
-	for _, r := range []string{RoleShipping, RoleSupport, RoleOwner} {
+func RolesFor(groups []Group) []Role {
+	var out []Role
+	for _, r := range RoleNames {
 		ok := true
 		for _, g := range groups {
 			if !roleHasGroup(r, g) {
@@ -154,11 +153,11 @@ func RolesFor(groups []string) []string {
 }
 
 func (e *NeedRoleError) Error() string {
-	need := strings.Join(RolesFor(e.Groups), " or ")
+	need := joinRoles(RolesFor(e.Groups))
 	if e.Role == "" {
-		return fmt.Sprintf("this needs the %s key (role %s), and no identity given opens it", strings.Join(e.Groups, "+"), need)
+		return fmt.Sprintf("this needs the %s key (role %s), and no identity given opens it", joinGroups(e.Groups, "+"), need)
 	}
-	return fmt.Sprintf("%s (role %s) cannot open the %s key: this needs role %s", e.Actor, e.Role, strings.Join(e.Groups, "+"), need)
+	return fmt.Sprintf("%s (role %s) cannot open the %s key: this needs role %s", e.Actor, e.Role, joinGroups(e.Groups, "+"), need)
 }
 
 // IntegrityError names what failed an integrity check.

@@ -103,20 +103,11 @@ func (m *idMinter) next(now time.Time) (recordID, error) {
 	return id, nil
 }
 
-// Field names and their groups.
-const (
-	GroupShipping = "shipping"
-	GroupContact  = "contact"
-	GroupNotes    = "notes"
-	GroupIndex    = "index"
-	GroupAudit    = "audit"
-)
-
 // FieldNames in display order.
 var FieldNames = []string{"name", "email", "phone", "line1", "line2", "city", "region", "postcode", "country", "note"}
 
 // FieldGroup is the key group sealing each field.
-var FieldGroup = map[string]string{
+var FieldGroup = map[string]Group{
 	"name": GroupShipping, "phone": GroupShipping, "line1": GroupShipping, "line2": GroupShipping,
 	"city": GroupShipping, "region": GroupShipping, "postcode": GroupShipping, "country": GroupShipping,
 	"email": GroupContact, "note": GroupNotes,
@@ -132,47 +123,10 @@ var fieldCode = func() map[string]byte {
 }()
 
 // groupCode marks a group inside a sealed record.
-var groupCode = map[string]byte{GroupShipping: 's', GroupContact: 'c', GroupNotes: 'n'}
-
-// SealedGroups are the groups whose keys seal fields.
-var SealedGroups = []string{GroupShipping, GroupContact, GroupNotes}
-
-// AllGroups are every key the keyring holds.
-var AllGroups = []string{GroupShipping, GroupContact, GroupNotes, GroupIndex, GroupAudit}
+var groupCode = map[Group]byte{GroupShipping: 's', GroupContact: 'c', GroupNotes: 'n'}
 
 // IsField tells whether name is a customer field.
 func IsField(name string) bool { _, ok := FieldGroup[name]; return ok }
-
-// Roles.
-const (
-	RoleOwner    = "owner"
-	RoleSupport  = "support"
-	RoleShipping = "shipping"
-)
-
-// roleGroups: owner reads and administers all; support reads contact, notes
-// and shipping and can search; shipping reads the shipping fields only.
-// Only owners hold the audit key, so only owners authenticate the log head.
-var roleGroups = map[string][]string{
-	RoleOwner:    {GroupShipping, GroupContact, GroupNotes, GroupIndex, GroupAudit},
-	RoleSupport:  {GroupShipping, GroupContact, GroupNotes, GroupIndex},
-	RoleShipping: {GroupShipping},
-}
-
-// ValidRole tells whether r is a known role.
-func ValidRole(r string) bool { _, ok := roleGroups[r]; return ok }
-
-func roleHasGroup(role, group string) bool {
-	if group == GroupState {
-		return ValidRole(role) // every person who writes data tags it
-	}
-	for _, g := range roleGroups[role] {
-		if g == group {
-			return true
-		}
-	}
-	return false
-}
 
 // Consent is one consent purpose's state.
 type Consent struct {
@@ -266,7 +220,7 @@ type tombstone struct {
 // recipientInfo is a person (or device) the keyring wraps keys to.
 type recipientInfo struct {
 	Recipient string    `json:"recipient"`
-	Role      string    `json:"role"`
+	Role      Role      `json:"role"`
 	Label     string    `json:"label"`
 	Added     time.Time `json:"added"`
 	// SigningKey is the hex Ed25519 public key that signs this person's

@@ -22,7 +22,7 @@ type headBody struct {
 	Counter uint64       `json:"counter"`
 	Time    time.Time    `json:"time"`
 	Signer  string       `json:"signer"`
-	Role    string       `json:"role"`
+	Role    Role         `json:"role"`
 	Policy  trustedPoint `json:"policy"`
 	Audit   auditPoint   `json:"audit"`
 	// PersonSeq is the newest audit entry a person's signature covers;

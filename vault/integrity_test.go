@@ -6,9 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -35,7 +32,7 @@ func ownerID(f *fixture) string { return crypto.RecipientID(f.owner.Recipient().
 
 // forgeSigned re-signs the newest policy's state (edited by edit) as a new
 // version with key, and a head to match, as an attacker holding key would.
-func forgeSigned(t *testing.T, tx *bolt.Tx, key ed25519.PrivateKey, signerID, role string, edit func(s *policyState)) {
+func forgeSigned(t *testing.T, tx *bolt.Tx, key ed25519.PrivateKey, signerID string, role Role, edit func(s *policyState)) {
 	t.Helper()
 	pb := tx.Bucket(bPolicy)
 	k, stored := pb.Cursor().Last()
@@ -193,8 +190,8 @@ func TestKeyringEditsWithoutOwnerKeyAreRefused(t *testing.T) {
 // Issue 13: a removed owner's signing key signs nothing any more, and a
 // helper cannot promote themself.
 func TestRemovedOwnerAndHelperCannotSignPolicy(t *testing.T) {
-	for _, role := range []string{RoleOwner, RoleShipping} {
-		t.Run(role, func(t *testing.T) {
+	for _, role := range []Role{RoleOwner, RoleShipping} {
+		t.Run(string(role), func(t *testing.T) {
 			f := newFixture(t)
 			v := f.open(t)
 			other, _ := age.GenerateX25519Identity()
@@ -251,7 +248,7 @@ func TestPolicyChangesAreSignedAndVerify(t *testing.T) {
 	if err := v.SetSettings(Settings{ShopName: "Ada's"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Rotate([]string{GroupShipping}); err != nil {
+	if _, err := v.Rotate([]Group{GroupShipping}); err != nil {
 		t.Fatal(err)
 	}
 	version := v.policy.body.Version
@@ -333,28 +330,8 @@ func TestTrustPinningOnANewMachine(t *testing.T) {
 // Issue 13: a vault written by format 2 reads without an owner key, refuses
 // writes until an owner opens it, and is then upgraded and verifies.
 func TestUpgradeFromFormat2(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "v.db")
-	src, err := os.Open("testdata/format2/v.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, _ := os.Create(path)
-	io.Copy(dst, src)
-	src.Close()
-	dst.Close()
-	ids := func(name string) []age.Identity {
-		data, err := os.ReadFile(filepath.Join("testdata/format2", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		parsed, err := crypto.ParseIdentityFile(data, nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return parsed
-	}
-	f := &fixture{path: path, state: t.TempDir(), clock: newFixture(t).clock, rand: newSeeded(3)}
+	f, ids := committedFixture(t, "testdata/format2")
+	path := f.path
 	helper := ids("helper.txt")
 	h, err := Open(path, f.opts(helper))
 	if err != nil {

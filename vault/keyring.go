@@ -18,7 +18,7 @@ import (
 // per group and version, never one per record.
 type keyring struct {
 	v        *Vault
-	keys     map[string]map[uint32][]byte
+	keys     map[Group]map[uint32][]byte
 	sealers  map[string]*crypto.Sealer
 	indexers map[uint32]*crypto.BlindIndexer
 	actor    *actorInfo
@@ -33,11 +33,11 @@ type keyring struct {
 type actorInfo struct {
 	ID    string
 	Label string
-	Role  string
+	Role  Role
 }
 
 func newKeyring(v *Vault) *keyring {
-	return &keyring{v: v, keys: map[string]map[uint32][]byte{}, sealers: map[string]*crypto.Sealer{}, indexers: map[uint32]*crypto.BlindIndexer{}, signers: map[string]ed25519.PrivateKey{}}
+	return &keyring{v: v, keys: map[Group]map[uint32][]byte{}, sealers: map[string]*crypto.Sealer{}, indexers: map[uint32]*crypto.BlindIndexer{}, signers: map[string]ed25519.PrivateKey{}}
 }
 
 func (k *keyring) wipe() {
@@ -46,7 +46,7 @@ func (k *keyring) wipe() {
 			clear(key)
 		}
 	}
-	k.keys = map[string]map[uint32][]byte{}
+	k.keys = map[Group]map[uint32][]byte{}
 	k.sealers = map[string]*crypto.Sealer{}
 	k.indexers = map[uint32]*crypto.BlindIndexer{}
 	for _, key := range k.signers {
@@ -56,7 +56,7 @@ func (k *keyring) wipe() {
 	k.derived, k.derivedFrom = nil, nil
 }
 
-func (k *keyring) remember(group string, version uint32, key []byte) {
+func (k *keyring) remember(group Group, version uint32, key []byte) {
 	if k.keys[group] == nil {
 		k.keys[group] = map[uint32][]byte{}
 	}
@@ -76,7 +76,7 @@ func parseVersionBucketName(name []byte) (uint32, bool) {
 }
 
 // storeNewVersion writes key as version of group, wrapped to each recipient.
-func (k *keyring) storeNewVersion(tx *bolt.Tx, group string, version uint32, key []byte, to map[string]age.Recipient) error {
+func (k *keyring) storeNewVersion(tx *bolt.Tx, group Group, version uint32, key []byte, to map[string]age.Recipient) error {
 	gb, err := tx.Bucket(bKeys).CreateBucketIfNotExists([]byte(group))
 	if err != nil {
 		return err
@@ -93,16 +93,16 @@ func (k *keyring) storeNewVersion(tx *bolt.Tx, group string, version uint32, key
 	return gb.Put([]byte("current"), beBytes(uint64(version)))
 }
 
-func currentVersion(tx *bolt.Tx, group string) (uint32, error) {
+func currentVersion(tx *bolt.Tx, group Group) (uint32, error) {
 	gb := tx.Bucket(bKeys).Bucket([]byte(group))
 	if gb == nil {
-		return 0, &IntegrityError{What: "the keyring has no " + group + " key"}
+		return 0, &IntegrityError{What: "the keyring has no " + string(group) + " key"}
 	}
 	return uint32(beUint64(gb.Get([]byte("current")))), nil
 }
 
 // keyVersions lists the versions of group present in the keyring.
-func keyVersions(tx *bolt.Tx, group string) []uint32 {
+func keyVersions(tx *bolt.Tx, group Group) []uint32 {
 	var out []uint32
 	gb := tx.Bucket(bKeys).Bucket([]byte(group))
 	if gb == nil {
@@ -284,27 +284,27 @@ func (k *keyring) matchActor(tx *bolt.Tx, ids []age.Identity) (*actorInfo, error
 }
 
 // key returns group's key at version, unwrapping it on first use.
-func (k *keyring) key(tx *bolt.Tx, group string, version uint32) ([]byte, error) {
+func (k *keyring) key(tx *bolt.Tx, group Group, version uint32) ([]byte, error) {
 	if key, ok := k.keys[group][version]; ok {
 		return key, nil
 	}
 	actor, err := k.whoAmI(tx)
 	if err != nil {
 		if errors.Is(err, ErrNoIdentity) {
-			return nil, &NeedRoleError{Groups: []string{group}}
+			return nil, &NeedRoleError{Groups: []Group{group}}
 		}
 		return nil, err
 	}
 	gb := tx.Bucket(bKeys).Bucket([]byte(group))
 	if gb == nil {
-		return nil, &IntegrityError{What: "the keyring has no " + group + " key"}
+		return nil, &IntegrityError{What: "the keyring has no " + string(group) + " key"}
 	}
 	if !slices.Contains(keyVersions(tx, group), version) {
 		return nil, &IntegrityError{What: fmt.Sprintf("the keyring has no version %d of the %s key", version, group)}
 	}
 	blob := gb.Get(wrappedKeyName(version, actor.ID))
 	if blob == nil {
-		return nil, &NeedRoleError{Groups: []string{group}, Actor: actor.Label, Role: actor.Role}
+		return nil, &NeedRoleError{Groups: []Group{group}, Actor: actor.Label, Role: actor.Role}
 	}
 	key, err := crypto.UnwrapKey(blob, k.ids)
 	if err != nil {
@@ -317,7 +317,7 @@ func (k *keyring) key(tx *bolt.Tx, group string, version uint32) ([]byte, error)
 	return key, nil
 }
 
-func (k *keyring) currentKey(tx *bolt.Tx, group string) ([]byte, uint32, error) {
+func (k *keyring) currentKey(tx *bolt.Tx, group Group) ([]byte, uint32, error) {
 	ver, err := currentVersion(tx, group)
 	if err != nil {
 		return nil, 0, err
@@ -326,8 +326,8 @@ func (k *keyring) currentKey(tx *bolt.Tx, group string) ([]byte, uint32, error) 
 	return key, ver, err
 }
 
-func (k *keyring) sealer(tx *bolt.Tx, group string, version uint32) (*crypto.Sealer, error) {
-	name := group + "/" + strconv.FormatUint(uint64(version), 10)
+func (k *keyring) sealer(tx *bolt.Tx, group Group, version uint32) (*crypto.Sealer, error) {
+	name := string(group) + "/" + strconv.FormatUint(uint64(version), 10)
 	if s, ok := k.sealers[name]; ok {
 		return s, nil
 	}
@@ -335,7 +335,7 @@ func (k *keyring) sealer(tx *bolt.Tx, group string, version uint32) (*crypto.Sea
 	if err != nil {
 		return nil, err
 	}
-	s, err := crypto.NewSealer(key, group, version)
+	s, err := crypto.NewSealer(key, string(group), version)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +343,7 @@ func (k *keyring) sealer(tx *bolt.Tx, group string, version uint32) (*crypto.Sea
 	return s, nil
 }
 
-func (k *keyring) currentSealer(tx *bolt.Tx, group string) (*crypto.Sealer, error) {
+func (k *keyring) currentSealer(tx *bolt.Tx, group Group) (*crypto.Sealer, error) {
 	ver, err := currentVersion(tx, group)
 	if err != nil {
 		return nil, err
@@ -369,8 +369,8 @@ func (k *keyring) indexer(tx *bolt.Tx, version uint32) (*crypto.BlindIndexer, er
 
 // need checks up front that the session opens every group (so a command
 // fails before doing anything, naming the role it needs).
-func (v *Vault) need(tx *bolt.Tx, groups ...string) error {
-	var missing []string
+func (v *Vault) need(tx *bolt.Tx, groups ...Group) error {
+	var missing []Group
 	var last *NeedRoleError
 	for _, g := range groups {
 		if _, _, err := v.keys.currentKey(tx, g); err != nil {
@@ -389,7 +389,7 @@ func (v *Vault) need(tx *bolt.Tx, groups ...string) error {
 	return nil
 }
 
-func (v *Vault) requireRole(tx *bolt.Tx, role string) error {
+func (v *Vault) requireRole(tx *bolt.Tx, role Role) error {
 	actor, err := v.keys.whoAmI(tx)
 	if err != nil {
 		if errors.Is(err, ErrNoIdentity) {
@@ -415,7 +415,7 @@ func (v *Vault) Actor() string {
 }
 
 // Role is the session's role, "" before unlocking or when keyless.
-func (v *Vault) Role() string {
+func (v *Vault) Role() Role {
 	if v.keys.actor != nil {
 		return v.keys.actor.Role
 	}

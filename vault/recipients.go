@@ -18,10 +18,10 @@ import (
 type Recipient struct {
 	ID        string    `json:"id"`
 	Label     string    `json:"label"`
-	Role      string    `json:"role"`
+	Role      Role      `json:"role"`
 	Recipient string    `json:"recipient"`
 	Added     time.Time `json:"added"`
-	Groups    []string  `json:"groups"`
+	Groups    []Group   `json:"groups"`
 }
 
 // Recipients lists who can unlock what (metadata; no key needed).
@@ -42,10 +42,10 @@ func (v *Vault) Recipients() ([]Recipient, error) {
 }
 
 // AddRecipient wraps the keys of role's groups to a new recipient. Owner only.
-func (v *Vault) AddRecipient(recipient, role, label string) (Recipient, error) {
+func (v *Vault) AddRecipient(recipient string, role Role, label string) (Recipient, error) {
 	var out Recipient
-	if !ValidRole(role) {
-		return out, &InputError{Field: "role", Reason: "must be owner, support or shipping"}
+	if !role.Valid() {
+		return out, errUnknownRole
 	}
 	label = strings.TrimSpace(label)
 	if label == "" || strings.ContainsAny(label, "\n\t") || len(label) > 64 {
@@ -89,7 +89,7 @@ func (v *Vault) AddRecipient(recipient, role, label string) (Recipient, error) {
 			return err
 		}
 		out = Recipient{ID: rid, Label: label, Role: role, Recipient: info.Recipient, Added: info.Added, Groups: roleGroups[role]}
-		return v.appendAudit(tx, AuditEntry{Action: "recipients add", Detail: label + " (" + role + ")"})
+		return v.appendAudit(tx, AuditEntry{Action: "recipients add", Detail: label + " (" + string(role) + ")"})
 	})
 	return out, err
 }
@@ -147,7 +147,7 @@ func (v *Vault) RemoveRecipient(which string) (Recipient, RotateResult, error) {
 			return err
 		}
 		out = Recipient{ID: rid, Label: info.Label, Role: info.Role, Recipient: info.Recipient, Added: info.Added, Groups: roleGroups[info.Role]}
-		return v.appendAudit(tx, AuditEntry{Action: "recipients remove", Detail: info.Label + " (" + info.Role + ")"})
+		return v.appendAudit(tx, AuditEntry{Action: "recipients remove", Detail: info.Label + " (" + string(info.Role) + ")"})
 	})
 	if err != nil {
 		return out, rot, err
@@ -216,7 +216,7 @@ func (v *Vault) RotateOwnerIdentity(newRecipient string, newIdentity age.Identit
 
 // wrapAllVersions wraps every version of groups' keys to r under rid, and
 // drops the wraps of replace (when set) in the same step.
-func (v *Vault) wrapAllVersions(tx *bolt.Tx, groups []string, rid string, r age.Recipient, replace string) error {
+func (v *Vault) wrapAllVersions(tx *bolt.Tx, groups []Group, rid string, r age.Recipient, replace string) error {
 	for _, g := range groups {
 		for _, ver := range keyVersions(tx, g) {
 			key, err := v.keys.key(tx, g, ver)

@@ -146,7 +146,7 @@ func loadSealed(id recordID, m *recordMeta) ([]crypto.SealedGroup, error) {
 	return groups, nil
 }
 
-func findGroup(groups []crypto.SealedGroup, group string) *crypto.SealedGroup {
+func findGroup(groups []crypto.SealedGroup, group Group) *crypto.SealedGroup {
 	for i := range groups {
 		if groups[i].Code == groupCode[group] {
 			return &groups[i]
@@ -235,9 +235,9 @@ func (v *Vault) readFields(tx *bolt.Tx, id recordID, m *recordMeta, want []strin
 	return out, nil
 }
 
-func groupsOf(fields []string) []string {
-	seen := map[string]bool{}
-	var out []string
+func groupsOf(fields []string) []Group {
+	seen := map[Group]bool{}
+	var out []Group
 	for _, g := range SealedGroups {
 		for _, f := range fields {
 			if FieldGroup[f] == g && !seen[g] {
@@ -785,7 +785,7 @@ func (v *Vault) AddAll(batch []NewCustomer) ([]string, error) {
 		return nil, err
 	}
 	norms := make([]map[string]string, len(batch))
-	groups := map[string]bool{GroupIndex: true}
+	groups := map[Group]bool{GroupIndex: true}
 	for i, nc := range batch {
 		n, err := prepareCustomer(nc, def)
 		if err != nil {
@@ -796,7 +796,7 @@ func (v *Vault) AddAll(batch []NewCustomer) ([]string, error) {
 			groups[g] = true
 		}
 	}
-	var need []string
+	var need []Group
 	for _, g := range AllGroups {
 		if groups[g] {
 			need = append(need, g)

@@ -41,7 +41,7 @@ type RestoreSummary struct {
 	// vault does not know them; add them again with recipients add.
 	LostRecipients []string `json:"lost_recipients"`
 	// RotateGroups are the key groups rotated again after the restore.
-	RotateGroups []string `json:"rotate_groups"`
+	RotateGroups []Group `json:"rotate_groups"`
 }
 
 // RestorePlan is a decrypted, verified backup waiting to replace the vault.
@@ -69,7 +69,7 @@ type RestoreResult struct {
 	Tombstones int      `json:"tombstones"`
 	LogKept    int      `json:"log_entries_kept"`
 	Removed    []string `json:"kept_removed"`
-	Rotated    []string `json:"rotated"`
+	Rotated    []Group  `json:"rotated"`
 }
 
 // Restore is PrepareRestore followed by ApplyRestore, for callers that
@@ -242,7 +242,7 @@ func (p *RestorePlan) summarise(cur, bak *bolt.Tx) error {
 	})
 	s.LogEntriesSince = max(0, countKeys(cur.Bucket(bAudit))-countKeys(bak.Bucket(bAudit)))
 	cr := cur.Bucket(bRecipients)
-	rotate := map[string]bool{}
+	rotate := map[Group]bool{}
 	err := bak.Bucket(bRecipients).ForEach(func(k, data []byte) error {
 		if cr.Get(k) != nil {
 			return nil

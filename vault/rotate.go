@@ -19,11 +19,11 @@ import (
 // that a killed rotation resumes where it stopped. Until it finishes, both
 // key versions stay in the keyring, so every record reads at any moment.
 type rotation struct {
-	Groups []string          `json:"groups"`
-	To     map[string]uint32 `json:"to"`
-	Cursor string            `json:"cursor"` // last record id re-sealed, hex
-	Total  int               `json:"total"`
-	Done   int               `json:"done"`
+	Groups []Group          `json:"groups"`
+	To     map[Group]uint32 `json:"to"`
+	Cursor string           `json:"cursor"` // last record id re-sealed, hex
+	Total  int              `json:"total"`
+	Done   int              `json:"done"`
 }
 
 // ErrCrashHook is returned when a test asks a long operation to stop early.
@@ -31,17 +31,17 @@ var ErrCrashHook = errors.New("stopped by test hook")
 
 // RotateResult says what a rotation did.
 type RotateResult struct {
-	Groups   []string          `json:"groups"`
-	Versions map[string]uint32 `json:"versions"`
-	Records  int               `json:"records"`
-	Resumed  bool              `json:"resumed"`
+	Groups   []Group          `json:"groups"`
+	Versions map[Group]uint32 `json:"versions"`
+	Records  int              `json:"records"`
+	Resumed  bool             `json:"resumed"`
 }
 
 // Rotate makes new keys for groups, re-seals every affected field, recomputes
 // blind indexes for the index group, re-wraps to the current recipients and
 // destroys the old versions. Owner only. A rotation already in progress is
 // finished first.
-func (v *Vault) Rotate(groups []string) (RotateResult, error) {
+func (v *Vault) Rotate(groups []Group) (RotateResult, error) {
 	res := RotateResult{Groups: groups}
 	if err := v.view(func(tx *bolt.Tx) error { return v.requireRole(tx, RoleOwner) }); err != nil {
 		return res, err
@@ -68,7 +68,7 @@ func (v *Vault) Rotate(groups []string) (RotateResult, error) {
 	if err := v.runRotation(); err != nil {
 		return res, err
 	}
-	res.Versions = map[string]uint32{}
+	res.Versions = map[Group]uint32{}
 	err = v.view(func(tx *bolt.Tx) error {
 		for _, g := range groups {
 			ver, err := currentVersion(tx, g)
@@ -125,7 +125,7 @@ func (v *Vault) resumeRotation() error {
 
 // currentWrapTargets maps recipient id to recipient for everyone whose role
 // includes group, skipping except.
-func currentWrapTargets(tx *bolt.Tx, group, except string) (map[string]age.Recipient, error) {
+func currentWrapTargets(tx *bolt.Tx, group Group, except string) (map[string]age.Recipient, error) {
 	out := map[string]age.Recipient{}
 	err := tx.Bucket(bRecipients).ForEach(func(k, data []byte) error {
 		if string(k) == except {
@@ -148,14 +148,14 @@ func currentWrapTargets(tx *bolt.Tx, group, except string) (map[string]age.Recip
 	return out, err
 }
 
-func (v *Vault) startRotation(tx *bolt.Tx, groups []string, _ []string) error {
+func (v *Vault) startRotation(tx *bolt.Tx, groups []Group, _ []string) error {
 	if tx.Bucket(bKeys).Bucket([]byte(GroupState)) != nil && !slices.Contains(groups, GroupState) {
 		// Every rotation rotates the state key too (it costs one re-sum
 		// of the tagged entries): whoever it was rotated away from, a
 		// removed person among them, must not be able to tag entries.
 		groups = append(slices.Clone(groups), GroupState)
 	}
-	r := rotation{Groups: groups, To: map[string]uint32{}, Total: countKeys(tx.Bucket(bRecords))}
+	r := rotation{Groups: groups, To: map[Group]uint32{}, Total: countKeys(tx.Bucket(bRecords))}
 	for _, g := range groups {
 		vers := keyVersions(tx, g)
 		sort.Slice(vers, func(i, j int) bool { return vers[i] < vers[j] })

@@ -135,7 +135,7 @@ func TestRotationStopsWhenAsked(t *testing.T) {
 	// already have finished it)
 	v = f.open(t)
 	defer v.Close()
-	if _, err := v.Rotate([]string{GroupShipping}); err != nil {
+	if _, err := v.Rotate([]Group{GroupShipping}); err != nil {
 		t.Fatalf("next rotation: %v", err)
 	}
 	if p, _ := v.pendingRotation(); p != nil {

@@ -37,7 +37,7 @@ func (w *sealedRecord) token(kind byte) []byte {
 // one goroutine at a time (the blind indexer reuses its HMAC state).
 type recordSealer struct {
 	rand      io.Reader
-	sealerFor func(group string) (*crypto.Sealer, error)
+	sealerFor func(group Group) (*crypto.Sealer, error)
 	indexer   *crypto.BlindIndexer
 }
 
@@ -92,7 +92,7 @@ func (v *Vault) txSealer(tx *bolt.Tx) (*recordSealer, error) {
 		return nil, err
 	}
 	return &recordSealer{rand: v.opts.Rand, indexer: ix,
-		sealerFor: func(g string) (*crypto.Sealer, error) { return v.keys.currentSealer(tx, g) }}, nil
+		sealerFor: func(g Group) (*crypto.Sealer, error) { return v.keys.currentSealer(tx, g) }}, nil
 }
 
 // writeFields seals the given (normalised) values under the current group
@@ -151,7 +151,7 @@ type aheadSealer struct {
 	sealer   recordSealer
 	ids      idMinter
 	now      func() time.Time
-	versions map[string]uint32
+	versions map[Group]uint32
 }
 
 // aheadSealer returns nil (no work ahead) when this session cannot seal
@@ -159,9 +159,9 @@ type aheadSealer struct {
 func (v *Vault) aheadSealer() (*aheadSealer, error) {
 	var a *aheadSealer
 	err := v.view(func(tx *bolt.Tx) error {
-		versions := map[string]uint32{}
-		sealers := map[string]*crypto.Sealer{}
-		for _, g := range append([]string{GroupIndex}, SealedGroups...) {
+		versions := map[Group]uint32{}
+		sealers := map[Group]*crypto.Sealer{}
+		for _, g := range append([]Group{GroupIndex}, SealedGroups...) {
 			ver, err := currentVersion(tx, g)
 			if err != nil {
 				return err
@@ -187,7 +187,7 @@ func (v *Vault) aheadSealer() (*aheadSealer, error) {
 		}
 		a = &aheadSealer{
 			sealer: recordSealer{rand: v.opts.Rand, indexer: ix,
-				sealerFor: func(g string) (*crypto.Sealer, error) { return sealers[g], nil }},
+				sealerFor: func(g Group) (*crypto.Sealer, error) { return sealers[g], nil }},
 			ids:      idMinter{last: v.ids.last, rand: v.opts.Rand},
 			now:      v.now,
 			versions: versions,

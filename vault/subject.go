@@ -149,7 +149,7 @@ type Inventory struct {
 	OnHold      int            `json:"on_hold"`
 	Erasures    int            `json:"erasures"`
 	Shipments   int            `json:"shipments"`
-	Recipients  map[string]int `json:"recipients_by_role"`
+	Recipients  map[Role]int   `json:"recipients_by_role"`
 	RulesToday  map[string]int `json:"rules_due_today,omitempty"`
 	LastPurge   *time.Time     `json:"last_purge,omitempty"`
 	VaultBytes  int64          `json:"vault_bytes"`
@@ -158,7 +158,7 @@ type Inventory struct {
 
 // Inventory counts what the vault holds. Keyless. rules may be nil.
 func (v *Vault) Inventory(rules *Rules) (Inventory, error) {
-	inv := Inventory{FieldsHeld: map[string]int{}, Consents: map[string]int{}, Recipients: map[string]int{}}
+	inv := Inventory{FieldsHeld: map[string]int{}, Consents: map[string]int{}, Recipients: map[Role]int{}}
 	err := v.view(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
 			m, err := decodeRecord(tx, k, data)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -288,10 +289,9 @@ func parseFieldList(s string) ([]string, error) {
 	}
 	var out []string
 	for _, f := range splitList(s) {
-		switch f {
-		case "shipping", "contact", "notes":
+		if slices.Contains(vault.SealedGroups, vault.Group(f)) {
 			for _, name := range vault.FieldNames {
-				if vault.FieldGroup[name] == f {
+				if vault.FieldGroup[name] == vault.Group(f) {
 					out = append(out, name)
 				}
 			}

@@ -533,7 +533,7 @@ func printRestoreSummary(w io.Writer, s vault.RestoreSummary) {
 		fmt.Fprintf(w, "kept: people removed since stay removed: %s\n", strings.Join(s.KeptRemoved, ", "))
 	}
 	if len(s.RotateGroups) > 0 {
-		fmt.Fprintf(w, "keys rotated again after the restore: %s\n", strings.Join(s.RotateGroups, ", "))
+		fmt.Fprintf(w, "keys rotated again after the restore: %s\n", joinNames(s.RotateGroups, ", "))
 	}
 }
 

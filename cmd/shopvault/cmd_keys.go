@@ -36,8 +36,12 @@ such as age1yubikey1… (its plugin must be on PATH), or an SSH public key.`,
 			if role == "" || name == "" {
 				return usageErr("recipients add needs --role (owner, support, shipping) and --name LABEL")
 			}
+			parsedRole, err := vault.ParseRole(role)
+			if err != nil {
+				return err
+			}
 			return g.withVault(env, true, false, func(v *vault.Vault) error {
-				r, err := v.AddRecipient(args[0], strings.ToLower(role), name)
+				r, err := v.AddRecipient(args[0], parsedRole, name)
 				if err != nil {
 					return err
 				}
@@ -74,7 +78,7 @@ such as age1yubikey1… (its plugin must be on PATH), or an SSH public key.`,
 				}
 				t := newTable(env, "LABEL", "ROLE", "ADDED", "RECIPIENT")
 				for _, r := range rs {
-					t.add(r.Label, r.Role, day(r.Added), r.Recipient)
+					t.add(r.Label, string(r.Role), day(r.Added), r.Recipient)
 				}
 				return t.flush()
 			})
@@ -98,7 +102,7 @@ The last owner cannot be removed.`,
 				if g.JSON {
 					return printJSON(env.Out, map[string]any{"removed": r, "rotated": rot})
 				}
-				fmt.Fprintf(env.Out, "removed %s (%s); rotated %s keys over %d customers\n", r.Label, r.Role, strings.Join(rot.Groups, ", "), rot.Records)
+				fmt.Fprintf(env.Out, "removed %s (%s); rotated %s keys over %d customers\n", r.Label, r.Role, joinNames(rot.Groups, ", "), rot.Records)
 				return nil
 			})
 		},
@@ -134,14 +138,13 @@ the old identity file opens nothing in the vault.`,
 			if identityOut != "" {
 				return rotateIdentityRun(env, g, identityOut, pq)
 			}
-			var groups []string
-			switch group {
-			case "all":
-				groups = vault.AllGroups
-			case vault.GroupShipping, vault.GroupContact, vault.GroupNotes, vault.GroupIndex, vault.GroupAudit:
-				groups = []string{group}
-			default:
-				return usageErr("--group must be shipping, contact, notes, index, audit or all")
+			groups := vault.AllGroups
+			if group != "all" {
+				one, err := vault.ParseGroup(group)
+				if err != nil {
+					return usageErr("--group must be shipping, contact, notes, index, audit or all")
+				}
+				groups = []vault.Group{one}
 			}
 			return g.withVault(env, true, false, func(v *vault.Vault) error {
 				res, err := v.Rotate(groups)
@@ -151,7 +154,7 @@ the old identity file opens nothing in the vault.`,
 				if g.JSON {
 					return printJSON(env.Out, res)
 				}
-				fmt.Fprintf(env.Out, "rotated %s over %d customers\n", strings.Join(res.Groups, ", "), res.Records)
+				fmt.Fprintf(env.Out, "rotated %s over %d customers\n", joinNames(res.Groups, ", "), res.Records)
 				return nil
 			})
 		},
@@ -304,7 +307,7 @@ data they read, printed or exported since DATE, and when.`,
 				}
 				t := newTable(env, "ACTOR", "ROLE", "READS", "CUSTOMERS", "FIRST", "LAST", "ACTIONS")
 				for _, a := range rep.Actors {
-					t.add(a.Actor, a.Role, fmt.Sprint(a.Reads), fmt.Sprint(len(a.Aliases)), a.First.Format("2006-01-02 15:04"), a.Last.Format("2006-01-02 15:04"), strings.Join(a.Actions, ","))
+					t.add(a.Actor, string(a.Role), fmt.Sprint(a.Reads), fmt.Sprint(len(a.Aliases)), a.First.Format("2006-01-02 15:04"), a.Last.Format("2006-01-02 15:04"), strings.Join(a.Actions, ","))
 				}
 				return t.flush()
 			})

@@ -394,7 +394,7 @@ contact (init --shop-name/--shop-contact). No key needed.`,
 				if err != nil {
 					return err
 				}
-				in := export.NoticeInput{ShopName: st.ShopName, ShopContact: st.ShopContact, FieldsHeld: inv.FieldsHeld, Roles: inv.Recipients, Generated: env.Now()}
+				in := export.NoticeInput{ShopName: st.ShopName, ShopContact: st.ShopContact, FieldsHeld: inv.FieldsHeld, Roles: countsByName(inv.Recipients), Generated: env.Now()}
 				for p := range inv.Consents {
 					in.Consents = append(in.Consents, p)
 				}

@@ -112,7 +112,7 @@ func TestClassifyExitCodes(t *testing.T) {
 	}{
 		{&vault.NotFoundError{Alias: "X", Reason: "check"}, exitNotFound},
 		{&vault.InputError{Field: "note", Reason: "x"}, exitRefused},
-		{&vault.NeedRoleError{Groups: []string{"contact"}}, exitKey},
+		{&vault.NeedRoleError{Groups: []vault.Group{vault.GroupContact}}, exitKey},
 		{vault.ErrWrongIdentity, exitKey},
 		{vault.ErrNoIdentity, exitKey},
 		{vault.ErrLocked, exitLocked},

@@ -123,3 +123,22 @@ func writeNewSecretFile(path string, data []byte) error {
 func identityFile(identity, recipient string) []byte {
 	return []byte(fmt.Sprintf("# shopvault owner identity, public key: %s\n%s\n", recipient, identity))
 }
+
+// countsByName turns counts keyed by a typed name (recipients by role) into
+// the plain map export renders.
+func countsByName[T ~string](counts map[T]int) map[string]int {
+	out := make(map[string]int, len(counts))
+	for k, n := range counts {
+		out[string(k)] = n
+	}
+	return out
+}
+
+// joinNames lists typed names (roles, key groups) for a message.
+func joinNames[T ~string](names []T, sep string) string {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = string(n)
+	}
+	return strings.Join(parts, sep)
+}
