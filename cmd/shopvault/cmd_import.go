@@ -6,10 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 	"unicode/utf8"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/shopvault/shopvault/vault"
 )
@@ -139,17 +136,11 @@ func importInput(env *Env, name string) (src io.Reader, bar bool, closeSrc func(
 	if err != nil || !env.StderrIsTTY || !st.Mode().IsRegular() {
 		return f, false, func() { f.Close() }, nil
 	}
-	pb := progressbar.NewOptions64(st.Size(),
-		progressbar.OptionSetWriter(env.ErrOut),
-		progressbar.OptionSetDescription("importing"),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionThrottle(200*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
-	r := progressbar.NewReader(f, pb)
-	return &r, true, func() { pb.Finish(); f.Close() }, nil
+	pb := newProgressBar(env, "importing")
+	pb.unit = progressBytes
+	// The bar is cleared when the file is read, as the vault's own
+	// progress (or the result) is printed next.
+	return &progressReader{r: f, bar: pb, total: int(st.Size())}, true, func() { pb.clear(); f.Close() }, nil
 }
 
 // importErr turns the reader's refusal of a whole file into the message.

@@ -60,8 +60,8 @@ func TestImportProgressBarOnTerminal(t *testing.T) {
 		if bar != tty {
 			t.Errorf("tty=%v: bar=%v", tty, bar)
 		}
-		// "importing  40% |████      | (226 MB/s) [0s:1s]": percentage, rate, elapsed:left
-		for _, want := range []string{"importing", "%", "/s)", "s:"} {
+		// "importing  40% [####......] 0.2/0.5 MB 226.0 MB/s eta 0s": percentage, size, rate, time left
+		for _, want := range []string{"importing", "%", "/0.5 MB", "MB/s", "eta "} {
 			if tty && !strings.Contains(errOut.String(), want) {
 				t.Errorf("progress on a terminal lacks %q: %q", want, errOut.String())
 			}

@@ -12,18 +12,28 @@ import (
 // then clear to the end of the line — and never as wide as the terminal,
 // so a narrow window does not wrap it into a new line at every update.
 //
-// Hand-written rather than schollz/progressbar (which import uses for its
-// byte-measured bar): that library's statistics alone are wider than 40
-// columns, and it measures the width only of an *os.File, so this one
-// can be tested at any width.
+// Hand-written rather than schollz/progressbar: that library's statistics
+// alone are wider than 40 columns, it measures the width only of an
+// *os.File, so this one can be tested at any width, and it imports
+// net/http, whose package initialisation every process paid for (issue 16).
 type progressBar struct {
 	w     io.Writer
 	width func() int
 	now   func() time.Time
 	start time.Time
 	label string
+	unit  progressUnit
 	drawn bool // a line is on the terminal, not yet ended
 }
+
+// progressUnit is what a bar counts: items (customers, entries) or bytes
+// (of an import file).
+type progressUnit int
+
+const (
+	progressItems progressUnit = iota
+	progressBytes
+)
 
 func newProgressBar(env *Env, label string) *progressBar {
 	width := env.TermWidth
@@ -35,7 +45,7 @@ func newProgressBar(env *Env, label string) *progressBar {
 
 // update redraws the line; total <= 0 is streaming work (no total known).
 func (p *progressBar) update(done, total int) {
-	line := progressLine(p.label, done, total, p.now().Sub(p.start), p.width())
+	line := progressLine(p.label, p.unit, done, total, p.now().Sub(p.start), p.width())
 	fmt.Fprintf(p.w, "\r%s\x1b[K", line)
 	p.drawn = true
 	if total > 0 && done >= total {
@@ -55,9 +65,9 @@ func (p *progressBar) clear() {
 }
 
 // progressLine is the text of the bar in fewer than width columns: the
-// label and percentage always, then as room allows the count, the time
-// left and a bar of up to 30 cells.
-func progressLine(label string, done, total int, elapsed time.Duration, width int) string {
+// label and percentage always, then as room allows the count, the rate
+// (for bytes), the time left and a bar of up to 30 cells.
+func progressLine(label string, unit progressUnit, done, total int, elapsed time.Duration, width int) string {
 	room := max(width-1, 1) // writing the last column makes some terminals wrap
 	fit := func(s string) string {
 		if r := []rune(s); len(r) > room {
@@ -67,14 +77,27 @@ func progressLine(label string, done, total int, elapsed time.Duration, width in
 	}
 	rate := float64(done) / max(elapsed.Seconds(), 0.001)
 	if total <= 0 {
+		if unit == progressBytes {
+			return fit(fmt.Sprintf("%s %s  %s/s", label, megabytes(done), megabytes(int(rate))))
+		}
 		return fit(fmt.Sprintf("%s %d  %.0f/s", label, done, rate))
 	}
 	done = min(max(done, 0), total)
 	line := fmt.Sprintf("%s %3d%%", label, done*100/total)
-	for _, extra := range []string{
-		fmt.Sprintf(" %*d/%d", len(fmt.Sprint(total)), done, total), // padded: the layout stays put
-		fmt.Sprintf(" eta %s", (time.Duration(float64(total-done)/max(rate, 1)) * time.Second).Round(time.Second)),
-	} {
+	// counts are padded to the total's width: the layout stays put
+	extras := []string{fmt.Sprintf(" %*d/%d", len(fmt.Sprint(total)), done, total)}
+	if unit == progressBytes {
+		size := megabytes(total)
+		extras = []string{
+			fmt.Sprintf(" %*s/%s", len(size)-len(" MB"), strings.TrimSuffix(megabytes(done), " MB"), size),
+			fmt.Sprintf(" %s/s", megabytes(int(rate))),
+		}
+	}
+	if done > 0 {
+		left := time.Duration(float64(total-done) / rate * float64(time.Second))
+		extras = append(extras, fmt.Sprintf(" eta %s", left.Round(time.Second)))
+	}
+	for _, extra := range extras {
 		if len([]rune(line))+len(extra) <= room {
 			line += extra
 		}
@@ -84,4 +107,30 @@ func progressLine(label string, done, total int, elapsed time.Duration, width in
 		line = strings.Replace(line, "%", "% ["+strings.Repeat("#", filled)+strings.Repeat(".", cells-filled)+"]", 1)
 	}
 	return fit(line)
+}
+
+// megabytes writes a byte count as people read file sizes (decimal MB,
+// one decimal).
+func megabytes(n int) string {
+	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+}
+
+// progressReader redraws a bar measured in bytes as a file is read, at
+// most five times a second (and on the first read, so even a short import
+// shows where it is).
+type progressReader struct {
+	r           io.Reader
+	bar         *progressBar
+	done, total int
+	drawnAt     time.Time
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.done += n
+	if now := p.bar.now(); p.done < p.total && (!p.bar.drawn || now.Sub(p.drawnAt) >= 200*time.Millisecond) {
+		p.drawnAt = now
+		p.bar.update(p.done, p.total)
+	}
+	return n, err
 }
