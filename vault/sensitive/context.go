@@ -1,6 +1,9 @@
 package sensitive
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // cue is what a context word says about the value next to it.
 type cue int
@@ -105,8 +108,10 @@ var cueWords = map[cue][]string{
 }
 
 // cueIndex maps each context word, as its letter words joined by one
-// space ("a/c" is "a c", "pin-code" is "pin code"), to its cue.
-var cueIndex, cueMaxWords = indexCues()
+// space ("a/c" is "a c", "pin-code" is "pin code"), to its cue, and gives
+// the most words a context word has. Built on first use, not at package
+// initialisation: every process links this package (issue 16).
+var cueIndex = sync.OnceValues(indexCues)
 
 func indexCues() (map[string]cue, int) {
 	index := map[string]cue{}
@@ -173,13 +178,14 @@ type cueHit struct {
 // digit between them.
 func findCues(s string) []cueHit {
 	ws := letterWords(s)
+	index, maxWords := cueIndex()
 	var hits []cueHit
 	for i := 0; i < len(ws); i++ {
-		for n := min(cueMaxWords, len(ws)-i); n >= 1; n-- {
+		for n := min(maxWords, len(ws)-i); n >= 1; n-- {
 			if !adjacent(s, ws[i:i+n]) {
 				continue
 			}
-			if c, ok := cueIndex[joinWords(s, ws[i:i+n])]; ok {
+			if c, ok := index[joinWords(s, ws[i:i+n])]; ok {
 				hits = append(hits, cueHit{start: ws[i].start, end: ws[i+n-1].end, c: c})
 				i += n - 1
 				break

@@ -3,6 +3,7 @@ package sensitive
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 type hit struct {
@@ -146,9 +147,15 @@ func onlyDigits(s string) bool {
 	return s != ""
 }
 
+// The patterns are compiled on first use, not at package initialisation:
+// every process links this package, few scan free text (issue 16).
 var (
-	ninoRe = regexp.MustCompile(`(?:^|[^a-z0-9])([a-z]{2})[ -]?(\d{2})[ -]?(\d{2})[ -]?(\d{2})(?:[ -]?([a-d]))?(?:$|[^a-z0-9])`)
-	dniRe  = regexp.MustCompile(`(?:^|[^a-z0-9])([xyz]\d{7}|\d{8})[ -]?([a-z])(?:$|[^a-z0-9])`)
+	ninoRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?:^|[^a-z0-9])([a-z]{2})[ -]?(\d{2})[ -]?(\d{2})[ -]?(\d{2})(?:[ -]?([a-d]))?(?:$|[^a-z0-9])`)
+	})
+	dniRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?:^|[^a-z0-9])([xyz]\d{7}|\d{8})[ -]?([a-z])(?:$|[^a-z0-9])`)
+	})
 )
 
 // findAlnum finds the values that mix letters and digits: IBANs, UK
@@ -163,7 +170,7 @@ func findAlnum(s string, cues []cueHit) []hit {
 		out = append(out, findDNIs(s)...)
 	}
 	if strings.Contains(s, "<<") {
-		for _, m := range mrzRe.FindAllStringIndex(s, -1) {
+		for _, m := range mrzRe().FindAllStringIndex(s, -1) {
 			out = append(out, hit{Passport, m[0], m[1]})
 		}
 	}
@@ -173,7 +180,9 @@ func findAlnum(s string, cues []cueHit) []hit {
 // mrzRe finds a passport's machine-readable zone, pasted from a scan: the
 // name line (P<NGAOKAFOR<<NGOZI) or the number line (document number,
 // check digit, nationality, birth date, sex, expiry).
-var mrzRe = regexp.MustCompile(`p[a-z<][a-z]{3}[a-z]+<<[a-z<]*|[a-z0-9<]{9}\d[a-z<]{3}\d{7}[mfx<]\d{7}[a-z0-9<]*`)
+var mrzRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`p[a-z<][a-z]{3}[a-z]+<<[a-z<]*|[a-z0-9<]{9}\d[a-z<]{3}\d{7}[mfx<]\d{7}[a-z0-9<]*`)
+})
 
 func countDigits(s string) int {
 	n := 0
@@ -187,7 +196,7 @@ func countDigits(s string) int {
 
 func findNINOs(s string, cues []cueHit) []hit {
 	var out []hit
-	for _, m := range ninoRe.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range ninoRe().FindAllStringSubmatchIndex(s, -1) {
 		start, end := m[2], m[9]
 		if m[10] >= 0 {
 			end = m[11]
@@ -205,7 +214,7 @@ func findNINOs(s string, cues []cueHit) []hit {
 
 func findDNIs(s string) []hit {
 	var out []hit
-	for _, m := range dniRe.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range dniRe().FindAllStringSubmatchIndex(s, -1) {
 		if isDNI(s[m[2]:m[3]], s[m[4]]) {
 			out = append(out, hit{ESDNI, m[2], m[5]})
 		}
