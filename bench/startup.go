@@ -18,7 +18,7 @@ const startupRuns = 60
 // started alternately as bare processes (issue 16: within 3×).
 func measureStartup(bin string) {
 	hello := filepath.Join(*dataDir, "hello")
-	run("go", "build", "-o", hello, "./bench/hello")
+	goBuild(hello, "./bench/hello")
 	dir := filepath.Join(*dataDir, "startup")
 	must(os.RemoveAll(dir))
 	must(os.MkdirAll(dir, 0o700))
