@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"filippo.io/age"
 	bolt "go.etcd.io/bbolt"
@@ -83,7 +83,7 @@ func checkBackupFile(path string) error {
 	if err != nil {
 		return &InputError{Field: "backup", Reason: "does not contain a shopvault vault"}
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }() // opened read only: closing loses nothing
 	return db.View(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bMeta)
 		// Backups made before the upgrade to format 3 restore too: the
@@ -117,7 +117,9 @@ func RestoreFresh(path string, src io.Reader, opts Options) error {
 		return err
 	}
 	tmp := path + ".restore-tmp"
-	defer os.Remove(tmp)
+	// Once replaced into path, tmp is gone; before, it is an unverified
+	// copy of sealed data that the next restore removes if this fails.
+	defer func() { _ = os.Remove(tmp) }()
 	if err := decryptBackup(src, ids, tmp); err != nil {
 		return err
 	}
@@ -158,20 +160,18 @@ func decryptBackup(src io.Reader, ids []age.Identity, tmp string) error {
 		}
 		return &InputError{Field: "backup", Reason: "is not an age-encrypted shopvault backup"}
 	}
-	os.Remove(tmp)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	// A killed restore leaves its copy behind: remove it (a link there
+	// is removed, never followed).
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	err = atomicfile.CreateNewFrom(tmp, 0o600, func(w io.Writer) error {
+		if _, err := io.Copy(w, plain); err != nil {
+			return &InputError{Field: "backup", Reason: "could not be decrypted completely (truncated or corrupt)"}
+		}
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, plain); err != nil {
-		f.Close()
-		return &InputError{Field: "backup", Reason: "could not be decrypted completely (truncated or corrupt)"}
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
 		return err
 	}
 	return checkBackupFile(tmp)
@@ -185,7 +185,7 @@ func ownedBy(path string, ids []age.Identity) error {
 	if err != nil {
 		return &InputError{Field: "backup", Reason: "does not contain a shopvault vault"}
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }() // opened read only: closing loses nothing
 	v := &Vault{db: db, path: path, opts: Options{Identities: ids}}
 	v.keys = newKeyring(v)
 	return db.View(func(tx *bolt.Tx) error {

@@ -270,7 +270,7 @@ func (c *checker) records() error {
 // formatOneFields: format-1 sealed values (kept apart) that belong to no record.
 func (c *checker) formatOneFields() error {
 	tx := c.tx
-	tx.Bucket(bFields).ForEach(func(k, _ []byte) error {
+	return tx.Bucket(bFields).ForEach(func(k, _ []byte) error {
 		var id recordID
 		copy(id[:], k)
 		if len(k) != idLen || c.metas[id] == nil || !c.metas[id].sealedApart {
@@ -278,7 +278,6 @@ func (c *checker) formatOneFields() error {
 		}
 		return nil
 	})
-	return nil
 }
 
 // index: blind index entries point at records that list them, and every
@@ -287,7 +286,7 @@ func (c *checker) formatOneFields() error {
 func (c *checker) index() error {
 	tx := c.tx
 	indexed := map[recordID]int{}
-	tx.Bucket(bIndex).ForEachBucket(func(name []byte) error {
+	err := tx.Bucket(bIndex).ForEachBucket(func(name []byte) error {
 		ver, _ := parseVersionBucketName(name)
 		if ver != c.curIndex && tx.Bucket(bMeta).Get(mRotation) != nil {
 			return nil
@@ -312,6 +311,9 @@ func (c *checker) index() error {
 			return nil
 		})
 	})
+	if err != nil {
+		return err
+	}
 	// ... and every record's tokens have their entries (a record still
 	// on the old version mid-rotation has them in the skipped bucket).
 	if !c.rotating {
@@ -328,7 +330,7 @@ func (c *checker) index() error {
 func (c *checker) aliases() error {
 	tx := c.tx
 	ab := tx.Bucket(bAliases)
-	tx.Bucket(bRecAliases).ForEach(func(k, _ []byte) error {
+	err := tx.Bucket(bRecAliases).ForEach(func(k, _ []byte) error {
 		if len(k) != idLen+crypto.AliasLen {
 			c.add("", "an alias link has a malformed key")
 			return nil
@@ -341,7 +343,10 @@ func (c *checker) aliases() error {
 		}
 		return nil
 	})
-	ab.ForEach(func(k, data []byte) error {
+	if err != nil {
+		return err
+	}
+	return ab.ForEach(func(k, data []byte) error {
 		c.res.Aliases++
 		if _, err := crypto.ParseAlias(string(k)); err != nil {
 			c.add("", "stored alias %q fails its own check character", k)
@@ -368,7 +373,6 @@ func (c *checker) aliases() error {
 		}
 		return nil
 	})
-	return nil
 }
 
 // primariesAndTombstones: every record's primary alias exists, and no
@@ -391,7 +395,7 @@ func (c *checker) primariesAndTombstones() {
 // shipments point at records that exist.
 func (c *checker) shipments() error {
 	tx := c.tx
-	tx.Bucket(bShipments).ForEach(func(k, data []byte) error {
+	return tx.Bucket(bShipments).ForEach(func(k, data []byte) error {
 		var s shipment
 		if err := json.Unmarshal(data, &s); err != nil {
 			c.add("", "shipment %x does not decode", k)
@@ -404,7 +408,6 @@ func (c *checker) shipments() error {
 		}
 		return nil
 	})
-	return nil
 }
 
 func (c *checker) hints() {

@@ -1,7 +1,9 @@
 package vault
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	bolt "go.etcd.io/bbolt"
@@ -31,41 +33,48 @@ func (v *Vault) CompactReport() (CompactResult, error) {
 		res.Before = st.Size()
 	}
 	tmp := v.path + ".compact-tmp"
-	os.Remove(tmp)
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
+	}
 	dst, err := bolt.Open(tmp, 0o600, nil)
 	if err != nil {
 		return res, fmt.Errorf("compact: %w", err)
 	}
-	if err := bolt.Compact(dst, v.db, 64<<20); err != nil {
-		dst.Close()
-		os.Remove(tmp)
+	// abandon removes the unfinished copy: the error that stopped the
+	// compaction is the one to report, and the next compaction removes a
+	// copy left behind.
+	abandon := func(err error) (CompactResult, error) {
+		if dst != nil {
+			_ = dst.Close()
+		}
+		_ = os.Remove(tmp)
 		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
+	}
+	if err := bolt.Compact(dst, v.db, 64<<20); err != nil {
+		return abandon(err)
 	}
 	// bbolt grows a file in steps (up to 16 MB past its data); the
 	// compacted file keeps only its pages. Pages past the high-water mark
 	// are never read, and bbolt grows the file again when it needs to.
 	var used int64
 	if err := dst.View(func(tx *bolt.Tx) error { used = tx.Size(); return nil }); err != nil {
-		dst.Close()
-		os.Remove(tmp)
-		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
+		return abandon(err)
 	}
-	if err := dst.Close(); err != nil {
-		os.Remove(tmp)
-		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
+	err = dst.Close()
+	dst = nil
+	if err != nil {
+		return abandon(err)
 	}
 	if err := os.Truncate(tmp, used); err != nil {
-		os.Remove(tmp)
-		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
+		return abandon(err)
 	}
 	if err := v.db.Close(); err != nil {
-		os.Remove(tmp)
-		return res, err
+		return abandon(err)
 	}
 	v.db = nil
 	if err := atomicfile.Replace(tmp, v.path); err != nil {
-		os.Remove(tmp)
-		return res, v.reopen(fmt.Errorf("compact (the vault is unchanged): %w", err))
+		_, err = abandon(err)
+		return res, v.reopen(err)
 	}
 	if st, err := os.Stat(v.path); err == nil {
 		res.After = st.Size()

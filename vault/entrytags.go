@@ -395,10 +395,10 @@ func sumBuckets(tx *bolt.Tx, t *tagger) map[string]bucketSum {
 	out := map[string]bucketSum{}
 	for _, b := range taggedBuckets {
 		var s bucketSum
-		tx.Bucket([]byte(b)).ForEach(func(k, val []byte) error {
+		c := tx.Bucket([]byte(b)).Cursor()
+		for k, val := c.First(); k != nil; k, val = c.Next() {
 			s.add(t.tag(b, k, val))
-			return nil
-		})
+		}
 		out[b] = s
 	}
 	return out

@@ -244,6 +244,9 @@ type Settings struct {
 // transaction that changed the bucket.
 func countKeys(b *bolt.Bucket) int {
 	n := 0
-	b.ForEach(func(_, _ []byte) error { n++; return nil })
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
 	return n
 }

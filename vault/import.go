@@ -397,15 +397,15 @@ func (v *Vault) mergeRecords(tx *bolt.Tx, keep, dup recordID) error {
 	sb := tx.Bucket(bShipments)
 	var keys [][]byte
 	var ships []shipment
-	sb.ForEach(func(k, data []byte) error {
+	sc := sb.Cursor()
+	for k, data := sc.First(); k != nil; k, data = sc.Next() {
 		var s shipment
 		if getErr := json.Unmarshal(data, &s); getErr == nil && s.Record == dup.String() {
 			s.Record = keep.String()
 			keys = append(keys, append([]byte{}, k...))
 			ships = append(ships, s)
 		}
-		return nil
-	})
+	}
 	for i := range keys {
 		if err := v.putTaggedJSON(tx, "shipments", keys[i], ships[i]); err != nil {
 			return err

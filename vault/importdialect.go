@@ -56,7 +56,7 @@ func decodeInput(src io.Reader) (*bufio.Reader, string, error) {
 	name := "utf-8"
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
-		br.Discard(3)
+		_, _ = br.Discard(3) // Peek above holds these 3 bytes: it cannot fail
 		name = "utf-8-bom"
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
 		enc, name = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), "utf-16le"
@@ -180,7 +180,16 @@ func sniffComma(br *bufio.Reader) (comma rune, skipped int) {
 	// Excel's own way to name it: a first line "sep=;".
 	if len(head) >= 5 && bytes.EqualFold(head[:4], []byte("sep=")) && (len(head) == 5 || head[5] == '\r' || head[5] == '\n') {
 		comma := rune(head[4])
-		br.ReadSlice('\n')
+		// Consume exactly the "sep=;" line and its line end (CR, LF or
+		// CRLF), all inside the peeked bytes, so the skip cannot fail.
+		n := 5
+		if len(head) > n && head[n] == '\r' {
+			n++
+		}
+		if len(head) > n && head[n] == '\n' {
+			n++
+		}
+		_, _ = br.Discard(n)
 		return comma, 1
 	}
 	counts := map[byte]int{}

@@ -202,6 +202,8 @@ func TestImportDialects(t *testing.T) {
 		want     map[string]string
 	}{
 		{"sep line", "sep=;\r\nname;email\r\nAda Obi;ada@example.com\r\n", 3, map[string]string{"name": "Ada Obi", "email": "ada@example.com"}},
+		{"sep line, LF", "sep=;\nname;email\nAda Obi;ada@example.com\n", 3, map[string]string{"name": "Ada Obi", "email": "ada@example.com"}},
+		{"sep line, CR line endings", "sep=;\rname;email\rAda Obi;ada@example.com\rBo Ede;bo@example.com\r", 4, map[string]string{"name": "Bo Ede", "email": "bo@example.com"}},
 		{"late windows-1252 byte", "name,email\n" + long + "J\xfcrgen Wei\xdf,j@example.de\n", 4002, map[string]string{"name": "Jürgen Weiß", "email": "j@example.de"}},
 		{"semicolons inside quotes", "name,phone,note\n\"Obi; Ada\",+2348031234567,\"ring; twice\"\n", 2, map[string]string{"name": "Obi; Ada", "note": "ring; twice"}},
 		{"tabs", "name\temail\nAda Obi\tada@example.com\n", 2, map[string]string{"name": "Ada Obi", "email": "ada@example.com"}},

@@ -426,7 +426,10 @@ func (v *Vault) upgrade() error {
 	err := v.db.Update(func(tx *bolt.Tx) error {
 		rb := tx.Bucket(bRecipients)
 		var rids [][]byte
-		rb.ForEach(func(k, _ []byte) error { rids = append(rids, bytes.Clone(k)); return nil })
+		c := rb.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			rids = append(rids, bytes.Clone(k))
+		}
 		for _, rid := range rids {
 			var info recipientInfo
 			if _, err := getJSON(rb, rid, &info); err != nil {

@@ -68,13 +68,11 @@ func (v *Vault) AddRecipient(recipient string, role Role, label string) (Recipie
 			return &InputError{Field: "recipient", Reason: "is already a recipient of this vault"}
 		}
 		dup := false
-		rb.ForEach(func(_, data []byte) error {
+		c := rb.Cursor()
+		for k, data := c.First(); k != nil && !dup; k, data = c.Next() {
 			var info recipientInfo
-			if json.Unmarshal(data, &info) == nil && info.Label == label {
-				dup = true
-			}
-			return nil
-		})
+			dup = json.Unmarshal(data, &info) == nil && info.Label == label
+		}
 		if dup {
 			return &InputError{Field: "name", Reason: "another recipient already has this label"}
 		}

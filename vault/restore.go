@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"sort"
@@ -57,7 +58,8 @@ type RestorePlan struct {
 // Discard deletes the decrypted backup.
 func (p *RestorePlan) Discard() {
 	if p != nil && p.tmp != "" {
-		os.Remove(p.tmp)
+		// Sealed data only; the next restore removes a copy left behind.
+		_ = os.Remove(p.tmp)
 		p.tmp = ""
 	}
 }
@@ -111,7 +113,7 @@ func (v *Vault) PrepareRestore(src io.Reader) (*RestorePlan, error) {
 		p.Discard()
 		return nil, err
 	}
-	defer tv.Close()
+	defer func() { _ = tv.Close() }() // opened read only: closing loses nothing
 	err = v.view(func(cur *bolt.Tx) error {
 		return tv.view(func(bak *bolt.Tx) error {
 			if err := backupBelongs(cur, bak, owner); err != nil {
@@ -152,7 +154,7 @@ func openBackupCopy(path string, opts Options, readOnly bool) (*Vault, error) {
 	}
 	tv.keys.ids = opts.Identities
 	if err := tv.verifyCopy(); err != nil {
-		tv.Close()
+		_ = tv.Close() // refused before any write: the refusal is what to report
 		return nil, err
 	}
 	return tv, nil
@@ -165,7 +167,7 @@ func verifyBackupCopy(path string, opts Options) error {
 	if err != nil {
 		return err
 	}
-	defer tv.Close()
+	defer func() { _ = tv.Close() }() // opened read only: closing loses nothing
 	return tv.checkAsBackup()
 }
 
@@ -228,18 +230,18 @@ func (p *RestorePlan) summarise(cur, bak *bolt.Tx) error {
 	s.Customers = countKeys(bak.Bucket(bRecords))
 	s.CurrentCustomers = countKeys(cur.Bucket(bRecords))
 	br := bak.Bucket(bRecords)
-	cur.Bucket(bRecords).ForEach(func(k, _ []byte) error {
+	rc := cur.Bucket(bRecords).Cursor()
+	for k, _ := rc.First(); k != nil; k, _ = rc.Next() {
 		if br.Get(k) == nil {
 			s.AddedSince++
 		}
-		return nil
-	})
-	cur.Bucket(bTombstones).ForEach(func(k, _ []byte) error {
+	}
+	tc := cur.Bucket(bTombstones).Cursor()
+	for k, _ := tc.First(); k != nil; k, _ = tc.Next() {
 		if br.Get(k) != nil {
 			s.ErasuresToReapply++
 		}
-		return nil
-	})
+	}
 	s.LogEntriesSince = max(0, countKeys(cur.Bucket(bAudit))-countKeys(bak.Bucket(bAudit)))
 	cr := cur.Bucket(bRecipients)
 	rotate := map[Group]bool{}
@@ -421,10 +423,18 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 	if err := v.retrust(); err != nil {
 		return res, err
 	}
-	os.Remove(before)
+	// The copy still opens for the people the restore removed: say so
+	// if it stays.
+	rmErr := os.Remove(before)
 	v.keys.wipe()
 	v.keys.actor, v.keys.ids = nil, nil
-	return res, v.Compact()
+	if err := v.Compact(); err != nil {
+		return res, err
+	}
+	if rmErr != nil {
+		return res, fmt.Errorf("the restore is done, but the copy of the vault as it was before it could not be deleted (%w): delete %s", rmErr, before)
+	}
+	return res, nil
 }
 
 // dropRecipient deletes a person from the restored vault: their entry and
@@ -483,25 +493,18 @@ func copyExclusive(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
-	if err != nil {
-		if errors.Is(err, os.ErrExist) || errors.Is(err, syscall.ELOOP) {
-			return &ErrInTheWay{Path: dst, What: "it appeared while restoring"}
-		}
-		return fmt.Errorf("keep a copy of the current vault: %w", err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		os.Remove(dst)
-		return fmt.Errorf("keep a copy of the current vault: %w", err)
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		os.Remove(dst)
+	defer func() { _ = in.Close() }() // read only: nothing to lose
+	err = atomicfile.CreateNewFrom(dst, 0o600, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
 		return err
+	})
+	if errors.Is(err, fs.ErrExist) {
+		return &ErrInTheWay{Path: dst, What: "it appeared while restoring"}
 	}
-	return out.Close()
+	if err != nil {
+		return fmt.Errorf("keep a copy of the current vault: %w", err)
+	}
+	return nil
 }
 
 // sameContent tells whether two files hold the same bytes.
@@ -510,12 +513,12 @@ func sameContent(a, b string) bool {
 	if err != nil {
 		return false
 	}
-	defer fa.Close()
+	defer func() { _ = fa.Close() }() // read only: nothing to lose
 	fb, err := os.Open(b)
 	if err != nil {
 		return false
 	}
-	defer fb.Close()
+	defer func() { _ = fb.Close() }() // read only: nothing to lose
 	ba, bb := make([]byte, 1<<16), make([]byte, 1<<16)
 	for {
 		na, ea := io.ReadFull(fa, ba)

@@ -193,13 +193,13 @@ func (v *Vault) Inventory(rules *Rules) (Inventory, error) {
 		inv.Shipments = countKeys(tx.Bucket(bShipments))
 		inv.AuditEvents = countKeys(tx.Bucket(bAudit))
 		inv.VaultBytes = tx.Size()
-		tx.Bucket(bRecipients).ForEach(func(_, data []byte) error {
+		rc := tx.Bucket(bRecipients).Cursor()
+		for k, data := rc.First(); k != nil; k, data = rc.Next() {
 			var r recipientInfo
 			if json.Unmarshal(data, &r) == nil {
 				inv.Recipients[r.Role]++
 			}
-			return nil
-		})
+		}
 		if rules != nil {
 			inv.RulesToday = map[string]int{}
 			for _, r := range rules.Rules {

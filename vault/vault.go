@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -160,44 +161,42 @@ func Open(path string, opts Options) (*Vault, error) {
 		lock.release()
 		return nil, err
 	}
+	// fail closes the half-opened vault (releasing the lock): the error
+	// that stopped the open is the one to report.
+	fail := func(err error) (*Vault, error) {
+		_ = v.Close()
+		return nil, err
+	}
 	formatNow, err := v.format()
 	if err != nil {
-		v.Close()
-		return nil, err
+		return fail(err)
 	}
 	if formatNow == FormatVersion {
 		// Before anything is used or written: the housekeeping below
 		// writes, and every write signs what the file says.
 		if err := v.verifyTrust(); err != nil {
-			v.Close()
-			return nil, err
+			return fail(err)
 		}
 	} else if err := v.refuseDowngrade(formatNow); err != nil && !opts.Restoring {
-		v.Close()
-		return nil, err
+		return fail(err)
 	}
 	if !opts.ReadOnly {
 		if err := v.flattenKeyring(); err != nil {
-			v.Close()
-			return nil, err
+			return fail(err)
 		}
 		if err := v.completeTail(); err != nil {
-			v.Close()
-			return nil, err
+			return fail(err)
 		}
 		if err := v.resumeRotation(); err != nil {
-			v.Close()
-			return nil, err
+			return fail(err)
 		}
 		if formatNow != FormatVersion {
 			if err := v.upgrade(); err != nil {
-				v.Close()
-				return nil, err
+				return fail(err)
 			}
 		}
 		if err := v.addStateKey(); err != nil {
-			v.Close()
-			return nil, err
+			return fail(err)
 		}
 	}
 	return v, nil
@@ -245,7 +244,7 @@ func openLocked(path string, opts Options, lock *fileLock) (*Vault, error) {
 		return nil
 	})
 	if err != nil {
-		db.Close()
+		_ = db.Close() // refused before any write: the refusal is what to report
 		return nil, err
 	}
 	return v, nil
@@ -307,7 +306,10 @@ func Create(path string, opts CreateOptions) (*Vault, error) {
 	// Build the file under a temporary name and rename it into place, so a
 	// failed or interrupted init never leaves a half-made vault.
 	tmp := path + ".init-tmp"
-	os.Remove(tmp)
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		lock.release()
+		return nil, fmt.Errorf("create vault: %w", err)
+	}
 	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: opts.LockWait})
 	if err != nil {
 		lock.release()
@@ -315,9 +317,11 @@ func Create(path string, opts CreateOptions) (*Vault, error) {
 	}
 	v := &Vault{db: db, path: tmp, lock: lock, opts: opts.Options, ids: idMinter{rand: opts.Rand}}
 	v.keys = newKeyring(v)
+	// fail leaves nothing behind: the error that stopped init is the one
+	// to report, and the next init removes a half-made file left anyway.
 	fail := func(err error) (*Vault, error) {
-		db.Close()
-		os.Remove(tmp)
+		_ = db.Close()
+		_ = os.Remove(tmp)
 		lock.release()
 		return nil, err
 	}
@@ -407,7 +411,7 @@ func Create(path string, opts CreateOptions) (*Vault, error) {
 	keys.v = v2
 	v2.keys = keys
 	if err := v2.pinAfterCreate(seal); err != nil {
-		v2.Close()
+		_ = v2.Close() // the pinning error is the one to report
 		return nil, err
 	}
 	return v2, nil

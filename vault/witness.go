@@ -12,6 +12,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/vault/atomicfile"
 )
 
 // witness is the newest state head one machine saw of one vault, kept
@@ -141,19 +143,7 @@ func (v *Vault) saveWitness(w *witness) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return fmt.Errorf("write rollback witness: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".witness-*")
-	if err != nil {
-		return fmt.Errorf("write rollback witness: %w", err)
-	}
-	_, err = tmp.Write(w.encode())
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), p)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.WriteFileUnsynced(p, w.encode(), 0o600); err != nil {
 		return fmt.Errorf("write rollback witness: %w", err)
 	}
 	return nil

@@ -30,15 +30,24 @@ const tempPattern = ".shopvault-tmp-*"
 
 // WriteFile writes data to path atomically with the given permissions.
 func WriteFile(path string, data []byte, perm fs.FileMode) error {
-	return Write(path, perm, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
+	return Write(path, perm, writeData(data))
+}
+
+// WriteFileUnsynced is WriteFile without either fsync. A crash may then
+// leave the old content (never a half-written file): only for a small file
+// rewritten by every command, whose older copy is harmless and whose fsync
+// would cost more than the command (the rollback witness).
+func WriteFileUnsynced(path string, data []byte, perm fs.FileMode) error {
+	return write(path, perm, writeData(data), false)
 }
 
 // Write calls fill with a writer and puts what it wrote at path
 // atomically. If fill fails, path is unchanged and the temp file removed.
 func Write(path string, perm fs.FileMode, fill func(io.Writer) error) error {
+	return write(path, perm, fill, true)
+}
+
+func write(path string, perm fs.FileMode, fill func(io.Writer) error, durable bool) error {
 	direct, err := checkTarget(path)
 	if err != nil {
 		return err
@@ -51,24 +60,31 @@ func Write(path string, perm fs.FileMode, fill func(io.Writer) error) error {
 		return err
 	}
 	tmp := f.Name()
-	if err := finish(f, perm, fill); err != nil {
-		os.Remove(tmp)
+	if err := finish(f, perm, fill, durable); err != nil {
+		_ = os.Remove(tmp) // best effort: the fill's error is the one to report
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+		_ = os.Remove(tmp) // best effort: the rename's error is the one to report
 		return err
+	}
+	if !durable {
+		return nil
 	}
 	return SyncDir(filepath.Dir(path))
 }
 
-// finish fills, syncs and closes the temp file f.
-func finish(f *os.File, perm fs.FileMode, fill func(io.Writer) error) error {
+func writeData(data []byte) func(io.Writer) error {
+	return func(w io.Writer) error { _, err := w.Write(data); return err }
+}
+
+// finish fills, syncs (when durable) and closes the new file f.
+func finish(f *os.File, perm fs.FileMode, fill func(io.Writer) error, durable bool) error {
 	err := f.Chmod(perm)
 	if err == nil {
 		err = fill(f)
 	}
-	if err == nil {
+	if err == nil && durable {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -81,17 +97,29 @@ func finish(f *os.File, perm fs.FileMode, fill func(io.Writer) error) error {
 // exist yet: the error is then fs.ErrExist and nothing changes. Made for
 // key files, which may be the only copy of a key and are never replaced.
 func CreateNew(path string, data []byte, perm fs.FileMode) error {
+	return CreateNewFrom(path, perm, writeData(data))
+}
+
+// CreateNewFrom is CreateNew with the content written by fill, for a copy
+// too large to hold in memory. Whatever is at path, a symbolic link
+// (dangling or not) included, makes it fs.ErrExist: it never follows a
+// link or replaces anything (restore's .before-restore copy relies on it).
+func CreateNewFrom(path string, perm fs.FileMode, fill func(io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), tempPattern)
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := finish(f, perm, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+	// Once linked, path is the file and tmp only its second name; before,
+	// tmp is an unfinished copy. Either way it goes, and a failure to
+	// remove it leaves a dot-file, not a wrong result.
+	defer func() { _ = os.Remove(tmp) }()
+	if err := finish(f, perm, fill, true); err != nil {
 		return err
 	}
-	// A hard link, unlike rename, refuses an existing target, so the new
-	// name appears complete or not at all and an existing file stays.
+	// A hard link, unlike rename, refuses an existing target (a link at
+	// path is not followed), so the new name appears complete or not at
+	// all and an existing file stays.
 	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return err
@@ -100,18 +128,25 @@ func CreateNew(path string, data []byte, perm fs.FileMode) error {
 			return &fs.PathError{Op: "create", Path: path, Err: fs.ErrExist}
 		}
 		// A file system without hard links: exclusive create instead.
-		return createExclusive(path, data, perm)
+		return copyExclusive(tmp, path, perm)
 	}
 	return SyncDir(filepath.Dir(path))
 }
 
-func createExclusive(path string, data []byte, perm fs.FileMode) error {
+// copyExclusive copies the finished file tmp to a new file at path.
+// O_CREATE|O_EXCL fails on anything at path, a symbolic link included.
+func copyExclusive(tmp, path string, perm fs.FileMode) error {
+	src, err := os.Open(tmp)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = src.Close() }() // read only: nothing to lose
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return err
 	}
-	if err := finish(f, perm, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
-		os.Remove(path)
+	if err := finish(f, perm, func(w io.Writer) error { _, err := io.Copy(w, src); return err }, true); err != nil {
+		_ = os.Remove(path) // our own half-written file; the copy's error is the one to report
 		return err
 	}
 	return SyncDir(filepath.Dir(path))
@@ -163,7 +198,7 @@ func SyncDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // read only: nothing to lose
 	if err := d.Sync(); err != nil && !errors.Is(err, errors.ErrUnsupported) && !isSyncUnsupported(err) {
 		return fmt.Errorf("sync folder %s: %w", dir, err)
 	}

@@ -4,6 +4,7 @@ package atomicfile
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net"
@@ -124,5 +125,130 @@ func TestReplaceKeepsModeAndGroup(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(path); string(data) != "new" {
 		t.Errorf("content %q", data)
+	}
+}
+
+// CreateNewFrom never follows or replaces what is at path: a file, a link
+// to a file or a dangling link all make it fs.ErrExist and stay as they
+// were; a failed fill leaves nothing. copyExclusive, its fallback on file
+// systems without hard links, behaves the same.
+func TestCreateNewFrom(t *testing.T) {
+	fail := errors.New("fill failed")
+	for _, viaCopy := range []bool{false, true} {
+		for _, tt := range []struct {
+			name    string
+			before  func(t *testing.T, dir, path string) // plants what is at path
+			fill    func(io.Writer) error
+			wantErr error
+		}{
+			{"new", func(*testing.T, string, string) {}, writeString("copy"), nil},
+			{"a file there", func(t *testing.T, _, path string) { mustWrite(t, path, "keep") }, writeString("copy"), fs.ErrExist},
+			{"a link to a file", func(t *testing.T, dir, path string) {
+				mustWrite(t, filepath.Join(dir, "target"), "keep")
+				mustSymlink(t, "target", path)
+			}, writeString("copy"), fs.ErrExist},
+			{"a dangling link", func(t *testing.T, _, path string) { mustSymlink(t, "nowhere", path) }, writeString("copy"), fs.ErrExist},
+			{"failed fill", func(*testing.T, string, string) {}, func(w io.Writer) error { _, _ = w.Write([]byte("half")); return fail }, fail},
+		} {
+			t.Run(fmt.Sprintf("%s/copy=%v", tt.name, viaCopy), func(t *testing.T) {
+				dir := t.TempDir()
+				path := filepath.Join(dir, "v.db.before-restore")
+				tt.before(t, dir, path)
+				before := snapshot(t, dir)
+				var err error
+				if viaCopy {
+					tmp := filepath.Join(dir, "finished")
+					mustWrite(t, tmp, "")
+					if err = Write(tmp, 0o600, tt.fill); err == nil {
+						err = copyExclusive(tmp, path, 0o600)
+					}
+					if rerr := os.Remove(tmp); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+						t.Fatal(rerr)
+					}
+				} else {
+					err = CreateNewFrom(path, 0o600, tt.fill)
+				}
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("error = %v, want %v", err, tt.wantErr)
+				}
+				after := snapshot(t, dir)
+				if tt.wantErr != nil {
+					if fmt.Sprint(after) != fmt.Sprint(before) {
+						t.Fatalf("the folder changed:\nbefore %v\nafter  %v", before, after)
+					}
+					return
+				}
+				if after["v.db.before-restore"] != "file 600 copy" || len(after) != 1 {
+					t.Fatalf("folder after = %v, want only the new copy", after)
+				}
+			})
+		}
+	}
+}
+
+// WriteFileUnsynced replaces a regular file like WriteFile and refuses a
+// link the same way.
+func TestWriteFileUnsynced(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "witness")
+	for _, content := range []string{"first", "second"} {
+		if err := WriteFileUnsynced(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := snapshot(t, dir); got["witness"] != "file 600 "+content || len(got) != 1 {
+			t.Fatalf("folder = %v", got)
+		}
+	}
+	mustWrite(t, filepath.Join(dir, "target"), "keep")
+	link := filepath.Join(dir, "link")
+	mustSymlink(t, "target", link)
+	if err := WriteFileUnsynced(link, []byte("x"), 0o600); !errors.Is(err, ErrNotRegular) {
+		t.Fatalf("through a link: %v, want ErrNotRegular", err)
+	}
+}
+
+// snapshot describes every entry of dir: its kind, mode and content (or
+// link target).
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		st, err := os.Lstat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[e.Name()] = "link " + target
+			continue
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = fmt.Sprintf("file %o %s", st.Mode().Perm(), data)
+	}
+	return out
+}
+
+func mustWrite(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustSymlink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
 	}
 }
