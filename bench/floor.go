@@ -20,10 +20,10 @@ import (
 // stores it), index and alias entries into bbolt in batches of 10,000 with
 // sorted keys. No validation, normalisation, duplicate check or CLI.
 func floor(csvPath, dbPath string) {
-	os.Remove(dbPath)
+	must(removeIfThere(dbPath))
 	db, err := bolt.Open(dbPath, 0o600, nil)
 	must(err)
-	defer func() { db.Close(); os.Remove(dbPath) }()
+	defer func() { must(db.Close()); must(os.Remove(dbPath)) }()
 	key, _ := crypto.NewKey(rand.Reader)
 	sealers := map[byte]*crypto.Sealer{}
 	for code, g := range map[byte]string{'s': "shipping", 'c': "contact", 'n': "notes"} {
@@ -32,7 +32,7 @@ func floor(csvPath, dbPath string) {
 	ix, _ := crypto.NewBlindIndexer(key, 1)
 	in, err := os.Open(csvPath)
 	must(err)
-	defer in.Close()
+	defer func() { _ = in.Close() }() // read only: nothing to lose
 	r := csv.NewReader(in)
 	header, _ := r.Read()
 	groupOf := map[string]byte{"email": 'c', "note": 'n'}

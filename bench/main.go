@@ -11,9 +11,11 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,19 +80,19 @@ func measureSize(bin string, n int) {
 		cmd.Stdout = out
 		cmd.Stderr = os.Stderr
 		must(cmd.Run())
-		out.Close()
+		must(out.Close())
 	}
 	dated := datedCSV(csvPath)
 	csvInfo, _ := os.Stat(csvPath)
 	dir := filepath.Join(*dataDir, fmt.Sprintf("v%d", n))
-	os.RemoveAll(dir)
+	must(os.RemoveAll(dir))
 	must(os.MkdirAll(dir, 0o700))
 	vaultPath := filepath.Join(dir, "v.db")
 	id := filepath.Join(dir, "id.txt")
 	base := []string{"--vault", vaultPath, "--identity", id}
 	fresh := func() {
-		os.Remove(vaultPath)
-		os.Remove(id)
+		must(removeIfThere(vaultPath))
+		must(removeIfThere(id))
 		sv(bin, nil, "--vault", vaultPath, "init", "--identity-out", id)
 	}
 
@@ -150,7 +152,7 @@ func measureSize(bin string, n int) {
 	}
 	if want("purge") {
 		rules := filepath.Join(dir, "rules.toml")
-		os.WriteFile(rules, []byte("[[rule]]\nname = \"old\"\nwhen = \"created\"\nolder_than = \"2y\"\naction = \"erase\"\n"), 0o600)
+		must(os.WriteFile(rules, []byte("[[rule]]\nname = \"old\"\nwhen = \"created\"\nolder_than = \"2y\"\naction = \"erase\"\n"), 0o600))
 		var ss []sample
 		for i := 0; i < *runs; i++ {
 			fresh()
@@ -173,7 +175,7 @@ func datedCSV(path string) string {
 	}
 	in, err := os.Open(path)
 	must(err)
-	defer in.Close()
+	defer func() { _ = in.Close() }() // read only: nothing to lose
 	r := csv.NewReader(in)
 	f, err := os.Create(out)
 	must(err)
@@ -192,9 +194,10 @@ func datedCSV(path string) string {
 		default:
 			rec = append(rec, "")
 		}
-		w.Write(rec)
+		must(w.Write(rec))
 	}
 	w.Flush()
+	must(w.Error())
 	must(f.Close())
 	return out
 }
@@ -255,9 +258,10 @@ func svOut(bin string, args ...string) []byte {
 func pickCustomer(bin string, base []string, csvPath string) (string, string) {
 	f, err := os.Open(csvPath)
 	must(err)
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing to lose
 	r := csv.NewReader(f)
-	r.Read()
+	_, err = r.Read() // the header
+	must(err)
 	var email string
 	for i := 0; i < 500; i++ {
 		rec, err := r.Read()
@@ -299,7 +303,7 @@ func naive(n int, csvPath, email, dir string) {
 		must(err)
 		all, err := io.ReadAll(r)
 		must(err)
-		f.Close()
+		must(f.Close())
 		found := 0
 		for _, line := range bytes.Split(all, []byte("\n")) {
 			if bytes.Contains(bytes.ToLower(line), []byte(strings.ToLower(email))) {
@@ -320,7 +324,8 @@ func writeAge(path string, data []byte, r age.Recipient) {
 	must(err)
 	w, err := age.Encrypt(f, r)
 	must(err)
-	w.Write(data)
+	_, err = w.Write(data)
+	must(err)
 	must(w.Close())
 	must(f.Close())
 }
@@ -362,4 +367,12 @@ func must(err error) {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// removeIfThere removes path; a path already gone is not an error.
+func removeIfThere(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }

@@ -465,7 +465,7 @@ the identity given is an owner it lists.`,
 			if err != nil {
 				return &exitError{code: exitOther, msg: "cannot open " + args[0], hint: "check the file name"}
 			}
-			defer f.Close()
+			defer func() { _ = f.Close() }() // read only: nothing to lose
 			if errors.Is(statErr, os.ErrNotExist) {
 				ids, err := g.loadIdentities(env)
 				if err != nil {

@@ -95,7 +95,7 @@ func parseDemoCustomers(data []byte) ([]vault.NewCustomer, error) {
 	return out, nil
 }
 
-func demoRun(env *Env, g *Global, o *demoOptions) error {
+func demoRun(env *Env, g *Global, o *demoOptions) (err error) {
 	customers, err := parseDemoCustomers(demoCustomers)
 	if err != nil {
 		return err
@@ -143,13 +143,19 @@ func demoRun(env *Env, g *Global, o *demoOptions) error {
 	if err != nil {
 		return err
 	}
-	created.Close()
+	if err := created.Close(); err != nil {
+		return err
+	}
 	opts.Identities = ids
 	v, err := vault.Open(res.Vault, opts)
 	if err != nil {
 		return err
 	}
-	defer v.Close()
+	defer func() {
+		if cerr := v.Close(); err == nil {
+			err = cerr
+		}
+	}()
 
 	say("shopvault demo: a throwaway vault with sample customers (made-up people), in")
 	say("  %s", dir)

@@ -134,13 +134,13 @@ func importInput(env *Env, name string) (src io.Reader, bar bool, closeSrc func(
 	}
 	st, err := f.Stat()
 	if err != nil || !env.StderrIsTTY || !st.Mode().IsRegular() {
-		return f, false, func() { f.Close() }, nil
+		return f, false, func() { _ = f.Close() }, nil // read only: nothing to lose
 	}
 	pb := newProgressBar(env, "importing")
 	pb.unit = progressBytes
 	// The bar is cleared when the file is read, as the vault's own
 	// progress (or the result) is printed next.
-	return &progressReader{r: f, bar: pb, total: int(st.Size())}, true, func() { pb.clear(); f.Close() }, nil
+	return &progressReader{r: f, bar: pb, total: int(st.Size())}, true, func() { pb.clear(); _ = f.Close() }, nil
 }
 
 // importErr turns the reader's refusal of a whole file into the message.

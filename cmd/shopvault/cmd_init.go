@@ -121,18 +121,20 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 	if o.RecoverySheet != "" {
 		if err := writeRecoverySheet(env, o.RecoverySheet, identity, recipient, path); err != nil {
 			if idPath != "" {
-				os.Remove(idPath)
+				_ = os.Remove(idPath) // best effort: a key to no vault opens nothing
 			}
 			return &exitError{code: exitOther, msg: "cannot write the recovery sheet " + o.RecoverySheet, hint: "pass a path in an existing folder; nothing was created"}
 		}
 	}
 	v, err := vault.Create(path, create)
 	if err != nil {
+		// Best effort: the key and the sheet of a vault that was not made
+		// open nothing, and the init error is the one to report.
 		if idPath != "" {
-			os.Remove(idPath)
+			_ = os.Remove(idPath)
 		}
 		if o.RecoverySheet != "" {
-			os.Remove(o.RecoverySheet)
+			_ = os.Remove(o.RecoverySheet)
 		}
 		return err
 	}

@@ -184,7 +184,7 @@ func rotateIdentityRun(env *Env, g *Global, out string, pq bool) error {
 		res, replaced, err := v.RotateOwnerIdentity(recipient, newIDs[0])
 		if err != nil {
 			if !replaced {
-				os.Remove(out)
+				_ = os.Remove(out) // best effort: the new key was never given a role, it opens nothing
 			}
 			return err
 		}

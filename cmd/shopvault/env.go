@@ -257,7 +257,7 @@ func readSecret(env *Env, prompt string) (string, error) {
 	if err != nil {
 		return "", &exitError{code: 3, msg: "a passphrase is needed and there is no terminal to ask on", hint: "pass --passphrase-file FILE, or use an identity file (--identity)"}
 	}
-	defer tty.Close()
+	defer func() { _ = tty.Close() }() // the terminal: nothing of ours to lose
 	// Ctrl-C while echo is off must not leave the terminal silent: restore
 	// it, then die of the signal as usual (nothing has been written yet).
 	fd := int(tty.Fd())
@@ -293,7 +293,7 @@ func readLine(env *Env, prompt string) (string, error) {
 	if err != nil {
 		return "", &exitError{code: 2, msg: "this needs an answer and there is no terminal to ask on", hint: "pass the flag that answers it (see --help)"}
 	}
-	defer tty.Close()
+	defer func() { _ = tty.Close() }() // the terminal: nothing of ours to lose
 	fmt.Fprint(tty, prompt)
 	var b []byte
 	one := make([]byte, 1)

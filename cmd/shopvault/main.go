@@ -43,12 +43,19 @@ func stderrWidth() int {
 // run executes one command line and returns the process exit code. It is the
 // only place errors become exit codes, so tests can call it in-process.
 func run(args []string, env *Env) int {
-	root := newRootCmd(env)
+	out := &stickyWriter{w: env.Out}
+	cmdEnv := *env
+	cmdEnv.Out = out
+	root := newRootCmd(&cmdEnv)
 	root.SetArgs(args)
 	c, err := root.ExecuteC()
 	path := ""
 	if c != nil {
 		path = c.CommandPath()
+	}
+	if err == nil && out.err != nil {
+		err = &exitError{code: exitOther, msg: "the command was done, but its output could not be written (" + out.err.Error() + ")",
+			hint: "check the free space or the program that reads the output, then run a command that shows the result (list, show)"}
 	}
 	return report(env, err, path)
 }

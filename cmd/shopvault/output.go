@@ -142,3 +142,26 @@ func joinNames[T ~string](names []T, sep string) string {
 	}
 	return strings.Join(parts, sep)
 }
+
+// stickyWriter is standard output as commands see it: it keeps the first
+// write error, and every later write returns it. Commands print their
+// lines without checking each one; run checks once at the end, so output
+// lost to a full disk or a closed pipe is exit 1, not a silent success.
+// (Standard error has nowhere to report its own failure: its writes are
+// discarded, see .errcheck-excludes.)
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	s.err = err
+	return n, err
+}
