@@ -30,6 +30,12 @@ type CheckResult struct {
 	MetadataOnly bool           `json:"metadata_only"`
 	Problems     []CheckProblem `json:"problems"`
 	Hints        []string       `json:"hints,omitempty"`
+	// Rotating: a key rotation is in progress; an owner's next rotate (or
+	// any owner write) finishes it.
+	Rotating bool `json:"rotating,omitempty"`
+	// Unindexed counts customers an interrupted import left without
+	// index and alias entries; any write writes them from their metadata.
+	Unindexed int `json:"unindexed,omitempty"`
 }
 
 // Check verifies the whole vault, one concern at a time (checker has a
@@ -56,7 +62,7 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 			}
 		}
 		c.primariesAndTombstones()
-		c.hints()
+		c.unfinished()
 		return nil
 	})
 	if err != nil {
@@ -410,13 +416,10 @@ func (c *checker) shipments() error {
 	})
 }
 
-func (c *checker) hints() {
-	if c.rotating {
-		c.res.Hints = append(c.res.Hints, "a key rotation is in progress; run shopvault rotate to finish it")
-	}
-	if c.tail > 0 {
-		c.res.Hints = append(c.res.Hints, fmt.Sprintf("an interrupted import left %d customers without index and alias entries; any command that writes (e.g. shopvault check without --metadata-only) writes them from their metadata", c.tail))
-	}
+// unfinished reports work a later command finishes (cmd words what to run).
+func (c *checker) unfinished() {
+	c.res.Rotating = c.rotating
+	c.res.Unindexed = c.tail
 }
 
 // audit: the hash chain (keyless) and, with keys, its authentication (the

@@ -181,3 +181,18 @@ type TrustError struct {
 }
 
 func (e *TrustError) Error() string { return e.What }
+
+// UnfinishedRotationError means a change was made (Done says which) but
+// the key rotation that must follow it failed with Err. The keys it was
+// rotating are still the old ones; an owner's next rotation, or any owner
+// write, finishes it.
+type UnfinishedRotationError struct {
+	Done string
+	Err  error
+}
+
+func (e *UnfinishedRotationError) Error() string {
+	return e.Done + ", but rotating the keys failed: " + e.Err.Error()
+}
+
+func (e *UnfinishedRotationError) Unwrap() error { return e.Err }

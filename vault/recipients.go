@@ -3,7 +3,6 @@ package vault
 import (
 	"encoding/json"
 	"filippo.io/age"
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -152,7 +151,7 @@ func (v *Vault) RemoveRecipient(which string) (Recipient, RotateResult, error) {
 	}
 	rot, err = v.Rotate(out.Groups)
 	if err != nil {
-		return out, rot, fmt.Errorf("recipient removed, but rotating its keys failed (run shopvault rotate): %w", err)
+		return out, rot, &UnfinishedRotationError{Done: "the recipient is removed", Err: err}
 	}
 	return out, rot, nil
 }
@@ -207,7 +206,7 @@ func (v *Vault) RotateOwnerIdentity(newRecipient string, newIdentity age.Identit
 	}
 	res, err = v.Rotate(AllGroups)
 	if err != nil {
-		return res, true, fmt.Errorf("the new identity is in place, but rotating the keys failed (run shopvault rotate with the new identity): %w", err)
+		return res, true, &UnfinishedRotationError{Done: "the new identity is in place", Err: err}
 	}
 	return res, true, nil
 }

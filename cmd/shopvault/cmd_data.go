@@ -537,6 +537,19 @@ func printRestoreSummary(w io.Writer, s vault.RestoreSummary) {
 	}
 }
 
+// unfinishedHints words what check found half done, naming the command
+// that finishes it.
+func unfinishedHints(res vault.CheckResult) []string {
+	var out []string
+	if res.Rotating {
+		out = append(out, "a key rotation is in progress; run shopvault rotate to finish it")
+	}
+	if res.Unindexed > 0 {
+		out = append(out, fmt.Sprintf("an interrupted import left %s without index and alias entries; any command that writes (e.g. shopvault check without --metadata-only) writes them from their metadata", plural(res.Unindexed, "customer")))
+	}
+	return out
+}
+
 func newCheckCmd(env *Env, g *Global) *cobra.Command {
 	var metaOnly, sensitive, dropSensitive bool
 	c := &cobra.Command{
@@ -558,6 +571,7 @@ the edit command that removes each; exit 5 when it finds any.
 			}
 			return g.withVault(env, !metaOnly, true, func(v *vault.Vault) error {
 				res, err := v.Check(metaOnly)
+				res.Hints = append(res.Hints, unfinishedHints(res)...)
 				if g.JSON {
 					if jerr := printJSON(env.Out, res); jerr != nil && err == nil {
 						err = jerr

@@ -120,9 +120,43 @@ func TestClassifyExitCodes(t *testing.T) {
 		{vault.ErrNoVault, exitOther},
 		{errors.New(`unknown flag: --x`), exitUsage},
 		{os.ErrPermission, exitOther},
+		{&vault.UnfinishedRotationError{Done: "the recipient is removed", Err: &vault.InterruptedError{Done: 1, Total: 2}}, exitInterrupted},
+		{&vault.UnfinishedRotationError{Done: "the recipient is removed", Err: &vault.IntegrityError{What: "x"}}, exitIntegrity},
 	} {
 		if got := classify(tc.err).code; got != tc.code {
 			t.Errorf("classify(%v) = %d, want %d", tc.err, got, tc.code)
+		}
+	}
+}
+
+// A rotation left unfinished after its change says what was done, why it
+// stopped, and which command finishes it (vault words none of that).
+func TestUnfinishedRotationMessage(t *testing.T) {
+	e := classify(&vault.UnfinishedRotationError{Done: "the recipient is removed", Err: &vault.InterruptedError{Done: 3, Total: 10}})
+	if !strings.HasPrefix(e.msg, "the recipient is removed, but rotating the keys failed: key rotation interrupted after 3 of 10") || !strings.Contains(e.hint, "shopvault rotate") {
+		t.Fatalf("msg %q, hint %q", e.msg, e.hint)
+	}
+}
+
+func TestUnfinishedHints(t *testing.T) {
+	for _, tc := range []struct {
+		res  vault.CheckResult
+		want []string
+	}{
+		{vault.CheckResult{}, nil},
+		{vault.CheckResult{Rotating: true}, []string{"a key rotation is in progress; run shopvault rotate to finish it"}},
+		{vault.CheckResult{Unindexed: 1}, []string{"an interrupted import left 1 customer without index"}},
+		{vault.CheckResult{Unindexed: 5, Rotating: true}, []string{"rotation is in progress", "left 5 customers without"}},
+	} {
+		got := unfinishedHints(tc.res)
+		if len(got) != len(tc.want) {
+			t.Errorf("%+v: %q", tc.res, got)
+			continue
+		}
+		for i := range got {
+			if !strings.Contains(got[i], tc.want[i]) {
+				t.Errorf("%+v: hint %d = %q, want %q in it", tc.res, i, got[i], tc.want[i])
+			}
 		}
 	}
 }

@@ -75,7 +75,12 @@ func classify(err error) *exitError {
 	var way *vault.ErrInTheWay
 	var rb *vault.RollbackError
 	var te *vault.TrustError
+	var ur *vault.UnfinishedRotationError
 	switch {
+	case errors.As(err, &ur):
+		cause := classify(ur.Err)
+		return &exitError{code: cause.code, msg: ur.Done + ", but rotating the keys failed: " + cause.msg,
+			hint: "run shopvault rotate (with the owner identity you use now) to finish it"}
 	case errors.As(err, &te):
 		return &exitError{code: exitKey, msg: te.What, hint: te.Hint}
 	case errors.As(err, &re):
