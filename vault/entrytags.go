@@ -332,6 +332,26 @@ func (v *Vault) putTaggedRecord(tx *bolt.Tx, key, value []byte, metaLen int, sea
 	return b.Put(key, value)
 }
 
+// putTaggedRecordTags is putTaggedRecord for a writer that computed the old
+// and new value's tags itself, off the transaction's goroutine (rotation's
+// workers), from the value the bucket holds now. They are used when the
+// transaction keeps its sums incrementally under the same state key
+// version; otherwise it tags as putTaggedRecord does.
+func (v *Vault) putTaggedRecordTags(tx *bolt.Tx, key, value []byte, metaLen int, tags *recordTags) error {
+	t, err := v.tracking(tx)
+	if err != nil {
+		return err
+	}
+	shipping := v.keys.actor != nil && v.keys.actor.Role == RoleShipping
+	if tags == nil || t == nil || t.tagger == nil || !t.incremental || t.version != tags.version || shipping {
+		return v.putTaggedRecord(tx, key, value, metaLen, nil)
+	}
+	s := t.sums["records"]
+	s.sub(tags.old)
+	s.add(tags.new)
+	return tx.Bucket(bRecords).Put(key, value)
+}
+
 // deleteTagged deletes key from one of the tagged buckets.
 func (v *Vault) deleteTagged(tx *bolt.Tx, bucket string, key []byte) error {
 	b := tx.Bucket([]byte(bucket))

@@ -201,19 +201,28 @@ func deleteIndexEntries(tx *bolt.Tx, id recordID, m *recordMeta) error {
 // the groups; a value that does not authenticate is an integrity failure,
 // never another customer's data.
 func (v *Vault) readFields(tx *bolt.Tx, id recordID, m *recordMeta, want []string) (map[string]string, error) {
-	out := map[string]string{}
 	var groups []crypto.SealedGroup
-	loaded := false
 	for _, f := range want {
-		if !m.hasField(f) {
-			continue
-		}
-		if !loaded {
+		if m.hasField(f) {
 			var err error
 			if groups, err = loadSealed(id, m); err != nil {
 				return nil, err
 			}
-			loaded = true
+			break
+		}
+	}
+	return openFields(id, m, groups, want, func(group string, version uint32) (*crypto.Sealer, error) {
+		return v.keys.sealer(tx, group, version)
+	})
+}
+
+// openFields is readFields on a record's parsed sealed groups, with the
+// sealers sealerFor gives (rotation's workers hold their own).
+func openFields(id recordID, m *recordMeta, groups []crypto.SealedGroup, want []string, sealerFor func(group string, version uint32) (*crypto.Sealer, error)) (map[string]string, error) {
+	out := map[string]string{}
+	for _, f := range want {
+		if !m.hasField(f) {
+			continue
 		}
 		g := findGroup(groups, FieldGroup[f])
 		if g == nil {
@@ -222,7 +231,7 @@ func (v *Vault) readFields(tx *bolt.Tx, id recordID, m *recordMeta, want []strin
 		if _, ok := g.Field(fieldCode[f]); !ok {
 			return nil, &IntegrityError{What: fmt.Sprintf("record %s: field %s is listed but missing", id, f)}
 		}
-		s, err := v.keys.sealer(tx, FieldGroup[f], g.Version)
+		s, err := sealerFor(FieldGroup[f], g.Version)
 		if err != nil {
 			return nil, err
 		}

@@ -202,19 +202,34 @@ func (v *Vault) runRotation() error {
 					k, data = c.Next()
 				}
 			}
-			n := 0
-			for ; k != nil && n < v.opts.BatchSize; k, data = c.Next() {
-				var id recordID
-				copy(id[:], k)
-				m, err := decodeRecord(tx, k, data)
-				if err != nil {
-					return &IntegrityError{What: fmt.Sprintf("record %s metadata does not decode", id)}
+			fields := tx.Bucket(bFields)
+			items := make([]rotateItem, 0, v.opts.BatchSize)
+			for ; k != nil && len(items) < v.opts.BatchSize; k, data = c.Next() {
+				it := rotateItem{key: k, old: data}
+				if len(data) > 0 && (data[0] == '{' || data[0] == metaEncodingApart) {
+					it.apart, it.apartSealed = true, fields.Get(k)
 				}
-				if err := v.rotateRecord(tx, id, m, &r); err != nil {
+				items = append(items, it)
+			}
+			n := len(items)
+			if n > 0 {
+				tags, err := v.tracking(tx)
+				if err != nil {
 					return err
 				}
-				r.Cursor = id.String()
-				n++
+				keys, err := v.rotateKeysFor(tx, &r, tags)
+				if err != nil {
+					return err
+				}
+				if err := keys.rotateItems(items); err != nil {
+					return err
+				}
+				var last recordID
+				copy(last[:], items[n-1].key)
+				r.Cursor = last.String()
+				if err := v.writeRotated(tx, items, r.To[GroupIndex]); err != nil {
+					return err
+				}
 			}
 			r.Done += n
 			if k == nil {
@@ -256,83 +271,6 @@ func (v *Vault) progressRotation() {
 	if err == nil && r != nil {
 		v.opts.Progress(r.Done, r.Total)
 	}
-}
-
-func (v *Vault) rotateRecord(tx *bolt.Tx, id recordID, m *recordMeta, r *rotation) error {
-	for _, g := range r.Groups {
-		switch g {
-		case GroupShipping, GroupContact, GroupNotes:
-			groups, err := loadSealed(id, m)
-			if err != nil {
-				return err
-			}
-			sg := findGroup(groups, g)
-			if sg == nil || sg.Version == r.To[g] {
-				continue
-			}
-			var names []string
-			for _, f := range m.Fields {
-				if FieldGroup[f] == g {
-					names = append(names, f)
-				}
-			}
-			vals, err := v.readFields(tx, id, m, names)
-			if err != nil {
-				return err
-			}
-			s, err := v.keys.sealer(tx, g, r.To[g])
-			if err != nil {
-				return err
-			}
-			var fv []crypto.FieldValue
-			for _, f := range names {
-				fv = append(fv, crypto.FieldValue{Name: f, Code: fieldCode[f], Value: []byte(vals[f])})
-			}
-			resealed, err := s.SealGroup(v.opts.Rand, groupCode[g], id[:], fv)
-			if err != nil {
-				return err
-			}
-			*sg = resealed
-			setSealed(m, groups)
-			if err := v.putMeta(tx, id, m); err != nil {
-				return err
-			}
-		case GroupIndex:
-			if m.IndexVersion == r.To[g] {
-				continue
-			}
-			vals, err := v.readFields(tx, id, m, []string{"name", "phone", "email"})
-			if err != nil {
-				return err
-			}
-			// The old version's entries are not deleted one by one (random
-			// writes); its whole bucket goes when the rotation finishes.
-			// Until then lookups see both versions, which name the same records.
-			ix, err := v.keys.indexer(tx, r.To[g])
-			if err != nil {
-				return err
-			}
-			vb, err := tx.Bucket(bIndex).CreateBucketIfNotExists(versionBucketName(r.To[g]))
-			if err != nil {
-				return err
-			}
-			m.Index = map[string]string{}
-			m.IndexVersion = r.To[g]
-			for kind, val := range indexValues(vals) {
-				tok := ix.Token(kindNames[kind], val)
-				if v.pending != nil {
-					v.pending.putIndex(r.To[g], indexKey(kind, tok, id))
-				} else if err := vb.Put(indexKey(kind, tok, id), nil); err != nil {
-					return err
-				}
-				m.Index[kindNames[kind]] = hex.EncodeToString(tok)
-			}
-			if err := v.putMeta(tx, id, m); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // finishRotation destroys every old key version of the rotated groups (no
