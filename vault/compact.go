@@ -36,7 +36,11 @@ func (v *Vault) CompactReport() (CompactResult, error) {
 	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
 	}
-	dst, err := bolt.Open(tmp, 0o600, nil)
+	// Mapped at the old file's size from the start: each time bbolt grows
+	// its map it first copies every page the copying transaction holds
+	// (64 MB of them) to the heap, and doubling from 32 KB did that a
+	// dozen times (12% of a rotation's time at 100k).
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{InitialMmapSize: int(res.Before)})
 	if err != nil {
 		return res, fmt.Errorf("compact: %w", err)
 	}

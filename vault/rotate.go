@@ -227,21 +227,21 @@ func (v *Vault) runRotation() error {
 				var last recordID
 				copy(last[:], items[n-1].key)
 				r.Cursor = last.String()
-				if err := v.writeRotated(tx, items, r.To[GroupIndex]); err != nil {
+				if err := v.writeRotated(tx, items); err != nil {
 					return err
 				}
 			}
 			r.Done += n
-			if k == nil {
-				finished, total = true, r.Total
-				return v.finishRotation(tx, &r)
-			}
+			finished, total = k == nil, r.Total
 			return putJSON(tx.Bucket(bMeta), mRotation, r)
 		})
 		if err != nil {
 			return err
 		}
 		if finished {
+			if err := v.completeRotation(); err != nil {
+				return err
+			}
 			if v.opts.Progress != nil {
 				v.opts.Progress(total, total) // the bar ends at 100%
 			}
@@ -271,6 +271,27 @@ func (v *Vault) progressRotation() {
 	if err == nil && r != nil {
 		v.opts.Progress(r.Done, r.Total)
 	}
+}
+
+// completeRotation runs once every record is re-sealed: it writes the new
+// index version's entries, then drops the old versions.
+func (v *Vault) completeRotation() error {
+	r, err := v.pendingRotation()
+	if err != nil || r == nil {
+		return err
+	}
+	if slices.Contains(r.Groups, GroupIndex) {
+		if err := v.writeRotatedIndex(r.To[GroupIndex]); err != nil {
+			return err
+		}
+	}
+	return v.update(func(tx *bolt.Tx) error {
+		var r rotation
+		if _, err := getJSON(tx.Bucket(bMeta), mRotation, &r); err != nil {
+			return err
+		}
+		return v.finishRotation(tx, &r)
+	})
 }
 
 // finishRotation destroys every old key version of the rotated groups (no

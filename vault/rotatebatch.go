@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -63,7 +64,6 @@ type rotateItem struct {
 	value   []byte // nil: the record needs no change
 	metaLen int
 	tags    *recordTags
-	index   [][]byte // index keys under the new version
 	err     error
 }
 
@@ -254,9 +254,7 @@ func (w *rotateWorker) rotate(it *rotateItem) error {
 		m.Index = map[string]string{}
 		m.IndexVersion = k.to[GroupIndex]
 		for kind, val := range indexValues(vals) {
-			tok := w.indexer.Token(kindNames[kind], val)
-			it.index = append(it.index, indexKey(kind, tok, id))
-			m.Index[kindNames[kind]] = hex.EncodeToString(tok)
+			m.Index[kindNames[kind]] = hex.EncodeToString(w.indexer.Token(kindNames[kind], val))
 		}
 	}
 	it.value = encodeMeta(m)
@@ -271,9 +269,10 @@ func (w *rotateWorker) rotate(it *rotateItem) error {
 	return nil
 }
 
-// writeRotated stores a batch's new values in key order, with their index
-// entries (deferred and sorted by the batch) and tags.
-func (v *Vault) writeRotated(tx *bolt.Tx, items []rotateItem, indexVersion uint32) error {
+// writeRotated stores a batch's new values in key order with their tags.
+// Their index entries under the new version are written at the end
+// (writeRotatedIndex).
+func (v *Vault) writeRotated(tx *bolt.Tx, items []rotateItem) error {
 	for i := range items {
 		it := &items[i]
 		if it.err != nil {
@@ -282,9 +281,6 @@ func (v *Vault) writeRotated(tx *bolt.Tx, items []rotateItem, indexVersion uint3
 		if it.value == nil {
 			continue
 		}
-		for _, key := range it.index {
-			v.pending.putIndex(indexVersion, key)
-		}
 		if err := v.putTaggedRecordTags(tx, it.key, it.value, it.metaLen, it.tags); err != nil {
 			return err
 		}
@@ -292,6 +288,67 @@ func (v *Vault) writeRotated(tx *bolt.Tx, items []rotateItem, indexVersion uint3
 			if err := tx.Bucket(bFields).Delete(it.key); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// writeRotatedIndex writes the entries of index version ver for every
+// record, from the tokens in their metadata, sorted, in tailChunks
+// key-range transactions. Written batch by batch instead, their random
+// keys made every batch rewrite most pages of the growing index (a third
+// of a 1M-customer rotation). Until the rotation finishes, lookups find
+// every record through the old version's entries, which are complete, and
+// holdsToken compares the searched value with the record's own tokens
+// under the version its metadata names. Puts are idempotent: a rotation
+// interrupted here writes them all again when it resumes.
+func (v *Vault) writeRotatedIndex(ver uint32) error {
+	var keys []indexEntry
+	err := v.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
+			var id recordID
+			copy(id[:], k)
+			m, err := decodeMeta(data)
+			if err != nil {
+				return &IntegrityError{What: fmt.Sprintf("record %s metadata does not decode", id)}
+			}
+			if m.IndexVersion != ver {
+				return nil
+			}
+			for _, kind := range indexKinds {
+				tokHex := m.Index[kindNames[kind]]
+				if tokHex == "" {
+					continue
+				}
+				tok, err := hex.DecodeString(tokHex)
+				if err != nil || len(tok) != crypto.TokenSize {
+					return &IntegrityError{What: fmt.Sprintf("record %s has a bad index token", id)}
+				}
+				keys = append(keys, indexEntry(indexKey(kind, tok, id)))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(keys, func(a, b indexEntry) int { return bytes.Compare(a[:], b[:]) })
+	for c := range tailChunks {
+		chunk := keys[len(keys)*c/tailChunks : len(keys)*(c+1)/tailChunks]
+		err := v.update(func(tx *bolt.Tx) error {
+			vb, err := tx.Bucket(bIndex).CreateBucketIfNotExists(versionBucketName(ver))
+			if err != nil {
+				return err
+			}
+			for i := range chunk {
+				if err := vb.Put(chunk[i][:], nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
