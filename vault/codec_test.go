@@ -95,93 +95,7 @@ func TestFormat1VaultStillOpens(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Rewrite the values as format 1 stored them.
-	err = v.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bMeta).Put(mFormat, []byte("1")); err != nil {
-			return err
-		}
-		// Format 1 had no signed policy, head or signing keys.
-		if err := tx.DeleteBucket(bPolicy); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bMeta).Delete(mHead); err != nil {
-			return err
-		}
-		if tx.Bucket(bKeys).Bucket([]byte(groupSign)) != nil {
-			if err := tx.Bucket(bKeys).DeleteBucket([]byte(groupSign)); err != nil {
-				return err
-			}
-		}
-		for _, b := range [][]byte{bRecords, bAliases} {
-			c := tx.Bucket(b).Cursor()
-			for k, data := c.First(); k != nil; k, data = c.Next() {
-				var js []byte
-				if string(b) == string(bRecords) {
-					m, err := decodeMeta(data)
-					if err != nil {
-						return err
-					}
-					// Format 1's tokens were 16 bytes; the first 8 are
-					// format 2's token.
-					for kind, tok := range m.Index {
-						m.Index[kind] = tok + "aaaaaaaaaaaaaaaa"
-					}
-					// ... and kept the sealed value in its own bucket.
-					if err := tx.Bucket(bFields).Put(k, m.sealed); err != nil {
-						return err
-					}
-					js, _ = json.Marshal(m)
-				} else {
-					a, err := decodeAlias(data)
-					if err != nil {
-						return err
-					}
-					js, _ = json.Marshal(a)
-				}
-				if err := tx.Bucket(b).Put(k, js); err != nil {
-					return err
-				}
-			}
-		}
-		// Format 1 kept each key version in its own bucket.
-		for _, g := range AllGroups {
-			gb := tx.Bucket(bKeys).Bucket([]byte(g))
-			type wrapped struct{ name, blob []byte }
-			var flat []wrapped
-			gb.ForEach(func(k, blob []byte) error {
-				if k[0] == 'v' {
-					flat = append(flat, wrapped{append([]byte{}, k...), append([]byte{}, blob...)})
-				}
-				return nil
-			})
-			for _, w := range flat {
-				ver, rid, _ := bytes.Cut(w.name, []byte("/"))
-				vb, err := gb.CreateBucketIfNotExists(ver)
-				if err != nil {
-					return err
-				}
-				if err := vb.Put(rid, w.blob); err != nil {
-					return err
-				}
-				if err := gb.Delete(w.name); err != nil {
-					return err
-				}
-			}
-		}
-		vb := tx.Bucket(bIndex).Bucket(versionBucketName(1))
-		var keys [][]byte
-		vb.ForEach(func(k, _ []byte) error { keys = append(keys, append([]byte{}, k...)); return nil })
-		for _, k := range keys {
-			legacy := append(append(append([]byte{}, k[:len(k)-idLen]...), bytes.Repeat([]byte{0xaa}, 8)...), k[len(k)-idLen:]...)
-			if err := vb.Delete(k); err != nil {
-				return err
-			}
-			if err := vb.Put(legacy, nil); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := v.db.Update(rewriteAsFormat1); err != nil {
 		t.Fatal(err)
 	}
 	v.Close()
@@ -278,4 +192,92 @@ func normalizedMeta(m *recordMeta) recordMeta {
 		c.IndexVersion = 0
 	}
 	return c
+}
+
+// rewriteAsFormat1 rewrites a vault's values as format 1 stored them.
+func rewriteAsFormat1(tx *bolt.Tx) error {
+	if err := tx.Bucket(bMeta).Put(mFormat, []byte("1")); err != nil {
+		return err
+	}
+	// Format 1 had no signed policy, head or signing keys.
+	if err := tx.DeleteBucket(bPolicy); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bMeta).Delete(mHead); err != nil {
+		return err
+	}
+	if tx.Bucket(bKeys).Bucket([]byte(groupSign)) != nil {
+		if err := tx.Bucket(bKeys).DeleteBucket([]byte(groupSign)); err != nil {
+			return err
+		}
+	}
+	for _, b := range [][]byte{bRecords, bAliases} {
+		c := tx.Bucket(b).Cursor()
+		for k, data := c.First(); k != nil; k, data = c.Next() {
+			var js []byte
+			if string(b) == string(bRecords) {
+				m, err := decodeMeta(data)
+				if err != nil {
+					return err
+				}
+				// Format 1's tokens were 16 bytes; the first 8 are
+				// format 2's token.
+				for kind, tok := range m.Index {
+					m.Index[kind] = tok + "aaaaaaaaaaaaaaaa"
+				}
+				// ... and kept the sealed value in its own bucket.
+				if err := tx.Bucket(bFields).Put(k, m.sealed); err != nil {
+					return err
+				}
+				js, _ = json.Marshal(m)
+			} else {
+				a, err := decodeAlias(data)
+				if err != nil {
+					return err
+				}
+				js, _ = json.Marshal(a)
+			}
+			if err := tx.Bucket(b).Put(k, js); err != nil {
+				return err
+			}
+		}
+	}
+	// Format 1 kept each key version in its own bucket.
+	for _, g := range AllGroups {
+		gb := tx.Bucket(bKeys).Bucket([]byte(g))
+		type wrapped struct{ name, blob []byte }
+		var flat []wrapped
+		gb.ForEach(func(k, blob []byte) error {
+			if k[0] == 'v' {
+				flat = append(flat, wrapped{append([]byte{}, k...), append([]byte{}, blob...)})
+			}
+			return nil
+		})
+		for _, w := range flat {
+			ver, rid, _ := bytes.Cut(w.name, []byte("/"))
+			vb, err := gb.CreateBucketIfNotExists(ver)
+			if err != nil {
+				return err
+			}
+			if err := vb.Put(rid, w.blob); err != nil {
+				return err
+			}
+			if err := gb.Delete(w.name); err != nil {
+				return err
+			}
+		}
+	}
+	vb := tx.Bucket(bIndex).Bucket(versionBucketName(1))
+	var keys [][]byte
+	vb.ForEach(func(k, _ []byte) error { keys = append(keys, append([]byte{}, k...)); return nil })
+	for _, k := range keys {
+		legacy := append(append(append([]byte{}, k[:len(k)-idLen]...), bytes.Repeat([]byte{0xaa}, 8)...), k[len(k)-idLen:]...)
+		if err := vb.Delete(k); err != nil {
+			return err
+		}
+		if err := vb.Put(legacy, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }

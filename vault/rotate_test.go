@@ -2,9 +2,11 @@ package vault
 
 import (
 	"errors"
-	"filippo.io/age"
+	"os"
+	"strconv"
 	"testing"
 
+	"filippo.io/age"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -140,5 +142,125 @@ func TestRotationStopsWhenAsked(t *testing.T) {
 	}
 	if p, _ := v.pendingRotation(); p != nil {
 		t.Fatalf("rotation still pending: %+v", p)
+	}
+}
+
+// A rotation killed while it writes the new index version (every record
+// already re-sealed) leaves a vault that reads and finds every customer
+// and passes check; the owner's next open finishes it with every index
+// entry in place and the old versions gone.
+func TestRotationResumesDuringIndexWrite(t *testing.T) {
+	const n = 600
+	f := newFixture(t)
+	v := f.open(t)
+	batch := make([]NewCustomer, n)
+	for i := range batch {
+		batch[i] = sampleCustomer(i)
+	}
+	aliases, err := v.AddAll(batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+
+	o := f.opts([]age.Identity{f.owner})
+	o.BatchSize = 250
+	o.crashAfterIndexChunks = 3
+	v, err = Open(f.path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Rotate(AllGroups); !errors.Is(err, ErrCrashHook) {
+		t.Fatalf("rotate with crash hook: %v", err)
+	}
+	v.db.Close()
+	v.db = nil
+	v.lock.release()
+
+	r, err := Open(f.path, Options{Now: f.clock.now, Rand: f.rand, Identities: o.Identities, ReadOnly: true, StateDir: f.state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := r.pendingRotation(); p == nil || p.Done != n {
+		t.Fatalf("pending rotation: %+v, want every record done", p)
+	}
+	if res, err := r.Check(false); err != nil || len(res.Problems) != 0 {
+		t.Fatalf("check while the index is half written: %+v %v", res, err)
+	}
+	r.Close()
+
+	v = f.open(t)
+	defer v.Close()
+	if p, _ := v.pendingRotation(); p != nil {
+		t.Fatalf("rotation still pending after an owner open: %+v", p)
+	}
+	for _, i := range []int{0, n / 2, n - 1} {
+		got, err := v.Find(FindQuery{Email: "ngozi" + strconv.Itoa(i) + "@example.ng"})
+		if err != nil || len(got) != 1 || got[0].Alias != aliases[i] {
+			t.Fatalf("find customer %d after rotation: %v %v", i, got, err)
+		}
+	}
+	res, err := v.Check(false)
+	if err != nil || len(res.Problems) != 0 || res.IndexEntries != 3*n {
+		t.Fatalf("check after rotation: %+v %v", res, err)
+	}
+	v.view(func(tx *bolt.Tx) error {
+		for _, g := range AllGroups {
+			if vers := keyVersions(tx, g); len(vers) != 1 || vers[0] != 2 {
+				t.Errorf("group %s has versions %v, want only 2", g, vers)
+			}
+		}
+		return nil
+	})
+}
+
+// Format 1 kept a record's sealed value in the fields bucket: a rotation
+// re-seals it into the record's value and leaves none apart.
+func TestRotationMovesFormat1SealedValues(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	var aliases []string
+	for i := range 3 {
+		a, err := v.Add(sampleCustomer(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		aliases = append(aliases, a)
+	}
+	if err := v.db.Update(rewriteAsFormat1); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	os.RemoveAll(f.state) // see TestFormat1VaultStillOpens
+
+	v = f.open(t)
+	defer v.Close()
+	v.view(func(tx *bolt.Tx) error {
+		if n := tx.Bucket(bFields).Stats().KeyN; n != 3 {
+			t.Errorf("%d sealed values apart before the rotation, want 3", n)
+		}
+		return nil
+	})
+	if _, err := v.Rotate(AllGroups); err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range aliases {
+		c, err := v.Show(a, []string{"name", "email", "note"})
+		want := sampleCustomer(i).Fields
+		if err != nil || c.Fields["name"] != want["name"] || c.Fields["email"] != want["email"] || c.Fields["note"] != want["note"] {
+			t.Fatalf("customer %d after rotating a format-1 vault: %v %v", i, c.Fields, err)
+		}
+		if got, err := v.Find(FindQuery{Email: want["email"]}); err != nil || len(got) != 1 {
+			t.Fatalf("find customer %d: %v %v", i, got, err)
+		}
+	}
+	v.view(func(tx *bolt.Tx) error {
+		if n := tx.Bucket(bFields).Stats().KeyN; n != 0 {
+			t.Errorf("%d sealed values still apart after the rotation", n)
+		}
+		return nil
+	})
+	if res, err := v.Check(false); err != nil || len(res.Problems) != 0 || res.IndexEntries != 9 {
+		t.Fatalf("check after rotation: %+v %v", res, err)
 	}
 }

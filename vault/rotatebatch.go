@@ -350,6 +350,9 @@ func (v *Vault) writeRotatedIndex(ver uint32) error {
 		if err != nil {
 			return err
 		}
+		if c+1 == v.opts.crashAfterIndexChunks {
+			return ErrCrashHook
+		}
 	}
 	return nil
 }

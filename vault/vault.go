@@ -78,6 +78,9 @@ type Options struct {
 	// crashAfterBatches, when >0, makes long operations stop as if killed
 	// after that many committed batches (tests of resumability).
 	crashAfterBatches int
+	// crashAfterIndexChunks, when >0, stops a rotation as if killed after
+	// that many transactions of its final index write (tests).
+	crashAfterIndexChunks int
 	// tailRows, when >0, writes the import tail every tailRows rows (tests).
 	tailRows int
 }
