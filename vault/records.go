@@ -211,14 +211,14 @@ func (v *Vault) readFields(tx *bolt.Tx, id recordID, m *recordMeta, want []strin
 			break
 		}
 	}
-	return openFields(id, m, groups, want, func(group string, version uint32) (*crypto.Sealer, error) {
+	return openFields(id, m, groups, want, func(group Group, version uint32) (*crypto.Sealer, error) {
 		return v.keys.sealer(tx, group, version)
 	})
 }
 
 // openFields is readFields on a record's parsed sealed groups, with the
 // sealers sealerFor gives (rotation's workers hold their own).
-func openFields(id recordID, m *recordMeta, groups []crypto.SealedGroup, want []string, sealerFor func(group string, version uint32) (*crypto.Sealer, error)) (map[string]string, error) {
+func openFields(id recordID, m *recordMeta, groups []crypto.SealedGroup, want []string, sealerFor func(group Group, version uint32) (*crypto.Sealer, error)) (map[string]string, error) {
 	out := map[string]string{}
 	for _, f := range want {
 		if !m.hasField(f) {

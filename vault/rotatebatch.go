@@ -27,8 +27,8 @@ import (
 // concurrent use; blind indexers and entry taggers are not, so each
 // worker derives its own from the keys.
 type rotateKeys struct {
-	groups []string
-	to     map[string]uint32
+	groups []Group
+	to     map[Group]uint32
 	// sealers holds a sealer, or why there is none, per group and version.
 	sealers map[groupVersion]sealerOrErr
 	// indexKey is the index key's new version; nil when the index is not
@@ -42,7 +42,7 @@ type rotateKeys struct {
 }
 
 type groupVersion struct {
-	group   string
+	group   Group
 	version uint32
 }
 
@@ -114,7 +114,7 @@ func (v *Vault) rotateKeysFor(tx *bolt.Tx, r *rotation, tags *txTags) (*rotateKe
 	return k, nil
 }
 
-func (k *rotateKeys) sealerFor(group string, version uint32) (*crypto.Sealer, error) {
+func (k *rotateKeys) sealerFor(group Group, version uint32) (*crypto.Sealer, error) {
 	s, ok := k.sealers[groupVersion{group, version}]
 	if !ok {
 		return nil, &IntegrityError{What: fmt.Sprintf("the keyring has no version %d of the %s key", version, group)}
@@ -202,7 +202,7 @@ func (w *rotateWorker) rotate(it *rotateItem) error {
 	if err != nil {
 		return err
 	}
-	var reseal []string
+	var reseal []Group
 	reindex := false
 	for _, g := range k.groups {
 		switch g {
