@@ -2,7 +2,8 @@ package export
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/shopvault/shopvault/internal/words"
 )
 
 // The privacy notice is read by customers: every rule is one sentence in
@@ -29,7 +30,7 @@ func (r NoticeRule) Sentence() string {
 		for _, f := range r.Fields {
 			names = append(names, fieldNoun(f))
 		}
-		what = joinAnd(names)
+		what = words.Join(names, "and")
 	}
 	return fmt.Sprintf("We delete %s %s.", what, noticeTrigger(r.When, r.period()))
 }
@@ -51,7 +52,7 @@ func (r NoticeRule) period() string {
 	if len(parts) == 0 {
 		return "straight away"
 	}
-	return joinAnd(parts)
+	return words.Join(parts, "and")
 }
 
 func noticeTrigger(when, period string) string {
@@ -103,14 +104,4 @@ func countOf(n int, unit string) string {
 		unit += "s"
 	}
 	return num + " " + unit
-}
-
-func joinAnd(xs []string) string {
-	switch len(xs) {
-	case 0:
-		return ""
-	case 1:
-		return xs[0]
-	}
-	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }

@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/shopvault/shopvault/crypto"
+	"github.com/shopvault/shopvault/internal/words"
 )
 
 // CheckProblem is one thing check found wrong; Record is the record id when
@@ -72,7 +73,7 @@ func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 		return c.res, err
 	}
 	if len(c.res.Problems) > 0 {
-		return c.res, &IntegrityError{What: fmt.Sprintf("%d problem(s), first: %s", len(c.res.Problems), describe(c.res.Problems[0]))}
+		return c.res, &IntegrityError{What: fmt.Sprintf("%s, first: %s", words.Count(len(c.res.Problems), "problem"), describe(c.res.Problems[0]))}
 	}
 	return c.res, nil
 }
@@ -249,7 +250,7 @@ func (c *checker) records() error {
 			c.res.SealedOpened++
 		}
 		if len(held) > 0 {
-			c.add(id.String(), "the sealed value holds %d field(s) the record does not list", len(held))
+			c.add(id.String(), "the sealed value holds %s the record does not list", words.Count(len(held), "field"))
 		}
 		if !c.metadataOnly && len(m.Index) > 0 {
 			vals, err := c.v.readFields(tx, id, m, []string{"name", "email", "phone"})

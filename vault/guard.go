@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault/sensitive"
 )
 
@@ -29,15 +30,8 @@ func refuseSensitive(field, val string) error {
 		}
 	}
 	return &InputError{Field: field, Category: strings.Join(codes, ","),
-		Reason: "looks like " + joinAnd(what, "and") + "; shopvault does not keep " + joinAnd(kinds, "or"),
+		Reason: "looks like " + words.Join(what, "and") + "; shopvault does not keep " + words.Join(kinds, "or"),
 		Hint:   "nothing was written; take it out of " + field + " and try again (README: \"What shopvault refuses to keep\")"}
-}
-
-func joinAnd(xs []string, and string) string {
-	if len(xs) < 2 {
-		return strings.Join(xs, "")
-	}
-	return strings.Join(xs[:len(xs)-1], ", ") + " " + and + " " + xs[len(xs)-1]
 }
 
 // CheckMetadata refuses sensitive data in a value the vault keeps in

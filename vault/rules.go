@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/shopvault/shopvault/internal/words"
 )
 
 // Rule is one retention rule from the owner's TOML file.
@@ -165,9 +167,13 @@ func (r Rule) Explain() string {
 	}
 	what := "erase the whole customer record"
 	if r.Action == ActionDrop {
-		what = "delete the field(s) " + strings.Join(r.Fields, ", ")
+		what = "delete the " + words.Join(r.Fields, "and") + " " + words.Plural(len(r.Fields), "field")
 	}
-	return fmt.Sprintf("%s %s %s", what, r.OlderThan, from)
+	span := r.OlderThan
+	if sp, err := ParseSpan(r.OlderThan); err == nil {
+		span = sp.Words()
+	}
+	return fmt.Sprintf("%s %s %s", what, span, from)
 }
 
 // ExampleRules is what rules init writes: commented, valid, and sensible.

@@ -49,8 +49,36 @@ func TestExampleRulesParseAndExplain(t *testing.T) {
 	if err != nil || len(rs.Rules) != 4 {
 		t.Fatalf("%v %v", rs, err)
 	}
-	if e := rs.Rules[1].Explain(); e != "delete the field(s) phone 30d after the last shipment to the customer" {
+	if e := rs.Rules[1].Explain(); e != "delete the phone field 30 days after the last shipment to the customer" {
 		t.Errorf("explain: %q", e)
+	}
+}
+
+// rules check says spans in words and counts fields properly: never "2y"
+// or "field(s)".
+func TestRuleExplainInWords(t *testing.T) {
+	for _, tc := range []struct {
+		rule Rule
+		want string
+	}{
+		{Rule{When: "created", OlderThan: "2y", Action: ActionErase}, "erase the whole customer record 2 years after the customer was added"},
+		{Rule{When: "last_shipment", OlderThan: "1m", Action: ActionDrop, Fields: []string{"phone"}}, "delete the phone field 1 month after the last shipment to the customer"},
+		{Rule{When: "erasure_requested", OlderThan: "2w", Action: ActionDrop, Fields: []string{"phone", "email", "note"}}, "delete the phone, email and note fields 2 weeks after the customer asked to be erased"},
+		{Rule{When: "consent_withdrawn", OlderThan: "1d", Action: ActionErase}, "erase the whole customer record 1 day after the customer withdrew a consent"},
+		{Rule{When: "created", OlderThan: "1y", Action: ActionErase}, "erase the whole customer record 1 year after the customer was added"},
+	} {
+		if got := tc.rule.Explain(); got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.rule.OlderThan, tc.rule.Action, got, tc.want)
+		}
+	}
+}
+
+func TestSpanWords(t *testing.T) {
+	for in, want := range map[string]string{"30d": "30 days", "1d": "1 day", "0d": "0 days", "2w": "2 weeks", "1w": "1 week", "6m": "6 months", "1m": "1 month", "2y": "2 years", "1y": "1 year"} {
+		sp, err := ParseSpan(in)
+		if err != nil || sp.Words() != want {
+			t.Errorf("ParseSpan(%q).Words() = %q, %v; want %q", in, sp.Words(), err, want)
+		}
 	}
 }
 

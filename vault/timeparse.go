@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shopvault/shopvault/internal/words"
 )
 
 // Span is a calendar length: "30d", "2w", "6m", "2y" (days, weeks, months,
@@ -15,6 +17,20 @@ type Span struct {
 }
 
 func (s Span) String() string { return s.text }
+
+// Words says the span as a person does: "2 years", "1 month", "2 weeks",
+// "30 days".
+func (s Span) Words() string {
+	switch {
+	case s.Years > 0:
+		return words.Count(s.Years, "year")
+	case s.Months > 0:
+		return words.Count(s.Months, "month")
+	case strings.HasSuffix(s.text, "w"):
+		return words.Count(s.Days/7, "week")
+	}
+	return words.Count(s.Days, "day")
+}
 
 // Before returns t minus the span.
 func (s Span) Before(t time.Time) time.Time { return t.AddDate(-s.Years, -s.Months, -s.Days) }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
 
@@ -25,7 +26,7 @@ func checkSensitiveRun(env *Env, g *Global, drop bool) error {
 		switch {
 		case drop && res.Dropped > 0:
 			if !g.JSON {
-				fmt.Fprintf(env.Out, "dropped %s from %d customers (recorded in the access log as \"drop sensitive\")\n", plural(res.Dropped, "field"), len(customersOf(res.Findings)))
+				fmt.Fprintf(env.Out, "dropped %s from %d customers (recorded in the access log as \"drop sensitive\")\n", words.Count(res.Dropped, "field"), len(customersOf(res.Findings)))
 			}
 			return nil
 		case len(res.Findings) == 0:
@@ -43,7 +44,7 @@ func checkSensitiveRun(env *Env, g *Global, drop bool) error {
 				return err
 			}
 		}
-		return &exitError{code: exitRefused, msg: plural(len(res.Findings), "stored value") + " would be refused today",
+		return &exitError{code: exitRefused, msg: words.Count(len(res.Findings), "stored value") + " would be refused today",
 			hint: "remove each with the edit command shown, or all at once with shopvault check --sensitive --drop-sensitive"}
 	})
 }

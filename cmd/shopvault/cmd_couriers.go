@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shopvault/shopvault/export"
+	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
 
@@ -370,7 +371,7 @@ func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
 			if err := o.Out.write(env, data, 0o600); err != nil {
 				return err
 			}
-			done = fmt.Sprintf("%s written to %s", plural(len(recs), "label"), o.Out.where())
+			done = fmt.Sprintf("%s written to %s", words.Count(len(recs), "label"), o.Out.where())
 			if !g.JSON {
 				fmt.Fprintf(env.ErrOut, "shopvault: %s\n", done)
 			}
@@ -396,13 +397,6 @@ type labelSummary struct {
 }
 
 // plural says "1 label" or "3 labels".
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
-
 // renderLabels draws labels in memory first, so a failure (a missing
 // glyph) leaves no half-written file. pdf's fallback fonts and date are
 // filled in here.
@@ -517,7 +511,7 @@ func manifestRun(env *Env, g *Global, o *manifestOptions) error {
 		if err := o.Out.write(env, buf.Bytes(), 0o600); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.ErrOut, "shopvault: manifest of %s written to %s\n", plural(len(rows), "shipment"), o.Out.where())
+		fmt.Fprintf(env.ErrOut, "shopvault: manifest of %s written to %s\n", words.Count(len(rows), "shipment"), o.Out.where())
 		return nil
 	})
 }

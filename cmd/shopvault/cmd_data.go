@@ -16,6 +16,7 @@ import (
 
 	"github.com/shopvault/shopvault/crypto"
 	"github.com/shopvault/shopvault/export"
+	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
 
@@ -25,7 +26,8 @@ func addDataCmds(root *cobra.Command, env *Env, g *Global) {
 }
 
 func newImportCmd(env *Env, g *Global) *cobra.Command {
-	var format, mapping, reportPath string
+	var format, mapping string
+	report := outputTarget{flag: "--report"}
 	var dry, merge bool
 	c := &cobra.Command{
 		Use:   "import FILE|-",
@@ -43,7 +45,8 @@ with the mapping it would use: pass that as --map col=field,… to confirm.
 How to export from each program: docs/import.md.
 
 Every row is checked like add; a bad row is skipped and reported (--report
-FILE writes row, field, reason — never the refused value). Duplicates (same
+FILE writes row, field, reason — never the refused value; an existing FILE
+is replaced only with --force). Duplicates (same
 email, or same phone and name) are skipped, or with --merge fill the empty
 fields of the existing customer. Rows go in batches of transactions: an
 interrupted import keeps what was committed, and running it again skips those
@@ -64,6 +67,13 @@ nothing was written.`,
 					return usageErr("--map: %v", err)
 				}
 			}
+			// Before anything is read or imported: an existing report
+			// file is the shop's, not ours to replace.
+			if report.Path != "" {
+				if err := report.claim(env); err != nil {
+					return err
+				}
+			}
 			src, bar, closeSrc, err := importInput(env, args[0])
 			if err != nil {
 				return err
@@ -81,10 +91,10 @@ nothing was written.`,
 					printImportSource(env.Out, s)
 				}
 			}
-			var report *export.CSVWriter
+			var reportCSV *export.CSVWriter
 			var reportBuf bytes.Buffer
-			if reportPath != "" {
-				if report, err = export.NewCSVWriter(&reportBuf, []string{"row", "field", "reason"}); err != nil {
+			if report.Path != "" {
+				if reportCSV, err = export.NewCSVWriter(&reportBuf, []string{"row", "field", "reason"}); err != nil {
 					return err
 				}
 			}
@@ -118,8 +128,8 @@ nothing was written.`,
 					if errors.Is(p.Err, vault.ErrNoCountry) {
 						p.Reason += " (add a country column, or set a default with settings --country)"
 					}
-					if report != nil {
-						if werr := report.Write([]string{fmt.Sprint(p.Line), p.Field, p.Reason}); werr != nil && err == nil {
+					if reportCSV != nil {
+						if werr := reportCSV.Write([]string{fmt.Sprint(p.Line), p.Field, p.Reason}); werr != nil && err == nil {
 							err = werr
 						}
 					}
@@ -127,11 +137,11 @@ nothing was written.`,
 						fmt.Fprintf(env.ErrOut, "shopvault: row %d: %s\n", p.Line, strings.TrimSpace(p.Field+" "+p.Reason))
 					}
 				}
-				if report != nil {
-					if werr := report.Flush(); werr != nil && err == nil {
+				if reportCSV != nil {
+					if werr := reportCSV.Flush(); werr != nil && err == nil {
 						err = werr
 					}
-					if werr := writeOutput(env, reportPath, reportBuf.Bytes(), 0o600); werr != nil && err == nil {
+					if werr := report.write(env, reportBuf.Bytes(), 0o600); werr != nil && err == nil {
 						err = werr
 					}
 				}
@@ -170,7 +180,8 @@ nothing was written.`,
 	}
 	c.Flags().StringVar(&format, "format", "", strings.Join(vault.ImportFormats, ", ")+" (default: recognised from the content)")
 	c.Flags().StringVar(&mapping, "map", "", "column mapping for other CSVs: col=field,…")
-	c.Flags().StringVar(&reportPath, "report", "", "write refused and skipped rows as CSV (row, field, reason)")
+	c.Flags().StringVar(&report.Path, "report", "", "write refused and skipped rows as CSV (row, field, reason)")
+	c.Flags().BoolVar(&report.Force, "force", false, "replace the --report file if it exists")
 	c.Flags().BoolVar(&dry, "dry-run", false, "show the column mapping and the first rows as they would be stored; check every row; write nothing")
 	c.Flags().BoolVar(&merge, "merge", false, "fill empty fields of an existing customer instead of skipping duplicates")
 	return c
@@ -545,7 +556,7 @@ func unfinishedHints(res vault.CheckResult) []string {
 		out = append(out, "a key rotation is in progress; run shopvault rotate to finish it")
 	}
 	if res.Unindexed > 0 {
-		out = append(out, fmt.Sprintf("an interrupted import left %s without index and alias entries; any command that writes (e.g. shopvault check without --metadata-only) writes them from their metadata", plural(res.Unindexed, "customer")))
+		out = append(out, fmt.Sprintf("an interrupted import left %s without index and alias entries; any command that writes (e.g. shopvault check without --metadata-only) writes them from their metadata", words.Count(res.Unindexed, "customer")))
 	}
 	return out
 }

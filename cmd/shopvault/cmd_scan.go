@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 	"github.com/shopvault/shopvault/vault/sensitive"
 )
@@ -70,11 +71,11 @@ others are still scanned). "-" reads stdin.`,
 				return &exitError{code: exitOther, msg: fmt.Sprintf("%d of %d files could not be read", len(unreadable), len(args)),
 					hint: "check the file names and that each is a CSV, vCard or text file; the others were scanned"}
 			case len(findings) > 0:
-				return &exitError{code: exitRefused, msg: "found " + plural(len(findings), "value") + " shopvault would refuse",
+				return &exitError{code: exitRefused, msg: "found " + words.Count(len(findings), "value") + " shopvault would refuse",
 					hint: "remove them from the files (or delete the files) before import; each line above names the row or line and the column"}
 			}
 			if !g.JSON {
-				fmt.Fprintf(env.ErrOut, "no card numbers, bank details, ID numbers or passwords found in %d file(s)\n", len(args))
+				fmt.Fprintf(env.ErrOut, "no card numbers, bank details, ID numbers or passwords found in %s\n", words.Count(len(args), "file"))
 			}
 			return nil
 		},

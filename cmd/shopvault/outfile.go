@@ -21,11 +21,20 @@ import (
 type outputTarget struct {
 	Path  string
 	Force bool
+	// flag names the option that gave Path in messages ("" is -o).
+	flag string
 }
 
 func addOutputFlags(c *cobra.Command, o *outputTarget, def, help string) {
 	c.Flags().StringVarP(&o.Path, "output", "o", def, help)
 	c.Flags().BoolVar(&o.Force, "force", false, "replace the -o file if it exists")
+}
+
+func (o *outputTarget) flagName() string {
+	if o.flag == "" {
+		return "-o"
+	}
+	return o.flag
 }
 
 func (o *outputTarget) stdout() bool { return o.Path == "-" }
@@ -42,7 +51,7 @@ func (o *outputTarget) claim(env *Env) error {
 		return nil // new, a device or pipe, or refused by the writer
 	}
 	refused := &exitError{code: exitUsage, msg: o.Path + " already exists; shopvault does not replace a file unless told to",
-		hint: "pass --force to replace it, or another -o name; nothing was written"}
+		hint: "pass --force to replace it, or another " + o.flagName() + " name; nothing was written"}
 	if !env.StdinIsTTY && !env.StderrIsTTY {
 		return refused // nobody at a terminal to ask
 	}
