@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,22 +29,85 @@ type witness struct {
 	Seen    time.Time `json:"seen"`
 }
 
-// decodeWitness reads a witness; nil when this machine has seen no head
-// of the vault yet.
-func decodeWitness(raw json.RawMessage) (*witness, error) {
+// The witness file has two slots of witnessSlotSize bytes, each one line
+// of text that checks itself:
+//
+//	shopvault-witness-2 COUNTER HEAD SEEN CRC32
+//
+// padded with spaces. A write overwrites, in place, the slot that does not
+// hold the newest head, so a write a crash tears or loses leaves the head
+// before it readable: the witness is then older, weaker but never wrong,
+// as with the temp file and rename this replaces at a tenth of the cost
+// (issue 16: every write command saves it).
+const (
+	witnessSlotSize = 160
+	witnessMagic    = "shopvault-witness-2"
+)
+
+// decodeWitness reads a witness file, in slots or (written before issue
+// 16) one JSON object; nil when this machine has seen no head of the vault
+// yet. slot is the slot the newest head is in, -1 for the JSON form.
+func decodeWitness(raw []byte) (w *witness, slot int, err error) {
 	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
+		return nil, -1, nil
 	}
-	var w witness
-	if err := json.Unmarshal(raw, &w); err != nil || w.Head == "" {
-		return nil, &IntegrityError{What: "this machine's trust file for the vault has a rollback witness that does not decode"}
+	bad := &IntegrityError{What: "this machine's trust file for the vault has a rollback witness that does not decode"}
+	if raw[0] == '{' {
+		var legacy witness
+		if err := json.Unmarshal(raw, &legacy); err != nil || legacy.Head == "" {
+			return nil, -1, bad
+		}
+		return &legacy, -1, nil
 	}
-	return &w, nil
+	if len(raw) != 2*witnessSlotSize {
+		return nil, -1, bad
+	}
+	slot = -1
+	for i := range 2 {
+		s, ok := decodeWitnessSlot(raw[i*witnessSlotSize : (i+1)*witnessSlotSize])
+		if ok && (w == nil || s.Counter > w.Counter) {
+			w, slot = s, i
+		}
+	}
+	if w == nil {
+		return nil, -1, bad
+	}
+	return w, slot, nil
 }
 
-func (w *witness) encode() json.RawMessage {
-	data, _ := json.Marshal(w)
-	return data
+// decodeWitnessSlot reads one slot; false for an empty, torn or foreign one.
+func decodeWitnessSlot(b []byte) (*witness, bool) {
+	if b[len(b)-1] != '\n' {
+		return nil, false
+	}
+	line := strings.TrimRight(string(b), " \n")
+	i := strings.LastIndexByte(line, ' ')
+	if i < 0 || line[i+1:] != fmt.Sprintf("%08x", crc32.ChecksumIEEE([]byte(line[:i]))) {
+		return nil, false
+	}
+	f := strings.Split(line[:i], " ")
+	if len(f) != 4 || f[0] != witnessMagic || f[2] == "" {
+		return nil, false
+	}
+	counter, err := strconv.ParseUint(f[1], 10, 64)
+	if err != nil {
+		return nil, false
+	}
+	seen, err := time.Parse(time.RFC3339Nano, f[3])
+	if err != nil {
+		return nil, false
+	}
+	return &witness{Counter: counter, Head: f[2], Seen: seen}, true
+}
+
+// encodeSlot is w as one slot of the witness file.
+func (w *witness) encodeSlot() ([]byte, error) {
+	line := fmt.Sprintf("%s %d %s %s", witnessMagic, w.Counter, w.Head, w.Seen.UTC().Format(time.RFC3339Nano))
+	line += fmt.Sprintf(" %08x", crc32.ChecksumIEEE([]byte(line)))
+	if len(line) >= witnessSlotSize || w.Head == "" || strings.ContainsAny(w.Head, " \n") {
+		return nil, fmt.Errorf("rollback witness: head %q does not fit a slot", w.Head)
+	}
+	return append([]byte(line), []byte(strings.Repeat(" ", witnessSlotSize-1-len(line))+"\n")...), nil
 }
 
 // check compares the head found in the file with the one this machine saw.
@@ -105,48 +170,97 @@ func (v *Vault) headPoint() (counter uint64, hash string, ok bool, err error) {
 
 // witnessPath is this machine's witness file for the vault, beside its
 // trust file; "" without a state directory.
-func (v *Vault) witnessPath() string {
+func (v *Vault) witnessPath() string { return v.besideTrust(".witness2") }
+
+// legacyWitnessPath is where shopvault kept the witness, as JSON, before
+// issue 16. It is read while there is no witness in slots, and left as it
+// is for an older shopvault, which could not read the slots.
+func (v *Vault) legacyWitnessPath() string { return v.besideTrust(".witness") }
+
+func (v *Vault) besideTrust(ext string) string {
 	p := v.trustPath(v.vaultID)
 	if p == "" {
 		return ""
 	}
-	return strings.TrimSuffix(p, ".json") + ".witness"
+	return strings.TrimSuffix(p, ".json") + ext
 }
 
 // loadWitness reads the witness file; nil when this machine saw no head
 // of the vault yet (or a crash left the file empty).
 func (v *Vault) loadWitness() (*witness, error) {
+	w, _, err := v.readWitness()
+	return w, err
+}
+
+// readWitness also says which slot of the file holds the newest head (-1
+// when there is no file in slots: none, or only the JSON one).
+func (v *Vault) readWitness() (*witness, int, error) {
 	p := v.witnessPath()
 	if p == "" {
-		return nil, nil
+		return nil, -1, nil
 	}
 	data, err := os.ReadFile(p)
-	if errors.Is(err, os.ErrNotExist) || (err == nil && len(data) == 0) {
-		return nil, nil
+	if errors.Is(err, os.ErrNotExist) {
+		data, err = os.ReadFile(v.legacyWitnessPath())
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, -1, nil
+		}
+		if err == nil {
+			w, _, err := decodeWitness(data)
+			return w, -1, err
+		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read rollback witness: %w", err)
+		return nil, -1, fmt.Errorf("read rollback witness: %w", err)
 	}
 	return decodeWitness(data)
 }
 
-// saveWitness replaces the witness file by rename, without fsync: every
-// write command saves it, and an fsync would cost more than the command
-// (about 13 ms here). A crash can only lose the newest update, leaving the
-// witness older, which weakens the check but never makes it refuse a good
-// file.
-func (v *Vault) saveWitness(w *witness) error {
+// saveWitness writes w into the slot of the witness file that does not
+// hold the newest head (newest is the slot that does, -1 when the file is
+// not in slots), in place and without fsync: every write command saves
+// it, and a crash can only lose or tear this update (see witnessSlotSize).
+// A file not in slots yet (or changed since it was read) is written whole,
+// by temp file and rename.
+func (v *Vault) saveWitness(w *witness, newest int) error {
 	p := v.witnessPath()
 	if p == "" {
 		return nil
 	}
+	slot, err := w.encodeSlot()
+	if err != nil {
+		return err
+	}
+	if newest >= 0 && writeWitnessSlot(p, 1-newest, slot) == nil {
+		return nil
+	}
+	empty := append([]byte(strings.Repeat(" ", witnessSlotSize-1)), '\n')
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return fmt.Errorf("write rollback witness: %w", err)
 	}
-	if err := atomicfile.WriteFileUnsynced(p, w.encode(), 0o600); err != nil {
+	if err := atomicfile.WriteFileUnsynced(p, append(slot, empty...), 0o600); err != nil {
 		return fmt.Errorf("write rollback witness: %w", err)
 	}
 	return nil
+}
+
+// writeWitnessSlot overwrites one slot of a witness file in slots.
+func writeWitnessSlot(path string, slot int, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	st, err := f.Stat()
+	if err == nil && (!st.Mode().IsRegular() || st.Size() != 2*witnessSlotSize) {
+		err = errors.New("not a witness file in slots")
+	}
+	if err == nil {
+		_, err = f.WriteAt(data, int64(slot*witnessSlotSize))
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // witnessOnOpen refuses a vault older than the one this machine saw (a
@@ -157,7 +271,7 @@ func (v *Vault) witnessOnOpen() error {
 	if err != nil || !ok {
 		return err
 	}
-	w, err := v.loadWitness()
+	w, slot, err := v.readWitness()
 	if err != nil {
 		return err
 	}
@@ -170,8 +284,8 @@ func (v *Vault) witnessOnOpen() error {
 		}
 		return err
 	}
-	if w, changed := w.advance(counter, hash, v.now()); changed {
-		return v.saveWitness(w)
+	if next, changed := w.advance(counter, hash, v.now()); changed {
+		return v.saveWitness(next, slot)
 	}
 	return nil
 }

@@ -1,9 +1,10 @@
 package vault
 
 import (
-	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,20 +67,78 @@ func TestWitnessAdvance(t *testing.T) {
 	}
 }
 
-func TestWitnessRoundTrip(t *testing.T) {
-	w := &witness{Counter: 7, Head: "0123", Seen: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	got, err := decodeWitness(w.encode())
-	if err != nil || *got != *w {
-		t.Fatalf("round trip: %+v %v", got, err)
+// witnessFile is a witness file in slots holding ws, slot by slot (nil:
+// an empty slot).
+func witnessFile(t testing.TB, ws ...*witness) []byte {
+	t.Helper()
+	var out []byte
+	for _, w := range ws {
+		if w == nil {
+			out = append(out, append([]byte(strings.Repeat(" ", witnessSlotSize-1)), '\n')...)
+			continue
+		}
+		slot, err := w.encodeSlot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, slot...)
 	}
-	for _, raw := range []string{"", "null"} {
-		if got, err := decodeWitness(json.RawMessage(raw)); got != nil || err != nil {
-			t.Fatalf("%q: %+v %v", raw, got, err)
+	return out
+}
+
+func TestWitnessRoundTrip(t *testing.T) {
+	w := &witness{Counter: 7, Head: "0123", Seen: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)}
+	older := &witness{Counter: 6, Head: "3210", Seen: time.Date(2026, 1, 1, 3, 4, 5, 0, time.UTC)}
+	for _, tc := range []struct {
+		name     string
+		raw      []byte
+		want     *witness
+		wantSlot int
+	}{
+		{"slot 0 only", witnessFile(t, w, nil), w, 0},
+		{"newest in slot 1", witnessFile(t, older, w), w, 1},
+		{"newest in slot 0", witnessFile(t, w, older), w, 0},
+		// as written before issue 16 (witness.encode, JSON)
+		{"JSON", []byte(`{"counter":7,"head":"0123","seen":"2026-01-02T03:04:05.000000006Z"}`), w, -1},
+		{"empty", nil, nil, -1},
+		{"null", []byte("null"), nil, -1},
+	} {
+		got, slot, err := decodeWitness(tc.raw)
+		if err != nil || slot != tc.wantSlot || (got == nil) != (tc.want == nil) || (got != nil && *got != *tc.want) {
+			t.Errorf("%s: %+v slot %d %v, want %+v slot %d", tc.name, got, slot, err, tc.want, tc.wantSlot)
 		}
 	}
-	for _, raw := range []string{"{", `{"counter":"x"}`, `{"counter":1}`, "[]"} {
-		if _, err := decodeWitness(json.RawMessage(raw)); !errors.Is(err, ErrIntegrity) {
-			t.Fatalf("%q: %v, want an integrity error", raw, err)
+	corrupt := witnessFile(t, w, nil)
+	corrupt[30] ^= 1
+	for name, raw := range map[string][]byte{"{": []byte("{"), "counter not a number": []byte(`{"counter":"x"}`),
+		"no head": []byte(`{"counter":1}`), "[]": []byte("[]"), "two empty slots": witnessFile(t, nil, nil),
+		"the only slot corrupt": corrupt, "short": witnessFile(t, w)} {
+		if _, _, err := decodeWitness(raw); !errors.Is(err, ErrIntegrity) {
+			t.Errorf("%s: %v, want an integrity error", name, err)
+		}
+	}
+	if _, err := (&witness{Counter: 1, Head: "a b"}).encodeSlot(); err == nil {
+		t.Error("a head with a space was encoded")
+	}
+}
+
+// A crash while a slot is written leaves the other slot, the head before:
+// the witness reads older (weaker), never undecodable (which would refuse
+// a good vault).
+func TestWitnessTornWriteKeepsTheHeadBefore(t *testing.T) {
+	before := &witness{Counter: 41, Head: strings.Repeat("a", 64), Seen: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	next := &witness{Counter: 42, Head: strings.Repeat("b", 64), Seen: time.Date(2026, 11, 23, 9, 1, 0, 0, time.UTC)}
+	old := witnessFile(t, before, nil)
+	done := witnessFile(t, before, next)
+	for cut := witnessSlotSize; cut <= 2*witnessSlotSize; cut += 8 {
+		torn := append(append([]byte{}, done[:cut]...), old[cut:]...)
+		got, _, err := decodeWitness(torn)
+		if err != nil || got == nil {
+			t.Fatalf("torn at %d: %v", cut, err)
+		}
+		// the new slot counts once all its text is written (the rest is padding)
+		if want := map[bool]uint64{true: 42, false: 41}[string(torn) == string(done)]; got.Counter != want {
+			t.Fatalf("torn at %d: counter %d, want %d", cut, got.Counter, want)
 		}
 	}
 }
@@ -88,16 +147,18 @@ func FuzzDecodeWitness(f *testing.F) {
 	f.Add([]byte(`{"counter":7,"head":"0123","seen":"2026-01-02T03:04:05Z"}`))
 	f.Add([]byte(`null`))
 	f.Add([]byte(`{"counter":18446744073709551615,"head":"a"}`))
+	f.Add(witnessFile(f, &witness{Counter: 3, Head: "ab", Seen: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}, nil))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		w, err := decodeWitness(raw)
+		w, _, err := decodeWitness(raw)
+		if err != nil || w == nil {
+			return
+		}
+		slot, err := w.encodeSlot()
 		if err != nil {
-			return
+			return // a JSON head no slot can hold (never written by shopvault)
 		}
-		if w == nil {
-			return
-		}
-		again, err := decodeWitness(w.encode())
-		if err != nil || again.Counter != w.Counter || again.Head != w.Head {
+		again, _, err := decodeWitness(append(slot, witnessFile(t, nil)...))
+		if err != nil || again.Counter != w.Counter || again.Head != w.Head || !again.Seen.Equal(w.Seen) {
 			t.Fatalf("re-encoding changed the witness: %+v -> %+v (%v)", w, again, err)
 		}
 	})
@@ -204,4 +265,62 @@ func TestDowngradeRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Issue 16: a write updates the witness file in place (same inode, no temp
+// file and rename); a JSON witness written before is read, then replaced
+// by one in slots at the next write.
+func TestWitnessWrittenInPlace(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	defer v.Close()
+	mustAdd(t, v, sampleCustomer(1))
+	p := v.witnessPath()
+	before, err := os.Stat(p)
+	if err != nil || before.Size() != 2*witnessSlotSize {
+		t.Fatalf("witness file after a write: %v %v", before, err)
+	}
+	for i := 2; i < 5; i++ {
+		mustAdd(t, v, sampleCustomer(i))
+		after, err := os.Stat(p)
+		if err != nil || !os.SameFile(before, after) || after.Size() != 2*witnessSlotSize {
+			t.Fatalf("write %d replaced the witness file or changed its size: %v", i, err)
+		}
+		if w, err := v.loadWitness(); err != nil || w.Counter != v.head.Counter {
+			t.Fatalf("write %d: witness %+v %v, want counter %d", i, w, err, v.head.Counter)
+		}
+	}
+
+	// a JSON witness, as shopvault wrote before issue 16, in its own file
+	legacy := fmt.Sprintf(`{"counter":%d,"head":"%s","seen":"2026-11-22T10:00:00Z"}`, v.head.Counter, headHash(t, v))
+	if err := os.WriteFile(v.legacyWitnessPath(), []byte(legacy), 0o600); err != nil || os.Remove(p) != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, v, sampleCustomer(9))
+	w, slot, err := v.readWitness()
+	if err != nil || w.Counter != v.head.Counter || slot != 0 {
+		t.Fatalf("after a JSON witness: %+v slot %d %v, want counter %d in slot 0", w, slot, err, v.head.Counter)
+	}
+	if data, _ := os.ReadFile(v.legacyWitnessPath()); string(data) != legacy {
+		t.Errorf("the JSON witness an older shopvault reads was changed: %q", data)
+	}
+	// and a JSON witness still catches a rollback
+	ahead := fmt.Sprintf(`{"counter":%d,"head":"%s","seen":"2026-11-22T10:00:00Z"}`, v.head.Counter+5, headHash(t, v))
+	v.Close()
+	if err := os.WriteFile(v.legacyWitnessPath(), []byte(ahead), 0o600); err != nil || os.Remove(p) != nil {
+		t.Fatal(err)
+	}
+	var rb *RollbackError
+	if _, err := Open(f.path, f.opts([]age.Identity{f.owner})); !errors.As(err, &rb) {
+		t.Fatalf("open behind a JSON witness: %v, want a rollback error", err)
+	}
+}
+
+func headHash(t *testing.T, v *Vault) string {
+	t.Helper()
+	_, hash, ok, err := v.headPoint()
+	if err != nil || !ok {
+		t.Fatalf("head: %v %v", ok, err)
+	}
+	return hash
 }

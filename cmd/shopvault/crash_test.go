@@ -155,8 +155,8 @@ func TestCrashSafety(t *testing.T) {
 	}
 	trustFile := trusts[0]
 	copyFile(trustFile, template+".trust")
-	witnessFile := strings.TrimSuffix(trustFile, ".json") + ".witness"
-	copyFile(witnessFile, template+".witness")
+	witnessFile := strings.TrimSuffix(trustFile, ".json") + ".witness2"
+	copyFile(witnessFile, template+".witness2")
 	p.ok("backup", "-o", filepath.Join(dir, "backup.age"))
 	reset := func() {
 		for _, suffix := range []string{"", ".compact-tmp", ".restore-tmp", ".before-restore"} {
@@ -167,7 +167,7 @@ func TestCrashSafety(t *testing.T) {
 		// machine's trust file would catch: put back its trust file of
 		// that moment too, and its rollback witness.
 		copyFile(template+".trust", trustFile)
-		copyFile(template+".witness", witnessFile)
+		copyFile(template+".witness2", witnessFile)
 	}
 	exact := func(what string, got map[string][2]string, allowMissing bool) {
 		t.Helper()
