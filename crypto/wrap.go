@@ -43,7 +43,10 @@ func EncryptBytes(data []byte, recipients ...age.Recipient) ([]byte, error) {
 
 // UnwrapKey decrypts a wrapped key with any of the identities.
 func UnwrapKey(blob []byte, ids []age.Identity) ([]byte, error) {
-	r, err := age.Decrypt(bytes.NewReader(blob), ids...)
+	// DecryptReaderAt authenticates the payload's one chunk as it opens,
+	// without the streaming reader's two 64 KiB buffers that Decrypt
+	// allocates and zeroes (find unwraps two keys per process; issue 16).
+	r, size, err := age.DecryptReaderAt(bytes.NewReader(blob), int64(len(blob)), ids...)
 	if err != nil {
 		var nm *age.NoIdentityMatchError
 		if errors.As(err, &nm) {
@@ -51,12 +54,12 @@ func UnwrapKey(blob []byte, ids []age.Identity) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("unwrap key: %w", err)
 	}
-	key, err := io.ReadAll(io.LimitReader(r, KeySize+1))
-	if err != nil {
-		return nil, fmt.Errorf("unwrap key: %w", err)
+	if size != KeySize {
+		return nil, fmt.Errorf("unwrap key: wrapped key has %d bytes, want %d", size, KeySize)
 	}
-	if len(key) != KeySize {
-		return nil, fmt.Errorf("unwrap key: wrapped key has %d bytes, want %d", len(key), KeySize)
+	key := make([]byte, KeySize)
+	if n, err := r.ReadAt(key, 0); n != KeySize || (err != nil && err != io.EOF) {
+		return nil, fmt.Errorf("unwrap key: %w", err)
 	}
 	return key, nil
 }
