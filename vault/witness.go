@@ -221,7 +221,7 @@ func (v *Vault) readWitness() (*witness, int, error) {
 // not in slots), in place and without fsync: every write command saves
 // it, and a crash can only lose or tear this update (see witnessSlotSize).
 // A file not in slots yet (or changed since it was read) is written whole,
-// by temp file and rename.
+// by temp file and rename (atomicfile.WriteFileUnsynced).
 func (v *Vault) saveWitness(w *witness, newest int) error {
 	p := v.witnessPath()
 	if p == "" {
