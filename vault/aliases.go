@@ -3,7 +3,6 @@ package vault
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -195,11 +194,7 @@ func (v *Vault) RevokeAlias(alias string) error {
 func (v *Vault) Aliases() ([]string, error) {
 	var out []string
 	err := v.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
-			m, err := decodeRecord(tx, k, data)
-			if err != nil {
-				return fmt.Errorf("record metadata: %w", err)
-			}
+		return forEachRecord(tx, func(_ recordID, m *recordMeta) error {
 			out = append(out, crypto.FormatAlias(m.Alias))
 			return nil
 		})

@@ -35,13 +35,7 @@ func (v *Vault) CheckSensitive(drop bool) (SensitiveResult, error) {
 			found []SensitiveFinding
 		}
 		var hits []hit
-		err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
-			m, err := decodeRecord(tx, k, data)
-			if err != nil {
-				return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}
-			}
-			var id recordID
-			copy(id[:], k)
+		err := forEachRecord(tx, func(id recordID, m *recordMeta) error {
 			res.Records++
 			vals, err := v.readFields(tx, id, m, m.Fields)
 			if err != nil {

@@ -302,6 +302,21 @@ func decodeRecord(tx *bolt.Tx, id []byte, data []byte) (*recordMeta, error) {
 	return m, nil
 }
 
+// forEachRecord calls fn with every record's id and metadata, in id
+// order. Metadata that does not decode is an IntegrityError naming the
+// record.
+func forEachRecord(tx *bolt.Tx, fn func(id recordID, m *recordMeta) error) error {
+	return tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
+		m, err := decodeRecord(tx, k, data)
+		if err != nil {
+			return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}
+		}
+		var id recordID
+		copy(id[:], k)
+		return fn(id, m)
+	})
+}
+
 // Alias entry flags.
 const (
 	aliasPrimary = 1 << iota

@@ -2,11 +2,8 @@ package vault
 
 import (
 	"bytes"
-	"errors"
 	"strings"
 	"testing"
-
-	"filippo.io/age"
 )
 
 func TestBucketSumAddSub(t *testing.T) {
@@ -115,24 +112,13 @@ func FuzzBucketSumJSON(f *testing.F) {
 // An interrupted import's tail finished by a keyless open is logged, so
 // check waits (a hint, not exit 7) and the next person's write re-sums.
 func TestKeylessTailFlushIsResummed(t *testing.T) {
-	f := newFixture(t)
-	o := f.opts([]age.Identity{f.owner})
-	o.ImportBatchSize, o.tailRows, o.crashAfterBatches = 5, 10, 5
-	v, err := Open(f.path, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, _ := NewRowReader(strings.NewReader(tailCSV(40)), "", nil)
-	if _, err := v.Import(rows, ImportOptions{}); !errors.Is(err, ErrCrashHook) {
-		t.Fatalf("import: %v", err)
-	}
-	v.Close()
+	f := newFixtureWithImportTail(t)
 	k, err := Open(f.path, f.opts(nil)) // cron: writable, keyless
 	if err != nil {
 		t.Fatal(err)
 	}
 	k.Close()
-	v = f.open(t)
+	v := f.open(t)
 	defer v.Close()
 	res, err := v.Check(false)
 	if err != nil || len(res.Hints) != 1 || !strings.Contains(res.Hints[0], "keyless run") {

@@ -18,16 +18,10 @@ func (v *Vault) ExportCustomers(fields []string, consent string, fn func(Custome
 		if err := v.need(tx, groupsOf(fields)...); err != nil {
 			return err
 		}
-		err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
-			m, err := decodeRecord(tx, k, data)
-			if err != nil {
-				return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}
-			}
+		err := forEachRecord(tx, func(id recordID, m *recordMeta) error {
 			if consent != "" && !m.Consent[consent].Granted {
 				return nil
 			}
-			var id recordID
-			copy(id[:], k)
 			vals, err := v.readFields(tx, id, m, fields)
 			if err != nil {
 				return err

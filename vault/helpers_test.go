@@ -84,6 +84,24 @@ func (f *fixture) openKeyless(t testing.TB) *Vault {
 	return v
 }
 
+// newFixtureWithCustomers is a fixture vault holding sampleCustomer(0..n-1),
+// closed; aliases are theirs in that order.
+func newFixtureWithCustomers(t testing.TB, n int) (f *fixture, aliases []string) {
+	t.Helper()
+	f = newFixture(t)
+	v := f.open(t)
+	defer v.Close()
+	batch := make([]NewCustomer, n)
+	for i := range batch {
+		batch[i] = sampleCustomer(i)
+	}
+	aliases, err := v.AddAll(batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, aliases
+}
+
 func sampleCustomer(i int) NewCustomer {
 	return NewCustomer{Fields: map[string]string{
 		"name": "Ngozi Okafor " + strconv.Itoa(i), "email": "ngozi" + strconv.Itoa(i) + "@example.ng", "phone": "+234 803 555 " + pad4(i),

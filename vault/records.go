@@ -685,16 +685,10 @@ func (v *Vault) List(f ListFilter) ([]Customer, error) {
 			}
 		}
 		var aliases []string
-		err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
-			m, err := decodeRecord(tx, k, data)
-			if err != nil {
-				return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}
-			}
+		err := forEachRecord(tx, func(id recordID, m *recordMeta) error {
 			if f.Consent != "" && !m.Consent[f.Consent].Granted {
 				return nil
 			}
-			var id recordID
-			copy(id[:], k)
 			c := customerFromMeta(id, m)
 			if len(f.Fields) > 0 {
 				vals, err := v.readFields(tx, id, m, f.Fields)

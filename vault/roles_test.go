@@ -6,46 +6,38 @@ import (
 	"testing"
 )
 
-func TestParseRole(t *testing.T) {
+// Role and group names as a person types them: known ones parse (roles in
+// any case), anything else is the sentinel, as an *InputError (exit 5).
+func TestParseRoleAndGroup(t *testing.T) {
+	role := func(s string) (string, error) { r, err := ParseRole(s); return string(r), err }
+	group := func(s string) (string, error) { g, err := ParseGroup(s); return string(g), err }
 	for _, tc := range []struct {
-		in   string
-		want Role
-		err  error
+		parse func(string) (string, error)
+		in    string
+		want  string
+		err   error
 	}{
-		{"owner", RoleOwner, nil},
-		{"Support", RoleSupport, nil},
-		{"SHIPPING", RoleShipping, nil},
-		{"", "", ErrUnknownRole},
-		{"admin", "", ErrUnknownRole},
-		{"purge", "", ErrUnknownRole}, // the purge key signs heads but is no recipient's role
-		{" owner", "", ErrUnknownRole},
+		{role, "owner", "owner", nil},
+		{role, "Support", "support", nil},
+		{role, "SHIPPING", "shipping", nil},
+		{role, "", "", ErrUnknownRole},
+		{role, "admin", "", ErrUnknownRole},
+		{role, "purge", "", ErrUnknownRole}, // the purge key signs heads but is no recipient's role
+		{role, " owner", "", ErrUnknownRole},
+		{group, "shipping", "shipping", nil},
+		{group, "contact", "contact", nil},
+		{group, "notes", "notes", nil},
+		{group, "index", "index", nil},
+		{group, "audit", "audit", nil},
+		{group, "state", "", ErrUnknownGroup}, // internal: rotated with every rotation
+		{group, "all", "", ErrUnknownGroup},   // a CLI word, not a group
+		{group, "Contact", "", ErrUnknownGroup},
+		{group, "", "", ErrUnknownGroup},
 	} {
-		got, err := ParseRole(tc.in)
-		if got != tc.want || !errors.Is(err, tc.err) {
-			t.Errorf("ParseRole(%q) = %q, %v; want %q, %v", tc.in, got, err, tc.want, tc.err)
-		}
-	}
-}
-
-func TestParseGroup(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want Group
-		err  error
-	}{
-		{"shipping", GroupShipping, nil},
-		{"contact", GroupContact, nil},
-		{"notes", GroupNotes, nil},
-		{"index", GroupIndex, nil},
-		{"audit", GroupAudit, nil},
-		{"state", "", ErrUnknownGroup}, // internal: rotated with every rotation
-		{"all", "", ErrUnknownGroup},   // a CLI word, not a group
-		{"Contact", "", ErrUnknownGroup},
-		{"", "", ErrUnknownGroup},
-	} {
-		got, err := ParseGroup(tc.in)
-		if got != tc.want || !errors.Is(err, tc.err) {
-			t.Errorf("ParseGroup(%q) = %q, %v; want %q, %v", tc.in, got, err, tc.want, tc.err)
+		got, err := tc.parse(tc.in)
+		var in *InputError
+		if got != tc.want || !errors.Is(err, tc.err) || (err != nil && !errors.As(err, &in)) {
+			t.Errorf("parse(%q) = %q, %v; want %q, %v", tc.in, got, err, tc.want, tc.err)
 		}
 	}
 }

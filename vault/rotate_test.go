@@ -17,23 +17,13 @@ func TestRotationResumesAfterCrash(t *testing.T) {
 	if testing.Short() {
 		n = 600
 	}
-	f := newFixture(t)
-	v := f.open(t)
-	batch := make([]NewCustomer, n)
-	for i := range batch {
-		batch[i] = sampleCustomer(i)
-	}
-	aliases, err := v.AddAll(batch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.Close()
+	f, aliases := newFixtureWithCustomers(t, n)
 
 	o := f.opts(nil)
 	o.Identities = []age.Identity{f.owner}
 	o.BatchSize = 250
 	o.crashAfterBatches = 3
-	v, err = Open(f.path, o)
+	v, err := Open(f.path, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,24 +87,14 @@ func TestRotationResumesAfterCrash(t *testing.T) {
 // batch, says how far it got, every record still reads, and the next
 // rotation finishes it.
 func TestRotationStopsWhenAsked(t *testing.T) {
-	f := newFixture(t)
-	v := f.open(t)
-	batch := make([]NewCustomer, 300)
-	for i := range batch {
-		batch[i] = sampleCustomer(i)
-	}
-	aliases, err := v.AddAll(batch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.Close()
+	f, aliases := newFixtureWithCustomers(t, 300)
 
 	stop := make(chan struct{})
 	close(stop)
 	o := f.opts([]age.Identity{f.owner})
 	o.BatchSize = 100
 	o.Stop = stop
-	v, err = Open(f.path, o)
+	v, err := Open(f.path, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,22 +131,12 @@ func TestRotationStopsWhenAsked(t *testing.T) {
 // entry in place and the old versions gone.
 func TestRotationResumesDuringIndexWrite(t *testing.T) {
 	const n = 600
-	f := newFixture(t)
-	v := f.open(t)
-	batch := make([]NewCustomer, n)
-	for i := range batch {
-		batch[i] = sampleCustomer(i)
-	}
-	aliases, err := v.AddAll(batch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.Close()
+	f, aliases := newFixtureWithCustomers(t, n)
 
 	o := f.opts([]age.Identity{f.owner})
 	o.BatchSize = 250
 	o.crashAfterIndexChunks = 3
-	v, err = Open(f.path, o)
+	v, err := Open(f.path, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,11 +160,7 @@ type Inventory struct {
 func (v *Vault) Inventory(rules *Rules) (Inventory, error) {
 	inv := Inventory{FieldsHeld: map[string]int{}, Consents: map[string]int{}, Recipients: map[Role]int{}}
 	err := v.view(func(tx *bolt.Tx) error {
-		err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
-			m, err := decodeRecord(tx, k, data)
-			if err != nil {
-				return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}
-			}
+		err := forEachRecord(tx, func(_ recordID, m *recordMeta) error {
 			inv.Customers++
 			for _, f := range m.Fields {
 				inv.FieldsHeld[f]++

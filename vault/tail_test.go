@@ -10,6 +10,26 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
+// newFixtureWithImportTail is a fixture vault an import of 40 rows
+// crashed in, in batches of 5 with index entries every 10 rows: 25 rows
+// committed, the last 5 an unindexed tail.
+func newFixtureWithImportTail(t *testing.T) *fixture {
+	t.Helper()
+	f := newFixture(t)
+	o := f.opts([]age.Identity{f.owner})
+	o.ImportBatchSize, o.tailRows, o.crashAfterBatches = 5, 10, 5
+	v, err := Open(f.path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := NewRowReader(strings.NewReader(tailCSV(40)), "", nil)
+	if _, err := v.Import(rows, ImportOptions{}); !errors.Is(err, ErrCrashHook) {
+		t.Fatalf("import: %v", err)
+	}
+	v.Close()
+	return f
+}
+
 func tailCSV(n int) string {
 	var b strings.Builder
 	b.WriteString("name,email,phone,country\n")
@@ -24,24 +44,13 @@ func tailCSV(n int) string {
 // read-only and any writable open completes, after which every customer
 // is found and a rerun adds nothing.
 func TestImportTailSurvivesACrash(t *testing.T) {
-	f := newFixture(t)
-	o := f.opts([]age.Identity{f.owner})
-	o.ImportBatchSize, o.tailRows, o.crashAfterBatches = 5, 10, 5
-	v, err := Open(f.path, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, _ := NewRowReader(strings.NewReader(tailCSV(40)), "", nil)
-	if _, err := v.Import(rows, ImportOptions{}); !errors.Is(err, ErrCrashHook) {
-		t.Fatalf("import: %v", err)
-	}
-	v.Close()
+	f := newFixtureWithImportTail(t)
 
 	// 25 committed; the first 20 written at the flush after 10 and 20
 	// rows, the last 5 are the tail.
 	ro := f.opts(nil)
 	ro.ReadOnly = true
-	v, err = Open(f.path, ro)
+	v, err := Open(f.path, ro)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +79,7 @@ func TestImportTailSurvivesACrash(t *testing.T) {
 			t.Fatalf("customer %d's alias: %v", i, err)
 		}
 	}
-	rows, _ = NewRowReader(strings.NewReader(tailCSV(40)), "", nil)
+	rows, _ := NewRowReader(strings.NewReader(tailCSV(40)), "", nil)
 	again, err := v.Import(rows, ImportOptions{})
 	if err != nil || again.Added != 15 || again.Duplicates != 25 {
 		t.Fatalf("rerun: %+v, %v", again, err)
