@@ -98,7 +98,7 @@ func TestImportFormatsAndDuplicates(t *testing.T) {
 		t.Fatalf("vcard row: %+v %v", row, err)
 	}
 	// header detection
-	for hdr, want := range map[string]string{
+	for hdr, want := range map[string]ImportFormat{
 		"First Name,Last Name,Email,Accepts Email Marketing,Address1,City,Province Code,Country Code,Zip,Phone": FormatShopify,
 		"first_name,last_name,email,billing_address_1,billing_city,billing_country":                             FormatWooCommerce,
 		"name,email,phone": FormatNative, "foo,bar": "",
@@ -109,6 +109,10 @@ func TestImportFormatsAndDuplicates(t *testing.T) {
 	}
 	if _, err := NewRowReader(strings.NewReader("foo,bar\n1,2\n"), "", nil); err == nil {
 		t.Fatal("unknown header accepted")
+	}
+	var in *InputError
+	if _, err := NewRowReader(strings.NewReader("name,email\n"), "excel", nil); !errors.Is(err, ErrUnknownFormat) || !errors.As(err, &in) {
+		t.Fatalf("unknown format name: %v, want an InputError that is ErrUnknownFormat", err)
 	}
 	m, err := ParseMapping("Full Name=name,Mobile=phone")
 	if err != nil || m["full name"] != "name" {

@@ -37,13 +37,13 @@ type ImportOptions struct {
 
 // ImportResult summarises an import.
 type ImportResult struct {
-	Format     string `json:"format"`
-	Rows       int    `json:"rows"`
-	Added      int    `json:"added"`
-	Merged     int    `json:"merged"`
-	Duplicates int    `json:"duplicates"`
-	Refused    int    `json:"refused"`
-	DryRun     bool   `json:"dry_run"`
+	Format     ImportFormat `json:"format"`
+	Rows       int          `json:"rows"`
+	Added      int          `json:"added"`
+	Merged     int          `json:"merged"`
+	Duplicates int          `json:"duplicates"`
+	Refused    int          `json:"refused"`
+	DryRun     bool         `json:"dry_run"`
 }
 
 var errRollback = errors.New("dry run: roll back")

@@ -12,7 +12,7 @@ import (
 
 // readFixture reads an export fixture as import would store it: each row
 // through the format's reader and add's validation (issue 15).
-func readFixture(t *testing.T, name string) (format string, stored []map[string]string, consent [][]string) {
+func readFixture(t *testing.T, name string) (format ImportFormat, stored []map[string]string, consent [][]string) {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "import", name))
 	if err != nil {
@@ -49,7 +49,7 @@ func TestImportFixtures(t *testing.T) {
 	type cust = map[string]string
 	for _, tc := range []struct {
 		file    string
-		format  string
+		format  ImportFormat
 		want    []cust
 		consent [][]string
 	}{

@@ -20,21 +20,28 @@ type ImportRow struct {
 	Refused error
 }
 
+// ImportFormat names a layout import reads (its spelling is in the import
+// result's JSON).
+type ImportFormat string
+
 // Import formats.
 const (
-	FormatNative            = "native"
-	FormatShopify           = "shopify"
-	FormatShopifyOrders     = "shopify-orders"
-	FormatWooCommerce       = "woocommerce"
-	FormatWooCommerceOrders = "woocommerce-orders"
-	FormatGoogle            = "google"
-	FormatOutlook           = "outlook"
-	FormatVCard             = "vcard"
-	FormatMapped            = "mapped"
+	FormatNative            ImportFormat = "native"
+	FormatShopify           ImportFormat = "shopify"
+	FormatShopifyOrders     ImportFormat = "shopify-orders"
+	FormatWooCommerce       ImportFormat = "woocommerce"
+	FormatWooCommerceOrders ImportFormat = "woocommerce-orders"
+	FormatGoogle            ImportFormat = "google"
+	FormatOutlook           ImportFormat = "outlook"
+	FormatVCard             ImportFormat = "vcard"
+	FormatMapped            ImportFormat = "mapped" // a CSV read through a column mapping
 )
 
-// ImportFormats are the formats --format accepts.
-var ImportFormats = []string{FormatNative, FormatShopify, FormatShopifyOrders, FormatWooCommerce, FormatWooCommerceOrders, FormatGoogle, FormatOutlook, FormatVCard}
+// ErrUnknownFormat means an import format name is none of ImportFormats.
+var ErrUnknownFormat = errors.New("unknown import format")
+
+// ImportFormats are the formats a caller may name.
+var ImportFormats = []ImportFormat{FormatNative, FormatShopify, FormatShopifyOrders, FormatWooCommerce, FormatWooCommerceOrders, FormatGoogle, FormatOutlook, FormatVCard}
 
 // ColumnUse says what import does with one source column.
 type ColumnUse struct {
@@ -44,15 +51,15 @@ type ColumnUse struct {
 
 // ImportSource describes a file as import reads it.
 type ImportSource struct {
-	Format  string      `json:"format"`
-	Dialect string      `json:"dialect"`
-	Columns []ColumnUse `json:"columns,omitempty"`
+	Format  ImportFormat `json:"format"`
+	Dialect string       `json:"dialect"`
+	Columns []ColumnUse  `json:"columns,omitempty"`
 }
 
 // RowReader yields import rows one at a time: constant memory.
 type RowReader interface {
 	Next() (ImportRow, error) // io.EOF at the end
-	Format() string
+	Format() ImportFormat
 }
 
 // Describer is a RowReader that can say how it reads its source.
@@ -108,7 +115,7 @@ func ParseMapping(s string) (map[string]string, error) {
 // the known formats (format "" recognises it from the content; mapping
 // reads any other CSV). The encoding (UTF-8 with or without BOM, UTF-16,
 // Windows-1252) and the delimiter (comma, semicolon, tab) are recognised.
-func NewRowReader(src io.Reader, format string, mapping map[string]string) (RowReader, error) {
+func NewRowReader(src io.Reader, format ImportFormat, mapping map[string]string) (RowReader, error) {
 	br, enc, err := decodeInput(src)
 	if err != nil {
 		return nil, err
@@ -143,7 +150,7 @@ func NewRowReader(src io.Reader, format string, mapping map[string]string) (RowR
 		f = mappedFormat(mapping)
 	case format != "":
 		if f = csvFormatNamed(format); f == nil {
-			return nil, &InputError{Reason: fmt.Sprintf("unknown format %q (%s)", format, strings.Join(ImportFormats, ", "))}
+			return nil, &InputError{Reason: fmt.Sprintf("unknown format %q (%s)", format, joinNames(ImportFormats, ", ")), Err: ErrUnknownFormat}
 		}
 	default:
 		if f = detectCSV(hdr); f == nil {
@@ -158,7 +165,7 @@ func NewRowReader(src io.Reader, format string, mapping map[string]string) (RowR
 }
 
 // DetectFormat picks the format from a CSV header ("" when none fits).
-func DetectFormat(header []string) string {
+func DetectFormat(header []string) ImportFormat {
 	if f := detectCSV(newHeader(header)); f != nil {
 		return f.name
 	}
@@ -232,7 +239,7 @@ type csvRows struct {
 	buyers map[[16]byte]struct{}
 }
 
-func (c *csvRows) Format() string { return c.f.name }
+func (c *csvRows) Format() ImportFormat { return c.f.name }
 
 // Describe says how each column is read.
 func (c *csvRows) Describe() ImportSource {

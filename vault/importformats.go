@@ -9,7 +9,7 @@ import (
 // csvFormat is one known CSV layout: how it is recognised from its header
 // and how a row becomes vault fields.
 type csvFormat struct {
-	name   string
+	name   ImportFormat
 	detect func(h header) bool
 	build  func(r record, row *ImportRow)
 	// columns name, for --dry-run, what each known column becomes;
@@ -31,7 +31,7 @@ func (f *csvFormat) uses(col string) string {
 // csvFormats in detection order: the most specific header first.
 var csvFormats = []*csvFormat{shopifyOrders, shopifyCustomers, wooOrders, wooOrdersLabelled, wooCustomers, wooAnalytics, googleContacts, outlookContacts, nativeColumns}
 
-func csvFormatNamed(name string) *csvFormat {
+func csvFormatNamed(name ImportFormat) *csvFormat {
 	for _, f := range csvFormats {
 		if f.name == name {
 			return f

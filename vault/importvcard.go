@@ -31,7 +31,7 @@ type vcardRows struct {
 	hasPeeked  bool
 }
 
-func (v *vcardRows) Format() string { return FormatVCard }
+func (v *vcardRows) Format() ImportFormat { return FormatVCard }
 
 // Describe says how cards are read.
 func (v *vcardRows) Describe() ImportSource {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -13,13 +14,13 @@ import (
 
 // Rule is one retention rule from the owner's TOML file.
 type Rule struct {
-	Name      string     `toml:"name" json:"name"`
-	When      string     `toml:"when" json:"when"`
-	OlderThan string     `toml:"older_than" json:"older_than"`
-	Action    RuleAction `toml:"action" json:"action"`
-	Fields    []string   `toml:"fields" json:"fields,omitempty"`
-	Span      Span       `toml:"-" json:"-"`
-	Line      int        `toml:"-" json:"line"`
+	Name      string      `toml:"name" json:"name"`
+	When      RuleTrigger `toml:"when" json:"when"`
+	OlderThan string      `toml:"older_than" json:"older_than"`
+	Action    RuleAction  `toml:"action" json:"action"`
+	Fields    []string    `toml:"fields" json:"fields,omitempty"`
+	Span      Span        `toml:"-" json:"-"`
+	Line      int         `toml:"-" json:"line"`
 }
 
 // RuleAction is what a retention rule does to a customer it takes.
@@ -36,8 +37,20 @@ type Rules struct {
 	Rules []Rule `toml:"rule"`
 }
 
+// RuleTrigger is the metadata date a rule counts from.
+type RuleTrigger string
+
+// Rule triggers, as rules files spell them.
+const (
+	TriggerCreated          RuleTrigger = "created"
+	TriggerLastActivity     RuleTrigger = "last_activity"
+	TriggerLastShipment     RuleTrigger = "last_shipment"
+	TriggerConsentWithdrawn RuleTrigger = "consent_withdrawn"
+	TriggerErasureRequested RuleTrigger = "erasure_requested"
+)
+
 // RuleTriggers are the metadata dates a rule can count from.
-var RuleTriggers = []string{"created", "last_activity", "last_shipment", "consent_withdrawn", "erasure_requested"}
+var RuleTriggers = []RuleTrigger{TriggerCreated, TriggerLastActivity, TriggerLastShipment, TriggerConsentWithdrawn, TriggerErasureRequested}
 
 // RulesError is a rules file problem, with the line it is on.
 type RulesError struct {
@@ -82,8 +95,8 @@ func ParseRules(data []byte) (*Rules, error) {
 		if strings.TrimSpace(r.Name) == "" {
 			return nil, &RulesError{Line: r.Line, Msg: "every rule needs a name"}
 		}
-		if !contains(RuleTriggers, r.When) {
-			return nil, &RulesError{Line: line("when"), Msg: fmt.Sprintf("rule %q: when = %q is not one of %s", r.Name, r.When, strings.Join(RuleTriggers, ", "))}
+		if !slices.Contains(RuleTriggers, r.When) {
+			return nil, &RulesError{Line: line("when"), Msg: fmt.Sprintf("rule %q: when = %q is not one of %s", r.Name, r.When, joinNames(RuleTriggers, ", "))}
 		}
 		sp, err := ParseSpan(r.OlderThan)
 		if err != nil {
@@ -109,15 +122,6 @@ func ParseRules(data []byte) (*Rules, error) {
 		}
 	}
 	return &rs, nil
-}
-
-func contains(list []string, x string) bool {
-	for _, y := range list {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // ruleHeaderLines finds the line of each [[rule]] header.
@@ -154,15 +158,15 @@ func keyLine(data []byte, headers []int, i int, key string, fallback int) int {
 func (r Rule) Explain() string {
 	var from string
 	switch r.When {
-	case "created":
+	case TriggerCreated:
 		from = "after the customer was added"
-	case "last_activity":
+	case TriggerLastActivity:
 		from = "after the customer's last activity (added, edited, consent or a request)"
-	case "last_shipment":
+	case TriggerLastShipment:
 		from = "after the last shipment to the customer"
-	case "consent_withdrawn":
+	case TriggerConsentWithdrawn:
 		from = "after the customer withdrew a consent"
-	case "erasure_requested":
+	case TriggerErasureRequested:
 		from = "after the customer asked to be erased"
 	}
 	what := "erase the whole customer record"

@@ -79,7 +79,7 @@ nothing was written.`,
 				return err
 			}
 			defer closeSrc()
-			rows, err := vault.NewRowReader(src, strings.ToLower(format), m)
+			rows, err := vault.NewRowReader(src, vault.ImportFormat(strings.ToLower(format)), m)
 			if err != nil {
 				return importErr(args[0], err)
 			}
@@ -178,7 +178,7 @@ nothing was written.`,
 			})
 		},
 	}
-	c.Flags().StringVar(&format, "format", "", strings.Join(vault.ImportFormats, ", ")+" (default: recognised from the content)")
+	c.Flags().StringVar(&format, "format", "", joinNames(vault.ImportFormats, ", ")+" (default: recognised from the content)")
 	c.Flags().StringVar(&mapping, "map", "", "column mapping for other CSVs: col=field,…")
 	c.Flags().StringVar(&report.Path, "report", "", "write refused and skipped rows as CSV (row, field, reason)")
 	c.Flags().BoolVar(&report.Force, "force", false, "replace the --report file if it exists")

@@ -41,7 +41,7 @@ func unknownFormatError(file string, e *vault.UnknownFormatError) error {
 	if m := e.GuessMap(); m != "" {
 		hint = fmt.Sprintf("if that is right, run: shopvault import %s --map %q (check it first with --dry-run)", file, m)
 	}
-	return &exitError{code: exitRefused, msg: sanitizeTerminal(msg), hint: sanitizeTerminal(hint + "; --format names a known format (" + strings.Join(vault.ImportFormats, ", ") + ")")}
+	return &exitError{code: exitRefused, msg: sanitizeTerminal(msg), hint: sanitizeTerminal(hint + "; --format names a known format (" + joinNames(vault.ImportFormats, ", ") + ")")}
 }
 
 // printImportSource prints the format, dialect and column mapping

@@ -400,7 +400,7 @@ contact (init --shop-name/--shop-contact). No key needed.`,
 				}
 				if rs != nil {
 					for _, r := range rs.Rules {
-						in.Rules = append(in.Rules, export.NoticeRule{Name: r.Name, When: r.When, Years: r.Span.Years, Months: r.Span.Months, Days: r.Span.Days, Action: string(r.Action), Fields: r.Fields})
+						in.Rules = append(in.Rules, export.NoticeRule{Name: r.Name, When: string(r.When), Years: r.Span.Years, Months: r.Span.Months, Days: r.Span.Days, Action: string(r.Action), Fields: r.Fields})
 					}
 				}
 				var buf bytes.Buffer
