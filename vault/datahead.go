@@ -116,7 +116,7 @@ func keepDataSums(tx *bolt.Tx, h, prev *headBody, tags *txTags) error {
 }
 
 func refuseShippingHead(what string) error {
-	return &IntegrityError{What: fmt.Sprintf("%s differs from what an owner or support person last signed (meta/data_head), and a shipping person may not sign it: customer records or erasures were changed from outside; have an owner run shopvault check", what)}
+	return &IntegrityError{What: fmt.Sprintf("%s differs from what an owner or support person last signed (meta/data_head), and a shipping person may not sign it: customer records or erasures were changed from outside; an owner's check says what", what)}
 }
 
 // metadataPart is a record value without its sealed part.

@@ -174,11 +174,33 @@ var ErrReasonRequired = errors.New("this vault requires a reason for every read 
 
 // TrustError means this machine cannot establish who signed the vault's
 // policy (no owner pinned and no owner identity given), or the vault needs
-// an owner to upgrade it first. Hint says what to do.
+// an owner to upgrade it first. Reason says which; the caller words what
+// to do.
 type TrustError struct {
-	What string
-	Hint string
+	What   string
+	Reason TrustReason
 }
+
+// TrustReason says why a TrustError stopped a command.
+type TrustReason int
+
+// Reasons of a TrustError.
+const (
+	// TrustUnpinned: no owner is pinned on this machine and no owner
+	// identity was given; an owner's identity or a pinned fingerprint
+	// anchors trust.
+	TrustUnpinned TrustReason = iota + 1
+	// TrustNotUpgraded: a format-2 vault is read-only until its owner
+	// opens it once (which upgrades it).
+	TrustNotUpgraded
+	// TrustFileUnreadable: this machine's trust file for the vault does
+	// not decode.
+	TrustFileUnreadable
+)
+
+// ErrUnknownFingerprint means a fingerprint to pin names no owner who
+// signed the vault's policy.
+var ErrUnknownFingerprint = errors.New("unknown owner fingerprint")
 
 func (e *TrustError) Error() string { return e.What }
 

@@ -23,6 +23,9 @@ var errNoAnchor = errors.New("no anchor")
 // against this machine's anchors, the keyring, recipients and settings
 // against the newest policy, and the state head against both. Nothing the
 // file says about keys or people is used before this passes.
+
+var errUnknownFingerprint = &InputError{Field: "fingerprint", Reason: "belongs to no owner who signed this vault's policy", Err: ErrUnknownFingerprint}
+
 func (v *Vault) verifyTrust() error {
 	t, err := v.loadTrust(v.vaultID)
 	if err != nil {
@@ -46,13 +49,12 @@ func (v *Vault) verifyTrust() error {
 	}
 	if errors.Is(err, errNoAnchor) {
 		if pin != "" && len(t.Owners) == 0 {
-			return &InputError{Field: "fingerprint", Reason: "belongs to no owner who signed this vault's policy; compare it with the one recipients add printed"}
+			return errUnknownFingerprint
 		}
 		if len(t.Owners) > 0 {
 			return &IntegrityError{What: "no version of the vault's signed policy is signed by an owner this machine trusts: its keyring was replaced"}
 		}
-		return &TrustError{What: "this machine does not trust any owner of this vault yet",
-			Hint: "run a command once with the owner's identity, or pin the owner's fingerprint (printed by recipients add and on the recovery sheet): shopvault trust add FINGERPRINT"}
+		return &TrustError{What: "this machine does not trust any owner of this vault yet", Reason: TrustUnpinned}
 	}
 	if err != nil {
 		return err
@@ -64,7 +66,7 @@ func (v *Vault) verifyTrust() error {
 	}
 	if pin != "" {
 		if !slices.Contains(res.signers, pin) {
-			return &InputError{Field: "fingerprint", Reason: "belongs to no owner who signed this vault's policy; compare it with the one recipients add printed"}
+			return errUnknownFingerprint
 		}
 		changed = t.pin(pin) || changed
 	}

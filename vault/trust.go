@@ -54,7 +54,7 @@ func (v *Vault) loadTrust(vaultID []byte) (*trustFile, error) {
 		return nil, fmt.Errorf("read trust file: %w", err)
 	}
 	if err := json.Unmarshal(data, t); err != nil {
-		return nil, &TrustError{What: "the trust file " + p + " does not decode", Hint: "restore it from a backup of this machine, or delete it and pin the owner again with shopvault trust add FINGERPRINT"}
+		return nil, &TrustError{What: "the trust file " + p + " does not decode", Reason: TrustFileUnreadable}
 	}
 	return t, nil
 }

@@ -425,8 +425,7 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		return errors.New("vault opened read-only")
 	}
 	if v.needUpgrade {
-		return &TrustError{What: "this vault is format 2 and not yet authenticated; it can only be read until an owner upgrades it",
-			Hint: "run any command once with the owner's identity to upgrade"}
+		return &TrustError{What: "this vault is format 2 and not yet authenticated; it can only be read until an owner upgrades it", Reason: TrustNotUpgraded}
 	}
 	var seal *txSeal
 	err := v.db.Update(func(tx *bolt.Tx) error {

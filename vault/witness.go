@@ -378,7 +378,7 @@ func (v *Vault) refuseDowngrade(format string) error {
 		return err
 	}
 	if t.Policy != nil || w != nil {
-		return &IntegrityError{What: fmt.Sprintf("this machine has seen this vault as format %s, and the file says format %q: it was replaced by an older copy (restore a backup with shopvault restore)", FormatVersion, format)}
+		return &IntegrityError{What: fmt.Sprintf("this machine has seen this vault as format %s, and the file says format %q: it was replaced by an older copy", FormatVersion, format)}
 	}
 	return nil
 }

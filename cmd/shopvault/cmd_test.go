@@ -122,6 +122,7 @@ func TestClassifyExitCodes(t *testing.T) {
 		{os.ErrPermission, exitOther},
 		{&vault.UnfinishedRotationError{Done: "the recipient is removed", Err: &vault.InterruptedError{Done: 1, Total: 2}}, exitInterrupted},
 		{&vault.UnfinishedRotationError{Done: "the recipient is removed", Err: &vault.IntegrityError{What: "x"}}, exitIntegrity},
+		{&vault.TrustError{What: "x", Reason: vault.TrustUnpinned}, exitKey},
 	} {
 		if got := classify(tc.err).code; got != tc.code {
 			t.Errorf("classify(%v) = %d, want %d", tc.err, got, tc.code)
@@ -135,6 +136,15 @@ func TestUnfinishedRotationMessage(t *testing.T) {
 	e := classify(&vault.UnfinishedRotationError{Done: "the recipient is removed", Err: &vault.InterruptedError{Done: 3, Total: 10}})
 	if !strings.HasPrefix(e.msg, "the recipient is removed, but rotating the keys failed: key rotation interrupted after 3 of 10") || !strings.Contains(e.hint, "shopvault rotate") {
 		t.Fatalf("msg %q, hint %q", e.msg, e.hint)
+	}
+}
+
+// Every trust reason the vault gives has a hint naming what to run.
+func TestEveryTrustReasonHasAHint(t *testing.T) {
+	for _, r := range []vault.TrustReason{vault.TrustUnpinned, vault.TrustNotUpgraded, vault.TrustFileUnreadable} {
+		if e := classify(&vault.TrustError{What: "x", Reason: r}); e.code != exitKey || e.hint == "" {
+			t.Errorf("reason %d: exit %d, hint %q", r, e.code, e.hint)
+		}
 	}
 }
 

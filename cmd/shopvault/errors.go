@@ -42,6 +42,13 @@ const exitCodeHelp = `Exit codes:
   8  some rows or lines of a batch (import, label -, ship -) were refused, each named; the others were done
 130  stopped by Ctrl-C (rotate stops between batches and says how to finish)`
 
+// trustHints say what to do about each vault.TrustReason.
+var trustHints = map[vault.TrustReason]string{
+	vault.TrustUnpinned:       "run a command once with the owner's identity, or pin the owner's fingerprint (printed by recipients add and on the recovery sheet): shopvault trust add FINGERPRINT",
+	vault.TrustNotUpgraded:    "run any command once with the owner's identity to upgrade",
+	vault.TrustFileUnreadable: "restore it from a backup of this machine, or delete it and pin the owner again with shopvault trust add FINGERPRINT",
+}
+
 // hintSeeHelp is the hint of a usage error; report names the command that
 // was run in it.
 const hintSeeHelp = "see shopvault --help"
@@ -82,7 +89,7 @@ func classify(err error) *exitError {
 		return &exitError{code: cause.code, msg: ur.Done + ", but rotating the keys failed: " + cause.msg,
 			hint: "run shopvault rotate (with the owner identity you use now) to finish it"}
 	case errors.As(err, &te):
-		return &exitError{code: exitKey, msg: te.What, hint: te.Hint}
+		return &exitError{code: exitKey, msg: te.What, hint: trustHints[te.Reason]}
 	case errors.As(err, &re):
 		return &exitError{code: exitKey, msg: re.Error(), hint: "run it with the identity of someone who has that role (--identity), or ask an owner"}
 	case errors.As(err, &rb):
@@ -111,6 +118,8 @@ func classify(err error) *exitError {
 			hint = "add --country NG (the customer's country), or set a default with settings --country, or write the number as +CC…"
 		case errors.Is(err, vault.ErrNoQuery):
 			hint = "give --email, --phone or --name"
+		case errors.Is(err, vault.ErrUnknownFingerprint):
+			hint = "compare it with the fingerprint recipients add printed, or the one on the recovery sheet; nothing was pinned"
 		}
 		return &exitError{code: exitRefused, msg: "refused: " + in.Error(), hint: hint}
 	case errors.Is(err, crypto.ErrWeakPassphrase):
