@@ -8,7 +8,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/sethvargo/go-diceware/diceware"
+
 	"github.com/shopvault/shopvault/crypto/internal/passpolicy"
+	"github.com/shopvault/shopvault/internal/words"
 )
 
 // Passphrase policy, after NIST SP 800-63B: at least 12 characters, and
@@ -42,28 +44,29 @@ func CheckPassphrase(pass string, context []string) error {
 		for _, k := range r.Kinds {
 			parts = append(parts, k.Describe())
 		}
-		why = "it is made of " + joinAnd(parts)
+		why = "it is made of " + words.Join(parts, "and")
 	}
 	return fmt.Errorf("%w: %s, which an attacker tries first (about 10^%.0f guesses, want 10^%d)", ErrWeakPassphrase, why, math.Floor(r.Log10Guesses), minPassphraseLog10)
 }
 
-func joinAnd(parts []string) string {
-	if len(parts) <= 1 {
-		return strings.Join(parts, "")
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
-}
-
 // GeneratePassphrase returns a diceware passphrase of six words from the EFF
-// large word list, drawn from rand.
+// large word list, drawn from rand, joined by hyphens. The list's few
+// hyphenated words (yo-yo, t-shirt) are drawn again, so the passphrase is
+// always six hyphen-separated words, as the person is told.
 func GeneratePassphrase(rand io.Reader) (string, error) {
 	g, err := diceware.NewGenerator(&diceware.GeneratorInput{RandReader: rand})
 	if err != nil {
 		return "", err
 	}
-	words, err := g.Generate(passphraseWords)
-	if err != nil {
-		return "", err
+	words := make([]string, 0, passphraseWords)
+	for len(words) < passphraseWords {
+		w, err := g.Generate(1)
+		if err != nil {
+			return "", err
+		}
+		if !strings.Contains(w[0], "-") {
+			words = append(words, w[0])
+		}
 	}
 	return strings.Join(words, "-"), nil
 }
