@@ -463,10 +463,7 @@ type FindQuery struct {
 // normalisation, O(log n), without opening any other record. All given
 // criteria must match.
 func (v *Vault) Find(q FindQuery) ([]Customer, error) {
-	type crit struct {
-		kind byte
-		val  string
-	}
+	type crit = findCriterion
 	var crits []crit
 	if q.Email != "" {
 		crits = append(crits, crit{kindEmail, NormalizeEmail(q.Email)})
@@ -534,7 +531,7 @@ func (v *Vault) Find(q FindQuery) ([]Customer, error) {
 		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 		sort.Strings(aliases)
 		if len(out) == 0 {
-			return nil
+			return v.confirmMiss(tx, crits)
 		}
 		return v.appendAudit(tx, AuditEntry{Action: "find", Aliases: aliases, Count: len(aliases)})
 	})

@@ -308,23 +308,21 @@ func (v *Vault) writeRotatedIndex(ver uint32) error {
 		return tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
 			var id recordID
 			copy(id[:], k)
-			m, err := decodeMeta(data)
-			if err != nil {
+			t, ok := readMetaTokens(data)
+			if !ok {
 				return &IntegrityError{What: fmt.Sprintf("record %s metadata does not decode", id)}
 			}
-			if m.IndexVersion != ver {
+			if t.version != ver {
 				return nil
 			}
-			for _, kind := range indexKinds {
-				tokHex := m.Index[kindNames[kind]]
-				if tokHex == "" {
+			for i, tok := range t.tokens {
+				if tok == nil {
 					continue
 				}
-				tok, err := hex.DecodeString(tokHex)
-				if err != nil || len(tok) != crypto.TokenSize {
+				if len(tok) != crypto.TokenSize {
 					return &IntegrityError{What: fmt.Sprintf("record %s has a bad index token", id)}
 				}
-				keys = append(keys, indexEntry(indexKey(kind, tok, id)))
+				keys = append(keys, indexEntry(indexKey(indexKinds[i], tok, id)))
 			}
 			return nil
 		})
