@@ -21,10 +21,7 @@ func shippingSetup(t *testing.T) (*fixture, *age.X25519Identity, string, string)
 	f := newFixture(t)
 	v := f.open(t)
 	a1, a2 := mustAdd(t, v, sampleCustomer(1)), mustAdd(t, v, sampleCustomer(2))
-	helper, _ := age.GenerateX25519Identity()
-	if _, err := v.AddRecipient(helper.Recipient().String(), RoleShipping, "packing-desk"); err != nil {
-		t.Fatal(err)
-	}
+	helper := addHelper(t, v, RoleShipping, "packing-desk")
 	v.Close()
 	h, err := Open(f.path, f.opts([]age.Identity{helper}))
 	if err != nil {

@@ -102,6 +102,20 @@ func newFixtureWithCustomers(t testing.TB, n int) (f *fixture, aliases []string)
 	return f, aliases
 }
 
+// addHelper adds a new X25519 identity as a recipient of v with role and
+// label, and returns it.
+func addHelper(t testing.TB, v *Vault, role Role, label string) *age.X25519Identity {
+	t.Helper()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.AddRecipient(id.Recipient().String(), role, label); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 func sampleCustomer(i int) NewCustomer {
 	return NewCustomer{Fields: map[string]string{
 		"name": "Ngozi Okafor " + strconv.Itoa(i), "email": "ngozi" + strconv.Itoa(i) + "@example.ng", "phone": "+234 803 555 " + pad4(i),

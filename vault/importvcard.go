@@ -90,34 +90,25 @@ func (v *vcardRows) logicalLine() (string, error) {
 	line := append([]byte(nil), first...)
 	skip := binaryProps[propName(line)]
 	qp := bytes.Contains(bytes.ToUpper(propHead(line)), []byte("QUOTED-PRINTABLE"))
+read:
 	for {
-		if qp && bytes.HasSuffix(line, []byte("=")) {
-			next, n, err := v.physicalLine()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				v.line = n
-				return "", err
-			}
+		next, n, err := v.physicalLine()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			v.line = n
+			return "", err
+		}
+		switch {
+		case qp && bytes.HasSuffix(line, []byte("=")): // a quoted-printable soft line break
 			line = append(line, '\n')
 			line = append(line, next...)
-		} else {
-			next, n, err := v.physicalLine()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				v.line = n
-				return "", err
-			}
-			if len(next) == 0 || (next[0] != ' ' && next[0] != '\t') {
-				v.peeked, v.peekedLine, v.hasPeeked = append(v.peeked[:0], next...), n, true
-				break
-			}
-			if !skip {
-				line = append(line, next[1:]...)
-			}
+		case len(next) == 0 || (next[0] != ' ' && next[0] != '\t'): // the next property
+			v.peeked, v.peekedLine, v.hasPeeked = append(v.peeked[:0], next...), n, true
+			break read
+		case !skip: // a folded continuation
+			line = append(line, next[1:]...)
 		}
 		if len(line) > MaxImportRecordBytes {
 			return "", errRecordTooLong

@@ -166,10 +166,7 @@ func TestKeyringEditsWithoutOwnerKeyAreRefused(t *testing.T) {
 			f := newFixture(t)
 			v := f.open(t)
 			mustAdd(t, v, sampleCustomer(1))
-			helper, _ := age.GenerateX25519Identity()
-			if _, err := v.AddRecipient(helper.Recipient().String(), RoleShipping, "packing-desk"); err != nil {
-				t.Fatal(err)
-			}
+			helper := addHelper(t, v, RoleShipping, "packing-desk")
 			mustAdd(t, v, sampleCustomer(2))
 			v.Close()
 			f.tamper(t, func(tx *bolt.Tx) error { edit(t, f, tx); return nil })
@@ -241,10 +238,7 @@ func TestPolicyChangesAreSignedAndVerify(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
 	a := mustAdd(t, v, sampleCustomer(1))
-	helper, _ := age.GenerateX25519Identity()
-	if _, err := v.AddRecipient(helper.Recipient().String(), RoleShipping, "packing-desk"); err != nil {
-		t.Fatal(err)
-	}
+	helper := addHelper(t, v, RoleShipping, "packing-desk")
 	if err := v.SetSettings(Settings{ShopName: "Ada's"}); err != nil {
 		t.Fatal(err)
 	}
@@ -285,10 +279,7 @@ func TestPolicyChangesAreSignedAndVerify(t *testing.T) {
 func TestTrustPinningOnANewMachine(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
-	helper, _ := age.GenerateX25519Identity()
-	if _, err := v.AddRecipient(helper.Recipient().String(), RoleSupport, "support-desk"); err != nil {
-		t.Fatal(err)
-	}
+	helper := addHelper(t, v, RoleSupport, "support-desk")
 	fps := v.OwnerFingerprints()
 	v.Close()
 	newMachine := f.opts([]age.Identity{helper})
@@ -406,10 +397,7 @@ func TestUpgradeFromFormat2(t *testing.T) {
 func TestCheckWalksTheWholePolicyChain(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
-	helper, _ := age.GenerateX25519Identity()
-	if _, err := v.AddRecipient(helper.Recipient().String(), RoleSupport, "desk"); err != nil {
-		t.Fatal(err)
-	}
+	addHelper(t, v, RoleSupport, "desk")
 	v.Close()
 	f.tamper(t, func(tx *bolt.Tx) error {
 		pb := tx.Bucket(bPolicy)

@@ -69,14 +69,7 @@ func TestRotationResumesAfterCrash(t *testing.T) {
 	if err != nil || res.Records != n {
 		t.Fatalf("check after rotation: %+v %v", res, err)
 	}
-	v.view(func(tx *bolt.Tx) error {
-		for _, g := range AllGroups {
-			if vers := keyVersions(tx, g); len(vers) != 1 || vers[0] != 2 {
-				t.Errorf("group %s has versions %v, want only 2", g, vers)
-			}
-		}
-		return nil
-	})
+	wantOnlyKeyVersion(t, v, 2)
 	if _, err := v.AuditVerify(); err != nil {
 		t.Fatalf("audit after rotation: %v", err)
 	}
@@ -174,14 +167,7 @@ func TestRotationResumesDuringIndexWrite(t *testing.T) {
 	if err != nil || len(res.Problems) != 0 || res.IndexEntries != 3*n {
 		t.Fatalf("check after rotation: %+v %v", res, err)
 	}
-	v.view(func(tx *bolt.Tx) error {
-		for _, g := range AllGroups {
-			if vers := keyVersions(tx, g); len(vers) != 1 || vers[0] != 2 {
-				t.Errorf("group %s has versions %v, want only 2", g, vers)
-			}
-		}
-		return nil
-	})
+	wantOnlyKeyVersion(t, v, 2)
 }
 
 // Format 1 kept a record's sealed value in the fields bucket: a rotation
@@ -232,5 +218,21 @@ func TestRotationMovesFormat1SealedValues(t *testing.T) {
 	})
 	if res, err := v.Check(false); err != nil || len(res.Problems) != 0 || res.IndexEntries != 9 {
 		t.Fatalf("check after rotation: %+v %v", res, err)
+	}
+}
+
+// wantOnlyKeyVersion checks that every group holds version ver and no other.
+func wantOnlyKeyVersion(t *testing.T, v *Vault, ver uint32) {
+	t.Helper()
+	err := v.view(func(tx *bolt.Tx) error {
+		for _, g := range AllGroups {
+			if vers := keyVersions(tx, g); len(vers) != 1 || vers[0] != ver {
+				t.Errorf("group %s has versions %v, want only %d", g, vers, ver)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

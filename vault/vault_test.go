@@ -193,10 +193,7 @@ func TestRolesAndRemoval(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
 	a := mustAdd(t, v, sampleCustomer(1))
-	helper, _ := age.GenerateX25519Identity()
-	if _, err := v.AddRecipient(helper.Recipient().String(), RoleShipping, "packing-desk"); err != nil {
-		t.Fatal(err)
-	}
+	helper := addHelper(t, v, RoleShipping, "packing-desk")
 	v.Close()
 	h, _ := Open(f.path, f.opts([]age.Identity{helper}))
 	if _, err := h.ForLabels([]LabelRequest{{Alias: a}}, false); err != nil {
