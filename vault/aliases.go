@@ -170,6 +170,10 @@ func recordAliases(tx *bolt.Tx, id recordID, m *recordMeta) []string {
 // revoked (it is how the shop itself refers to the customer).
 func (v *Vault) RevokeAlias(alias string) error {
 	return v.update(func(tx *bolt.Tx) error {
+		// The alias entry is tagged: only a person can sign its change.
+		if err := v.requireActor(tx, "revoke aliases", IssueAliasRoles...); err != nil {
+			return err
+		}
 		_, _, canon, err := v.resolve(tx, alias)
 		if err != nil {
 			return err

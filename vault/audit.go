@@ -249,7 +249,7 @@ func (v *Vault) auditVerifySigned(tx *bolt.Tx, rep *AuditReport) error {
 		return &IntegrityError{What: fmt.Sprintf("audit entry %d does not match the signed state head: the log was rewritten", head.Audit.Seq)}
 	}
 	if head.Signer == purgeSigner {
-		if err := onlyPurges(tx, head.PersonSeq, head.Audit.Seq); err != nil {
+		if err := onlyKeyless(tx, head.PersonSeq, head.Audit.Seq); err != nil {
 			return err
 		}
 	}

@@ -136,13 +136,19 @@ type txTags struct {
 	// incremental: sums holds the head's sums updated by every put and
 	// delete so far; otherwise they are recomputed at the end.
 	incremental bool
-	// untracked: a tagged entry was written while the session was keyless.
-	untracked bool
-	sums      map[string]*bucketSum
+	sums        map[string]*bucketSum
 	// changed holds, in a shipping person's transaction, per record id
 	// it overwrote, its value before the first overwrite (the head lists
 	// them). Other roles keep nothing (rotate rewrites every record).
 	changed map[string][]byte
+	// log lists the tagged writes made before the session could tag them
+	// (keyless: they become the purge statement) and, with record, every
+	// tagged write (a shipping person's while statements wait).
+	log    []entryChange
+	record bool
+	// verified: the statements the head commits to were checked against
+	// a full scan in this transaction.
+	verified bool
 }
 
 // beginTags prepares the tag sums of a write transaction.
@@ -187,7 +193,7 @@ func (v *Vault) startTags(tx *bolt.Tx, t *txTags) error {
 		return err
 	}
 	h := v.head
-	incremental := !t.untracked && h != nil && h.Buckets != nil && !keylessSince(tx, h) && slices.Contains(keyVersions(tx, GroupState), h.Buckets.State)
+	incremental := h != nil && h.Buckets != nil && !legacyKeyless(tx, h) && slices.Contains(keyVersions(tx, GroupState), h.Buckets.State)
 	if incremental {
 		// Sums stay under the head's version while a rotation runs; the
 		// transaction that drops it re-sums under the new one (endTags).
@@ -206,24 +212,67 @@ func (v *Vault) startTags(tx *bolt.Tx, t *txTags) error {
 		return err
 	}
 	t.tagger, t.version = tg, ver
-	if incremental {
-		t.incremental = true
-		t.sums = map[string]*bucketSum{}
-		for _, b := range taggedBuckets {
-			s := h.Buckets.Buckets[b]
-			t.sums[b] = &s
+	if !incremental {
+		// Re-summed at the end (endTags), writes made so far included.
+		return nil
+	}
+	if h.Stmts != nil {
+		return v.startFromStatements(tx, t, h)
+	}
+	t.incremental = true
+	t.sums = map[string]*bucketSum{}
+	for _, b := range taggedBuckets {
+		s := h.Buckets.Buckets[b]
+		t.sums[b] = &s
+	}
+	// Writes made before the session could tag (a passphrase session
+	// finishing an import's tail before it unlocked).
+	for i := range t.log {
+		if err := t.log[i].apply(tg, t.sums); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// keylessSince tells whether a keyless run wrote to the tagged buckets
-// after a person last signed the head: its access-log entry (a purge, or
-// an interrupted import's index finished) follows the person's seq, signed
-// by the purge key or not at all. Keyless reads (cron's list, backup) log
-// too but change no tagged entry.
-// A shipping head's records and tombstones sums are the data head's, so
-// for it the keyless writes since that head count (ProtectedSeq).
+// startFromStatements begins a person's tagging while statements wait:
+// the file must be the chain's base plus the statements' changes (and
+// this transaction's so far), by a full scan, and every statement
+// justified; otherwise nothing is written (exit 7). A shipping person
+// whose previous head verified the whole chain skips the scan: its head
+// carries the base's sums and a statement of its own changes.
+func (v *Vault) startFromStatements(tx *bolt.Tx, t *txTags, h *headBody) error {
+	shipping := v.keys.actor.Role == RoleShipping
+	t.record = shipping
+	if shipping && h.Stmts.Verified == h.Stmts.Last {
+		return nil
+	}
+	chain, err := v.pendingChain(tx)
+	if err != nil {
+		return err
+	}
+	sums, err := verifyChainSums(tx, t.tagger, t.version, chain, t.log)
+	if err != nil || sums == nil {
+		return err
+	}
+	t.incremental, t.sums, t.verified = true, sums, true
+	return nil
+}
+
+// legacyKeyless tells whether a head written before purge statements
+// existed (no stmt_version) is followed by a keyless write that left no
+// statement: the sums are re-summed once, as that version did. From the
+// first head with stmt_version on, such a write is refused at open.
+func legacyKeyless(tx *bolt.Tx, h *headBody) bool {
+	return h.StmtVersion < stmtVersion && keylessSince(tx, h)
+}
+
+// keylessSince tells whether an access-log entry of a keyless write (a
+// purge, or an interrupted import's index finished without a key) follows
+// the person's seq. Keyless reads (cron's list, backup) log too but change
+// no tagged entry. A shipping head's records and tombstones sums are the
+// data head's, so for it the keyless writes since that head count
+// (ProtectedSeq).
 func keylessSince(tx *bolt.Tx, h *headBody) bool {
 	seq := h.PersonSeq
 	if h.ProtectedSeq > 0 && h.ProtectedSeq < seq {
@@ -242,27 +291,22 @@ func keylessSince(tx *bolt.Tx, h *headBody) bool {
 }
 
 // keylessWrites are the access-log actions of keyless runs that change
-// tagged entries.
+// tagged entries; "keyless write" was logged by versions before purge
+// statements for an import's tail finished without a key.
 var keylessWrites = map[string]bool{"purge": true, actionKeylessWrite: true}
 
 const actionKeylessWrite = "keyless write"
 
-// logKeylessWrite ends a keyless transaction that changed tagged entries
-// (an interrupted import's tail finished by cron): it cannot keep the
-// signed sums, so its access-log entry tells the next person's write to
-// re-sum and check to wait. Purge logs its own entry.
-func (v *Vault) logKeylessWrite(tx *bolt.Tx) error {
+// refuseKeylessWrite ends a keyless transaction: tagged entries it
+// changed must be described by a signed purge statement, which only
+// purge --apply writes (sealTx). Anything else keyless is refused.
+func (v *Vault) refuseKeylessWrite() error {
 	t := v.tags
-	if t == nil || !t.untracked || v.keys.actor != nil {
+	if t == nil || len(t.log) == 0 || v.keys.actor != nil || v.opts.Purging || v.applying != nil {
 		return nil
 	}
-	var e struct {
-		Action string `json:"action"`
-	}
-	if _, data := tx.Bucket(bAudit).Cursor().Last(); data != nil && json.Unmarshal(data, &e) == nil && keylessWrites[e.Action] {
-		return nil
-	}
-	return v.appendAudit(tx, AuditEntry{Action: actionKeylessWrite, Detail: "customer entries changed without a key"})
+	return &TrustError{What: "this change to customer entries needs a person's key: without one it cannot be signed",
+		Hint: "run it with an identity (--identity or SHOPVAULT_IDENTITY)"}
 }
 
 // tagWrite updates the sums for key of bucket going from old (nil: new)
@@ -272,8 +316,10 @@ func (v *Vault) tagWrite(tx *bolt.Tx, bucket string, key, old, value []byte, new
 	if err != nil || t == nil {
 		return err
 	}
+	if t.tagger == nil || t.record {
+		t.log = append(t.log, describeChange(bucket, key, old, value))
+	}
 	if t.tagger == nil {
-		t.untracked = true
 		return nil
 	}
 	if bucket == "records" && old != nil && value != nil && v.keys.actor != nil && v.keys.actor.Role == RoleShipping {
@@ -385,6 +431,11 @@ func (v *Vault) endTags(tx *bolt.Tx) (*bucketSums, error) {
 			return nil, err
 		}
 	}
+	if t.record && v.head != nil && v.head.Stmts != nil {
+		// A shipping person while statements wait: the head carries the
+		// chain base's sums and a statement of this transaction's changes.
+		return v.head.Buckets, nil
+	}
 	cur, err := currentVersion(tx, GroupState)
 	if err != nil {
 		return nil, err
@@ -433,8 +484,8 @@ func (v *Vault) checkTagSums(tx *bolt.Tx, h *headBody) (pending string, err erro
 	if h.Buckets == nil {
 		return "the entries are not tagged yet: the next write by an owner or support person tags them", nil
 	}
-	if keylessSince(tx, h) {
-		return "the entry sums were not compared: a keyless run (cron) wrote since the last signed write; the next write by a person re-signs them", nil
+	if legacyKeyless(tx, h) {
+		return "the entry sums were not compared: a keyless run (cron) of an earlier shopvault wrote since the last signed write; the next write by a person re-signs them", nil
 	}
 	if err := checkLastPurge(tx, h); err != nil {
 		return "", err
@@ -446,6 +497,16 @@ func (v *Vault) checkTagSums(tx *bolt.Tx, h *headBody) (pending string, err erro
 	t, err := newTagger(key, h.Buckets.State)
 	if err != nil {
 		return "", err
+	}
+	if h.Stmts != nil {
+		chain, err := loadChain(tx, v.vaultID, v.policy, h)
+		if err != nil {
+			return "", err
+		}
+		if sums, err := verifyChainSums(tx, t, h.Buckets.State, chain, nil); err != nil || sums == nil {
+			return "", err
+		}
+		return "", nil
 	}
 	got := sumBuckets(tx, t)
 	for _, b := range taggedBuckets {

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
@@ -109,20 +110,28 @@ func FuzzBucketSumJSON(f *testing.F) {
 	})
 }
 
-// An interrupted import's tail finished by a keyless open is logged, so
-// check waits (a hint, not exit 7) and the next person's write re-sums.
-func TestKeylessTailFlushIsResummed(t *testing.T) {
+// Issue 13: an interrupted import's tail is not finished by a keyless
+// open (its alias entries are tagged and cron cannot tag or sign them): the
+// file is left as it was, and the next person's open finishes it, tagged.
+func TestKeylessOpenLeavesTheTail(t *testing.T) {
 	f := newFixtureWithImportTail(t)
+	before, err := os.ReadFile(f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	k, err := Open(f.path, f.opts(nil)) // cron: writable, keyless
 	if err != nil {
 		t.Fatal(err)
 	}
 	k.Close()
+	if after, _ := os.ReadFile(f.path); !bytes.Equal(before, after) {
+		t.Fatal("a keyless open changed the file")
+	}
 	v := f.open(t)
 	defer v.Close()
 	res, err := v.Check(false)
-	if err != nil || len(res.Hints) != 1 || !strings.Contains(res.Hints[0], "keyless run") {
-		t.Fatalf("check after a keyless tail flush: %+v, %v", res, err)
+	if err != nil || len(res.Hints) != 0 {
+		t.Fatalf("check after the owner's open: %+v, %v", res, err)
 	}
 	mustAdd(t, v, sampleCustomer(99))
 	if res, err := v.Check(false); err != nil || len(res.Hints) != 0 {

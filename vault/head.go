@@ -44,6 +44,11 @@ type headBody struct {
 	// shipping persons changed since the data head (only their last
 	// shipment date may differ), with the metadata the data head saw.
 	Shipped []shippedRecord `json:"shipped,omitempty"`
+	// Stmts commits to the statements waiting since the last owner or
+	// support head (statements.go); StmtVersion marks a head written by a
+	// shopvault that writes them.
+	Stmts       *stmtPoint `json:"statements,omitempty"`
+	StmtVersion int        `json:"stmt_version,omitempty"`
 }
 
 // shippedRecord is one record a shipping person's ship changed: its id and
@@ -116,15 +121,27 @@ func signHead(tx *bolt.Tx, vaultID []byte, prev *headBody, p *verifiedPolicy, r 
 		return nil, err
 	}
 	h := headBody{VaultID: hex.EncodeToString(vaultID), Counter: 1, Time: now, Signer: r.ID, Role: r.Role,
-		Policy: trustedPoint{Version: p.body.Version, Hash: p.hash}, Audit: a, PersonSeq: a.Seq, Buckets: sums}
+		Policy: trustedPoint{Version: p.body.Version, Hash: p.hash}, Audit: a, PersonSeq: a.Seq, Buckets: sums, StmtVersion: stmtVersion}
 	if lp := tx.Bucket(bMeta).Get(mLastPurge); lp != nil {
 		h.LastPurge = sha256Hex(lp)
 	}
 	if prev != nil {
 		h.Counter = prev.Counter + 1
 	}
-	if r.Role == RoleShipping {
+	waiting := prev != nil && prev.Stmts != nil
+	switch {
+	case waiting && r.Role == RoleShipping:
+		if err := shippingStatement(tx, vaultID, &h, prev, r, priv, now, tags); err != nil {
+			return nil, err
+		}
+	case r.Role == RoleShipping:
 		if err := keepDataSums(tx, &h, prev, tags); err != nil {
+			return nil, err
+		}
+	case waiting:
+		// An owner or support person verified the statements (startTags)
+		// and signs the sums they lead to: they are done with.
+		if err := dropStatements(tx); err != nil {
 			return nil, err
 		}
 	}

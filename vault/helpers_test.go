@@ -42,6 +42,8 @@ type fixture struct {
 	owner *age.X25519Identity
 	clock *clock
 	rand  *seeded
+	// purgeKey, when a test needs it, is the purge key an attacker copied.
+	purgeKey []byte
 }
 
 func newFixture(t testing.TB) *fixture {

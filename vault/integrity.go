@@ -136,6 +136,12 @@ func (v *Vault) checkAgainstPolicy(tx *bolt.Tx, p *verifiedPolicy) error {
 	if err := verifyDataHead(tx, v.vaultID, p, h); err != nil {
 		return err
 	}
+	if err := checkStmtPoint(tx, h); err != nil {
+		return err
+	}
+	if err := refuseUnsignedKeylessWrites(tx, h); err != nil {
+		return err
+	}
 	// The newest signed audit entry must be the one the head signed, or
 	// the next write would sign a log rewritten since.
 	if h.Audit.Seq > 0 {
@@ -314,7 +320,7 @@ func (v *Vault) sealTx(tx *bolt.Tx) (*txSeal, error) {
 	}
 	actor := v.keys.actor
 	if actor == nil {
-		if v.opts.Purging {
+		if v.opts.Purging || v.applying != nil {
 			return out, v.signPurgeHead(tx, out)
 		}
 		return out, nil

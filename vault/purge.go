@@ -141,10 +141,15 @@ func (v *Vault) plan(tx *bolt.Tx, rules *Rules, upcoming *Span) (PurgeResult, er
 // alone (no key), in batches of transactions, each with its audit entry;
 // then compacts the file if anything was deleted.
 func (v *Vault) Purge(rules *Rules) (PurgeResult, error) {
+	if err := v.mayPurgeKeyless(); err != nil {
+		return PurgeResult{}, err
+	}
 	res, err := v.Plan(rules, nil)
 	if err != nil {
 		return res, err
 	}
+	v.applying = newAppliedRules(rules)
+	defer func() { v.applying = nil }()
 	res.Applied = true
 	for start := 0; start < len(res.Plan); start += v.opts.BatchSize {
 		batch := res.Plan[start:min(start+v.opts.BatchSize, len(res.Plan))]
@@ -265,4 +270,22 @@ func (v *Vault) lastPurge(tx *bolt.Tx) (*purgeRecord, error) {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// mayPurgeKeyless refuses, before anything is planned or written, a
+// keyless purge that could not sign its statements (no purge key on this
+// machine, or one the policy does not name).
+func (v *Vault) mayPurgeKeyless() error {
+	if v.policy == nil || len(v.opts.Identities) > 0 || v.opts.Passphrase != nil {
+		return nil
+	}
+	if _, err := v.purgeSigningKey(v.policy); err != nil {
+		return err
+	}
+	return v.view(func(tx *bolt.Tx) error {
+		if v.head == nil {
+			return nil
+		}
+		return purgeMaySign(tx, v.head)
+	})
 }

@@ -233,7 +233,9 @@ func (v *Vault) indexTail(tx *bolt.Tx) error {
 // completeTail writes the entries of an unindexed tail left by an
 // interrupted import (update does it first thing when no import runs).
 func (v *Vault) completeTail() error {
-	if v.opts.ReadOnly {
+	if v.opts.ReadOnly || !v.mayTag() {
+		// Keyless (cron) or not unlocked yet: the alias entries it would
+		// write are tagged; the next write of a person does it.
 		return nil
 	}
 	var marked bool

@@ -112,6 +112,8 @@ type Vault struct {
 	head        *headBody
 	trust       *trustFile
 	needUpgrade bool
+	// applying are the rules of the purge in progress, for its statements.
+	applying *appliedRules
 	// witnessed is the write counter of the newest head this machine saw
 	// (witness.go), 0 when none.
 	witnessed uint64
@@ -438,9 +440,10 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		for _, b := range [][]byte{bRecords, bFields, bRecAliases, bShipments, bAudit, bTombstones} {
 			tx.Bucket(b).FillPercent = 0.95
 		}
-		if v.held == nil {
+		if v.held == nil && v.mayTag() {
 			// An import that was interrupted left customers unindexed:
-			// finish them before anything looks them up.
+			// finish them before anything looks them up. Their alias
+			// entries are tagged, so a keyless session leaves them.
 			if err := v.indexTail(tx); err != nil {
 				return err
 			}
@@ -448,7 +451,13 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		if err := v.logKeylessWrite(tx); err != nil {
+		if v.held == nil && v.keys.actor != nil {
+			// A session that unlocked only now (a passphrase).
+			if err := v.indexTail(tx); err != nil {
+				return err
+			}
+		}
+		if err := v.refuseKeylessWrite(); err != nil {
 			return err
 		}
 		m := tx.Bucket(bMeta)
@@ -485,6 +494,12 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		err = v.committed(seal)
 	}
 	return classifyBoltErr(err)
+}
+
+// mayTag tells whether the session can tag what it writes: it knows who
+// it is, or has identity files that say so without asking anything.
+func (v *Vault) mayTag() bool {
+	return v.keys.actor != nil || (len(v.opts.Identities) > 0 && v.opts.Passphrase == nil)
 }
 
 func (v *Vault) view(fn func(tx *bolt.Tx) error) error {

@@ -92,11 +92,11 @@ of an owner or support person (not shipping): the access log names who issued it
 	revoke := &cobra.Command{
 		Use:     "revoke ALIAS",
 		Short:   "Stop an alias from resolving",
-		Long:    "Revoke an extra alias: afterwards it no longer resolves (exit 6, \"revoked\"). The primary alias cannot be revoked.",
+		Long:    "Revoke an extra alias: afterwards it no longer resolves (exit 6, \"revoked\"). The primary alias cannot be revoked. Needs an owner's or support person's identity: the change is signed as theirs.",
 		Example: "  shopvault alias revoke M3JD-8QWE-4",
 		Args:    exactArgs(1, "ALIAS"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return g.withVault(env, false, false, func(v *vault.Vault) error {
+			return g.withVault(env, true, false, func(v *vault.Vault) error {
 				if err := v.RevokeAlias(args[0]); err != nil {
 					return err
 				}

@@ -15,7 +15,7 @@ import (
 )
 
 func addLifecycleCmds(root *cobra.Command, env *Env, g *Global) {
-	root.AddCommand(newRulesCmd(env, g), newPurgeCmd(env, g), newHoldCmd(env, g), newForgetCmd(env, g),
+	root.AddCommand(newRulesCmd(env, g), newPurgeCmd(env, g), newPurgeKeyCmd(env, g), newHoldCmd(env, g), newForgetCmd(env, g),
 		newConsentCmd(env, g), newInventoryCmd(env, g), newNoticeCmd(env, g))
 }
 

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// logEntry is an access-log entry as docs/format.md ("Audit log") spells
+// it, field for field, so that an attacker can chain one.
+type logEntry struct {
+	Seq     uint64    `json:"seq"`
+	Time    time.Time `json:"time"`
+	Actor   string    `json:"actor"`
+	Role    string    `json:"role,omitempty"`
+	Action  string    `json:"action"`
+	Aliases []string  `json:"aliases,omitempty"`
+	Count   int       `json:"count,omitempty"`
+	Detail  string    `json:"detail,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
+	Prev    string    `json:"prev"`
+	Hash    string    `json:"hash"`
+}
+
+// appendUnsigned chains an access-log entry claiming a keyless run.
+func appendUnsigned(t *testing.T, tx *bolt.Tx, action string) {
+	t.Helper()
+	ab := tx.Bucket([]byte("audit"))
+	k, data := ab.Cursor().Last()
+	var last logEntry
+	if err := json.Unmarshal(data, &last); err != nil {
+		t.Fatal(err)
+	}
+	e := logEntry{Seq: binary.BigEndian.Uint64(k) + 1, Time: last.Time.Add(time.Minute), Actor: "cron", Action: action, Prev: last.Hash}
+	body, _ := json.Marshal(e)
+	sum := sha256.Sum256(body)
+	e.Hash = hex.EncodeToString(sum[:])
+	body, _ = json.Marshal(e)
+	if err := ab.Put(binary.BigEndian.AppendUint64(nil, e.Seq), body); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Issue 13, the keyless window: someone who can write the file rolls a
+// record back, or puts an erased customer back, and adds an unsigned
+// "keyless write" or "purge" entry so that the next person's write would
+// re-sum and sign the result. The owner's next write, the shipping
+// helper's and check all exit 7, and the file stays as it was.
+func TestKeylessWindowAttacksExit7(t *testing.T) {
+	attacks := map[string]func(s *keyringScene){
+		"record rolled back": func(s *keyringScene) {
+			var before []byte
+			s.edit(func(tx *bolt.Tx) error {
+				before = bytes.Clone(tx.Bucket([]byte("records")).Get(recordKeyOf(t, tx, s.customer)))
+				return nil
+			})
+			s.ok(s.owner, "edit", s.customer, "--line1", "9 Broad Street")
+			s.edit(func(tx *bolt.Tx) error {
+				return tx.Bucket([]byte("records")).Put(recordKeyOf(t, tx, s.customer), before)
+			})
+		},
+		"forgotten customer re-inserted, tombstone deleted": func(s *keyringScene) {
+			var key, record, alias []byte
+			s.edit(func(tx *bolt.Tx) error {
+				key = recordKeyOf(t, tx, s.customer)
+				record = bytes.Clone(tx.Bucket([]byte("records")).Get(key))
+				alias = bytes.Clone(tx.Bucket([]byte("aliases")).Get(canonical(s.customer)))
+				return nil
+			})
+			s.ok(s.owner, "forget", s.customer, "--yes")
+			s.edit(func(tx *bolt.Tx) error {
+				tx.Bucket([]byte("tombstones")).Delete(key)
+				tx.Bucket([]byte("aliases")).Put(canonical(s.customer), alias)
+				return tx.Bucket([]byte("records")).Put(key, record)
+			})
+		},
+	}
+	for name, attack := range attacks {
+		for _, action := range []string{"keyless write", "purge"} {
+			t.Run(name+", fake "+action, func(t *testing.T) {
+				s := newKeyringScene(t)
+				other := s.alias(s.ok(s.owner, "add", "--name", "Bo Bell", "--line1", "2 Kings Road", "--city", "Leeds", "--country", "GB", "--json"))
+				attack(s)
+				s.edit(func(tx *bolt.Tx) error { appendUnsigned(t, tx, action); return nil })
+				before, _ := os.ReadFile(s.vault)
+				for _, c := range []struct {
+					who  string
+					args []string
+				}{
+					{s.owner, []string{"add", "--name", "Cy Cole", "--city", "Leeds", "--country", "GB"}},
+					{s.helper, []string{"ship", other, "--courier", "gig"}},
+					{s.owner, []string{"check"}},
+				} {
+					code, out, errs := s.run(c.who, c.args...)
+					if code != exitIntegrity || !strings.Contains(errs, "no purge statement signs") {
+						t.Fatalf("%v: exit %d, want %d naming the unsigned entry: %s%s", c.args, code, exitIntegrity, out, errs)
+					}
+					for _, leak := range []string{"Ada", "Marina", "Bo Bell", "Kings"} {
+						if strings.Contains(out+errs, leak) {
+							t.Fatalf("%v shows customer data %q: %s", c.args, leak, errs)
+						}
+					}
+				}
+				if after, _ := os.ReadFile(s.vault); !bytes.Equal(before, after) {
+					t.Fatal("the vault file changed")
+				}
+			})
+		}
+	}
+}
+
+// Issue 13, back-dating before a keyless purge: the metadata is changed
+// with no key, cron's purge erases the customer (it cannot tell), and the
+// owner's next write and check exit 7 naming the purge run and how many
+// customers it erased, with what to do.
+func TestBackdatedThenPurgedExit7(t *testing.T) {
+	s := newKeyringScene(t)
+	s.ok(s.owner, "add", "--name", "Bo Bell", "--line1", "2 Kings Road", "--city", "Leeds", "--country", "GB")
+	s.edit(func(tx *bolt.Tx) error {
+		rb := tx.Bucket([]byte("records"))
+		k := recordKeyOf(t, tx, s.customer)
+		return rb.Put(k, backDated(t, rb.Get(k), time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)))
+	})
+	out := s.ok("", "purge", "--apply", "--rules", s.rules)
+	if !strings.Contains(out, "1 customers erased") {
+		t.Fatalf("purge: %s", out)
+	}
+	before, _ := os.ReadFile(s.vault)
+	for _, args := range [][]string{{"add", "--name", "Cy Cole", "--city", "Leeds", "--country", "GB"}, {"check"}} {
+		code, out, errs := s.run(s.owner, args...)
+		if code != exitIntegrity || !strings.Contains(errs, "purge statement(s) since") || !strings.Contains(errs, "1 customers erased") || !strings.Contains(errs, "restore from a backup made before") {
+			t.Fatalf("%v after a purge of back-dated metadata: exit %d, want %d naming the purge: %s%s", args, code, exitIntegrity, out, errs)
+		}
+		if strings.Contains(out+errs, "Ada") || strings.Contains(out+errs, "Marina") {
+			t.Fatalf("%v shows customer data: %s", args, errs)
+		}
+	}
+	if after, _ := os.ReadFile(s.vault); !bytes.Equal(before, after) {
+		t.Fatal("the vault file changed")
+	}
+}
