@@ -305,8 +305,7 @@ func (v *Vault) refuseKeylessWrite() error {
 	if t == nil || len(t.log) == 0 || v.keys.actor != nil || v.opts.Purging || v.applying != nil {
 		return nil
 	}
-	return &TrustError{What: "this change to customer entries needs a person's key: without one it cannot be signed",
-		Hint: "run it with an identity (--identity or SHOPVAULT_IDENTITY)"}
+	return &TrustError{What: "this change to customer entries needs a person's key: without one it cannot be signed", Reason: TrustNeedsPerson}
 }
 
 // tagWrite updates the sums for key of bucket going from old (nil: new)

@@ -196,6 +196,16 @@ const (
 	// TrustFileUnreadable: this machine's trust file for the vault does
 	// not decode.
 	TrustFileUnreadable
+	// TrustNoPurgeKey: keyless purge has no purge key on this machine (or
+	// one the policy does not name) and does not run unsigned; the file
+	// belongs where What says, and an owner can issue a new one.
+	TrustNoPurgeKey
+	// TrustPurgeWaits: a keyless run of an earlier version wrote since a
+	// person last signed; purge signs again once a person has written.
+	TrustPurgeWaits
+	// TrustNeedsPerson: a change of customer entries was attempted without
+	// a key; only a person's identity can sign it.
+	TrustNeedsPerson
 )
 
 // ErrUnknownFingerprint means a fingerprint to pin names no owner who

@@ -114,8 +114,8 @@ func (v *Vault) noPurgeKey(what string) error {
 	if path == "" {
 		path = "purge-<vault id>.key in the shopvault config folder"
 	}
-	return &TrustError{What: what + ": keyless purge signs what it erases with it and does not run without it",
-		Hint: "the purge key belongs at " + path + " (init writes it); restore it from a copy, or have an owner issue a new one there: shopvault purge-key"}
+	return &TrustError{What: what + ": keyless purge signs what it erases with it and does not run without it; the purge key belongs at " + path + " (init writes it)",
+		Reason: TrustNoPurgeKey}
 }
 
 // purgeSigningKey is the purge key a keyless purge must sign with.
@@ -137,7 +137,7 @@ func (v *Vault) purgeSigningKey(p *verifiedPolicy) (ed25519.PrivateKey, error) {
 func purgeMaySign(tx *bolt.Tx, prev *headBody) error {
 	if prev.Stmts == nil && (prev.Signer == purgeSigner || legacyKeyless(tx, prev)) {
 		return &TrustError{What: "a keyless run of an earlier shopvault wrote to this vault since a person last signed it; purge can sign again once a person has",
-			Hint: "run any command that writes (e.g. shopvault check) once with the owner's identity, then purge again"}
+			Reason: TrustPurgeWaits}
 	}
 	return onlyKeyless(tx, prev.PersonSeq, 1<<63)
 }
@@ -301,7 +301,7 @@ func refuseUnsignedKeylessWrites(tx *bolt.Tx, h *headBody) error {
 			Action string `json:"action"`
 		}
 		if json.Unmarshal(data, &e) != nil || keylessWrites[e.Action] {
-			return &IntegrityError{What: fmt.Sprintf("access-log entry %d claims a keyless purge or write that no purge statement signs: customer entries were changed from outside; run shopvault check and restore from a backup", beUint64(k))}
+			return &IntegrityError{What: fmt.Sprintf("access-log entry %d claims a keyless purge or write that no purge statement signs: customer entries were changed from outside; restore from a backup made before it", beUint64(k))}
 		}
 	}
 	return nil

@@ -293,9 +293,9 @@ func (c *stmtChain) mismatch(bucket string) error {
 		erased += s.body.erasures()
 	}
 	if runs == 0 {
-		return &IntegrityError{What: fmt.Sprintf("the %s bucket is not what the signed state head and the statements since it say: entries were changed outside a signed write; run shopvault check and restore from a backup", bucket)}
+		return &IntegrityError{What: fmt.Sprintf("the %s bucket is not what the signed state head and the statements since it say: entries were changed outside a signed write; restore from a backup", bucket)}
 	}
-	return &IntegrityError{What: fmt.Sprintf("the %s bucket is not what the signed state head and the %d purge statement(s) since %s say: entries were changed outside a signed purge, or metadata was changed (back-dated) before a purge acted on it (%d customers erased by those runs); run shopvault check and restore from a backup made before %s",
+	return &IntegrityError{What: fmt.Sprintf("the %s bucket is not what the signed state head and the %d purge statement(s) since %s say: entries were changed outside a signed purge, or metadata was changed (back-dated) before a purge acted on it (%d customers erased by those runs); restore from a backup made before %s",
 		bucket, runs, first.Format(time.RFC3339), erased, first.Format("2006-01-02 15:04"))}
 }
 

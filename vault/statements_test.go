@@ -522,8 +522,8 @@ func TestPurgeWithoutThePurgeKey(t *testing.T) {
 	before, _ := os.ReadFile(f.path)
 	_, err := purgeAsCron(t, f, exampleRules(t), 0)
 	var te *TrustError
-	if !errors.As(err, &te) || !strings.Contains(te.Hint, "purge-key") || !strings.Contains(te.Hint, keyFile[0]) {
-		t.Fatalf("purge without the key: %v, want a TrustError (exit 3) with a hint naming the file and purge-key", err)
+	if !errors.As(err, &te) || te.Reason != TrustNoPurgeKey || !strings.Contains(te.What, keyFile[0]) {
+		t.Fatalf("purge without the key: %v, want a TrustError (exit 3) naming the file", err)
 	}
 	if after, _ := os.ReadFile(f.path); !bytes.Equal(before, after) {
 		t.Fatal("a refused purge changed the file")

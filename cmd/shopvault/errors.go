@@ -47,6 +47,9 @@ var trustHints = map[vault.TrustReason]string{
 	vault.TrustUnpinned:       "run a command once with the owner's identity, or pin the owner's fingerprint (printed by recipients add and on the recovery sheet): shopvault trust add FINGERPRINT",
 	vault.TrustNotUpgraded:    "run any command once with the owner's identity to upgrade",
 	vault.TrustFileUnreadable: "restore it from a backup of this machine, or delete it and pin the owner again with shopvault trust add FINGERPRINT",
+	vault.TrustNoPurgeKey:     "put the purge key file back from a copy, or have an owner issue a new one there: shopvault purge-key",
+	vault.TrustPurgeWaits:     "run any command that writes (e.g. shopvault check) once with the owner's identity, then purge again",
+	vault.TrustNeedsPerson:    "run it with an identity (--identity or SHOPVAULT_IDENTITY)",
 }
 
 // hintSeeHelp is the hint of a usage error; report names the command that
