@@ -20,9 +20,9 @@ import (
 	"github.com/shopvault/shopvault/vault"
 )
 
-func addDataCmds(root *cobra.Command, env *Env, g *Global) {
-	root.AddCommand(newImportCmd(env, g), newDedupeCmd(env, g), newExportCmd(env, g),
-		newBackupCmd(env, g), newRestoreCmd(env, g), newCheckCmd(env, g))
+func dataCommands() []commandBuilder {
+	return []commandBuilder{{"import", newImportCmd}, {"dedupe", newDedupeCmd}, {"export", newExportCmd},
+		{"backup", newBackupCmd}, {"restore", newRestoreCmd}, {"check", newCheckCmd}}
 }
 
 func newImportCmd(env *Env, g *Global) *cobra.Command {

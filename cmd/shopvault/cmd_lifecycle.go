@@ -14,9 +14,9 @@ import (
 	"github.com/shopvault/shopvault/vault"
 )
 
-func addLifecycleCmds(root *cobra.Command, env *Env, g *Global) {
-	root.AddCommand(newRulesCmd(env, g), newPurgeCmd(env, g), newPurgeKeyCmd(env, g), newHoldCmd(env, g), newForgetCmd(env, g),
-		newConsentCmd(env, g), newInventoryCmd(env, g), newNoticeCmd(env, g))
+func lifecycleCommands() []commandBuilder {
+	return []commandBuilder{{"rules", newRulesCmd}, {"purge", newPurgeCmd}, {"purge-key", newPurgeKeyCmd}, {"hold", newHoldCmd},
+		{"forget", newForgetCmd}, {"consent", newConsentCmd}, {"inventory", newInventoryCmd}, {"notice", newNoticeCmd}}
 }
 
 // loadRules reads the rules file (--rules, else the default). missingOK

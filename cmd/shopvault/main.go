@@ -46,7 +46,7 @@ func run(args []string, env *Env) int {
 	out := &stickyWriter{w: env.Out}
 	cmdEnv := *env
 	cmdEnv.Out = out
-	root := newRootCmd(&cmdEnv)
+	root := newRootCmdFor(&cmdEnv, args)
 	root.SetArgs(args)
 	c, err := root.ExecuteC()
 	path := ""
