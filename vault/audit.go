@@ -253,6 +253,10 @@ func (v *Vault) auditVerifySigned(tx *bolt.Tx, rep *AuditReport) error {
 			return err
 		}
 	}
+	// The purge entries are authenticated by the statements they wrote.
+	if err := verifyStatements(tx, v.vaultID, v.policy, head); err != nil {
+		return err
+	}
 	rep.Authenticated = head.Audit.Seq
 	rep.Pending = rep.Entries - int(head.Audit.Seq)
 	return nil

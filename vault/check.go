@@ -151,6 +151,8 @@ func (c *checker) trust() {
 		c.add("", "%v", err)
 	} else if err := verifyDataHead(c.tx, c.v.vaultID, &res.latest, h); err != nil {
 		c.add("", "%v", err)
+	} else if err := verifyStatements(c.tx, c.v.vaultID, &res.latest, h); err != nil {
+		c.add("", "%v", err)
 	}
 	c.head = h
 }

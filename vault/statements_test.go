@@ -474,6 +474,17 @@ func TestStatementTampering(t *testing.T) {
 			f.purgeKey = purgeKeyOf(t, f)
 			f.tamper(t, func(tx *bolt.Tx) error { attack(t, f, earlier, tx); return nil })
 			before, _ := os.ReadFile(f.path)
+			// Keyless check and audit verify see it too (signatures,
+			// links and justification need no key).
+			if k, err := Open(f.path, f.opts(nil)); err == nil {
+				_, cerr := k.Check(true)
+				wantIntegrity(t, cerr, "keyless check")
+				_, aerr := k.AuditVerify()
+				wantIntegrity(t, aerr, "keyless audit verify")
+				k.Close()
+			} else {
+				wantIntegrity(t, err, "keyless open")
+			}
 			v, err := Open(f.path, f.opts([]age.Identity{f.owner}))
 			if err == nil {
 				_, cerr := v.Check(false)

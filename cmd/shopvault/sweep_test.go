@@ -199,8 +199,13 @@ func TestSingleEntrySweep(t *testing.T) {
 	snap()
 	h.ok("", "purge", "--rules", h.rules, "--apply")
 	snap()
-	h.ok(h.owner, "ship", b, "--courier", "dhl", "--ref", "ORD-2")
+	// The shipping helper writes while cron's purge statement waits: the
+	// final file holds a chain of two statements (purge, then shipping).
+	h.ok(h.helper, "ship", b, "--courier", "dhl", "--ref", "ORD-2")
 	final := walkEntries(t, h.vault)
+	if !hasBucket(final, "purges") {
+		t.Fatal("no purge statements in the final file")
+	}
 
 	// What each person can observe, in a fixed order (reads append to the
 	// access log, so later outputs see earlier reads).
@@ -303,6 +308,15 @@ func TestSingleEntrySweep(t *testing.T) {
 	for _, e := range escaped {
 		t.Error(e)
 	}
+}
+
+func hasBucket(m map[string]entry, name string) bool {
+	for _, e := range m {
+		if e.path[0] == name {
+			return true
+		}
+	}
+	return false
 }
 
 func firstLine(s string) string {
