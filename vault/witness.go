@@ -244,15 +244,23 @@ func (v *Vault) saveWitness(w *witness, newest int) error {
 	return nil
 }
 
-// writeWitnessSlot overwrites one slot of a witness file in slots.
+// writeWitnessSlot overwrites one slot of a witness file in slots: a
+// regular file of the right size, never through a link (as atomicfile).
 func writeWitnessSlot(path string, slot int, data []byte) error {
+	before, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	if !before.Mode().IsRegular() || before.Size() != 2*witnessSlotSize {
+		return errors.New("not a witness file in slots")
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		return err
 	}
 	st, err := f.Stat()
-	if err == nil && (!st.Mode().IsRegular() || st.Size() != 2*witnessSlotSize) {
-		err = errors.New("not a witness file in slots")
+	if err == nil && !os.SameFile(before, st) {
+		err = errors.New("the witness file was replaced while it was opened")
 	}
 	if err == nil {
 		_, err = f.WriteAt(data, int64(slot*witnessSlotSize))

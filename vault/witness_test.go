@@ -324,3 +324,37 @@ func headHash(t *testing.T, v *Vault) string {
 	}
 	return hash
 }
+
+// A witness path that is a link is never written through (atomicfile's
+// rule): the slot write refuses it, as does the whole-file write.
+func TestWitnessSlotNotWrittenThroughALink(t *testing.T) {
+	dir := t.TempDir()
+	w := &witness{Counter: 2, Head: "ab", Seen: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	data := witnessFile(t, w, nil)
+	target, link := dir+"/elsewhere", dir+"/v.witness2"
+	if err := os.WriteFile(target, data, 0o600); err != nil || os.Symlink(target, link) != nil {
+		t.Fatal("cannot plant the link")
+	}
+	next, _ := (&witness{Counter: 3, Head: "cd", Seen: w.Seen}).encodeSlot()
+	if err := writeWitnessSlot(link, 1, next); err == nil {
+		t.Error("a slot was written through a link")
+	}
+	if after, _ := os.ReadFile(target); string(after) != string(data) {
+		t.Error("the link's target changed")
+	}
+	if err := writeWitnessSlot(target, 1, next); err != nil {
+		t.Fatalf("the regular file: %v", err)
+	}
+	if got, slot, err := decodeWitness(mustRead(t, target)); err != nil || got.Counter != 3 || slot != 1 {
+		t.Errorf("after the slot write: %+v slot %d %v", got, slot, err)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
