@@ -119,6 +119,8 @@ func FuzzParseAlias(f *testing.F) {
 func BenchmarkMintAlias(b *testing.B) {
 	rng := newSeeded(5)
 	for b.Loop() {
-		MintAlias(rng)
+		if _, err := MintAlias(rng); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

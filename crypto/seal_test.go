@@ -317,7 +317,9 @@ func BenchmarkSeal8Fields(b *testing.B) {
 		fv = append(fv, FieldValue{Name: f, Code: byte(i + 1), Value: []byte("Adébáyọ̀ Ọládípọ̀ 14 Herbert")})
 	}
 	for b.Loop() {
-		s.SealGroup(rng, 's', id, fv)
+		if _, err := s.SealGroup(rng, 's', id, fv); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -60,8 +60,8 @@ func TestSafeCell(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	w, _ := NewCSVWriter(&buf, []string{"a", "b"})
-	w.Write([]string{"x,y", "=1+1"})
-	w.Flush()
+	must(t, w.Write([]string{"x,y", "=1+1"}))
+	must(t, w.Flush())
 	if buf.String() != "a,b\r\n\"x,y\",'=1+1\r\n" {
 		t.Fatalf("csv: %q", buf.String())
 	}
@@ -119,7 +119,7 @@ func TestPDFLabelsRenderScriptsAndRefuseCJK(t *testing.T) {
 func TestManifestCSVHasNoPersonalFields(t *testing.T) {
 	var buf bytes.Buffer
 	rows := []ManifestRow{{Alias: "K7QM-4TXR-Z", Ref: "=cmd", Date: time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC), City: "Ikoyi", Country: "NG", Name: "Ngozi", Line1: "5 Awolowo"}}
-	WriteManifestCSV(&buf, rows, false)
+	must(t, WriteManifestCSV(&buf, rows, false))
 	if strings.Contains(buf.String(), "Ngozi") || !strings.Contains(buf.String(), "'=cmd") {
 		t.Fatalf("manifest: %q", buf.String())
 	}
@@ -127,7 +127,7 @@ func TestManifestCSVHasNoPersonalFields(t *testing.T) {
 
 func TestNoticeFromConfiguration(t *testing.T) {
 	var buf bytes.Buffer
-	WriteNotice(&buf, NoticeInput{ShopName: "Mama Put", FieldsHeld: map[string]int{"phone": 3, "email": 0}, Rules: []NoticeRule{{When: "last_activity", Years: 2, Action: "erase"}}, Generated: time.Now()})
+	must(t, WriteNotice(&buf, NoticeInput{ShopName: "Mama Put", FieldsHeld: map[string]int{"phone": 3, "email": 0}, Rules: []NoticeRule{{When: "last_activity", Years: 2, Action: "erase"}}, Generated: time.Now()}))
 	out := buf.String()
 	if !strings.Contains(out, "# How Mama Put") || !strings.Contains(out, "phone number") || strings.Contains(out, "email address") || !strings.Contains(out, "We delete all your details two years after") {
 		t.Fatalf("notice:\n%s", out)
@@ -183,8 +183,8 @@ func TestNoticeRulesInPlainWords(t *testing.T) {
 		}
 	}
 	var buf bytes.Buffer
-	WriteNotice(&buf, NoticeInput{FieldsHeld: map[string]int{"phone": 1}, Roles: map[string]int{"shipping": 1}, Generated: time.Now(),
-		Rules: []NoticeRule{{When: "last_shipment", Days: 30, Action: "drop", Fields: []string{"phone"}}}})
+	must(t, WriteNotice(&buf, NoticeInput{FieldsHeld: map[string]int{"phone": 1}, Roles: map[string]int{"shipping": 1}, Generated: time.Now(),
+		Rules: []NoticeRule{{When: "last_shipment", Days: 30, Action: "drop", Fields: []string{"phone"}}}}))
 	out := buf.String()
 	for _, bad := range []string{"(s)", "30d", "2y", "field"} {
 		if strings.Contains(out, bad) {
@@ -229,5 +229,14 @@ func TestRecoveryKeyOnOneLine(t *testing.T) {
 		if size < 8 {
 			t.Errorf("%s: %.1f pt is too small to read", tc.name, size)
 		}
+	}
+}
+
+// must fails the test on err: setup and tampering steps whose failure
+// would leave a test passing without testing anything.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

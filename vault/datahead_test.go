@@ -183,10 +183,10 @@ func TestShippingPersonCannotVouchForRecords(t *testing.T) {
 		"shipped record back-dated": {edit: func(t *testing.T, tx *bolt.Tx, a1, a2 string) { backdate(t, tx, a1) }},
 		"record deleted": {atOpen: true, edit: func(t *testing.T, tx *bolt.Tx, a1, a2 string) {
 			k, _ := tx.Bucket(bRecords).Cursor().Last()
-			tx.Bucket(bRecords).Delete(bytes.Clone(k))
+			must(t, tx.Bucket(bRecords).Delete(bytes.Clone(k)))
 		}},
 		"tombstone added": {atOpen: true, edit: func(t *testing.T, tx *bolt.Tx, a1, a2 string) {
-			tx.Bucket(bTombstones).Put(bytes.Repeat([]byte{7}, idLen), []byte(`{"erased":"2026-01-01T00:00:00Z"}`))
+			must(t, tx.Bucket(bTombstones).Put(bytes.Repeat([]byte{7}, idLen), []byte(`{"erased":"2026-01-01T00:00:00Z"}`)))
 		}},
 	}
 	for name, c := range cases {
@@ -244,22 +244,22 @@ func TestDataHeadDeletedOrRolledBack(t *testing.T) {
 		"deleted, head re-signed by the helper without naming it": func(t *testing.T, f *fixture, helper *age.X25519Identity, old []byte) {
 			key, _ := helperKeys(t, f, helper)
 			f.tamper(t, func(tx *bolt.Tx) error {
-				tx.Bucket(bMeta).Delete(mDataHead)
+				must(t, tx.Bucket(bMeta).Delete(mDataHead))
 				_, prev, _ := decodeHead(tx.Bucket(bMeta).Get(mHead))
 				prev.DataHead, prev.Shipped = "", nil
 				body, _ := json.Marshal(prev)
-				tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(key, crypto.DomainHead, body))
+				must(t, tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(key, crypto.DomainHead, body)))
 				return nil
 			})
 		},
 		"older owner head put back, head re-signed by the helper": func(t *testing.T, f *fixture, helper *age.X25519Identity, old []byte) {
 			key, _ := helperKeys(t, f, helper)
 			f.tamper(t, func(tx *bolt.Tx) error {
-				tx.Bucket(bMeta).Put(mDataHead, old)
+				must(t, tx.Bucket(bMeta).Put(mDataHead, old))
 				_, prev, _ := decodeHead(tx.Bucket(bMeta).Get(mHead))
 				prev.DataHead, prev.Shipped = sha256Hex(old), nil
 				body, _ := json.Marshal(prev)
-				tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(key, crypto.DomainHead, body))
+				must(t, tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(key, crypto.DomainHead, body)))
 				return nil
 			})
 		},

@@ -156,3 +156,12 @@ func rewriteAuditChain(tx *bolt.Tx, seq uint64, action string) error {
 		return putJSON(ab, k, e)
 	})
 }
+
+// must fails the test on err: setup and tampering steps whose failure
+// would leave a test passing without testing anything.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

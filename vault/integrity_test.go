@@ -41,22 +41,22 @@ func forgeSigned(t *testing.T, tx *bolt.Tx, key ed25519.PrivateKey, signerID str
 		t.Fatal(err)
 	}
 	var b policyBody
-	json.Unmarshal(body, &b)
+	must(t, json.Unmarshal(body, &b))
 	edit(&b.policyState)
 	b.Version, b.Prev, b.Signer = beUint64(k)+1, sha256Hex(stored), signerID
 	nb, _ := json.Marshal(b)
 	newStored := crypto.EncodeSigned(key, crypto.DomainPolicy, nb)
-	pb.Put(beBytes(b.Version), newStored)
+	must(t, pb.Put(beBytes(b.Version), newStored))
 	// The file says what the forged policy says.
 	rb := tx.Bucket(bRecipients)
-	rb.ForEach(func(k, _ []byte) error { return nil })
+	must(t, rb.ForEach(func(k, _ []byte) error { return nil }))
 	for _, r := range b.Recipients {
-		putJSON(rb, []byte(r.ID), r.recipientInfo)
+		must(t, putJSON(rb, []byte(r.ID), r.recipientInfo))
 	}
 	a, _ := lastAudit(tx)
 	h := headBody{VaultID: b.VaultID, Counter: 999, Signer: signerID, Role: role, Policy: trustedPoint{Version: b.Version, Hash: sha256Hex(newStored)}, Audit: a}
 	hb, _ := json.Marshal(h)
-	tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(key, crypto.DomainHead, hb))
+	must(t, tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(key, crypto.DomainHead, hb)))
 }
 
 func wantIntegrity(t *testing.T, err error, what string) {
@@ -75,34 +75,34 @@ func TestKeyringEditsWithoutOwnerKeyAreRefused(t *testing.T) {
 	attackerRID := crypto.RecipientID(attacker.Recipient().String())
 	cases := map[string]func(t *testing.T, f *fixture, tx *bolt.Tx){
 		"recipients entry added by hand": func(t *testing.T, f *fixture, tx *bolt.Tx) {
-			putJSON(tx.Bucket(bRecipients), []byte(attackerRID), recipientInfo{Recipient: attacker.Recipient().String(), Role: RoleOwner, Label: "evil"})
+			must(t, putJSON(tx.Bucket(bRecipients), []byte(attackerRID), recipientInfo{Recipient: attacker.Recipient().String(), Role: RoleOwner, Label: "evil"}))
 		},
 		"new key version injected and made current": func(t *testing.T, f *fixture, tx *bolt.Tx) {
 			key := bytes.Repeat([]byte{7}, 32)
 			blob, _ := crypto.WrapKey(key, f.owner.Recipient())
 			gb := tx.Bucket(bKeys).Bucket([]byte(GroupContact))
-			gb.Put(wrappedKeyName(2, ownerID(f)), blob)
-			gb.Put([]byte("current"), beBytes(2))
+			must(t, gb.Put(wrappedKeyName(2, ownerID(f)), blob))
+			must(t, gb.Put([]byte("current"), beBytes(2)))
 		},
 		"wrapped key replaced": func(t *testing.T, f *fixture, tx *bolt.Tx) {
 			blob, _ := crypto.WrapKey(bytes.Repeat([]byte{9}, 32), f.owner.Recipient())
-			tx.Bucket(bKeys).Bucket([]byte(GroupShipping)).Put(wrappedKeyName(1, ownerID(f)), blob)
+			must(t, tx.Bucket(bKeys).Bucket([]byte(GroupShipping)).Put(wrappedKeyName(1, ownerID(f)), blob))
 		},
 		"wrapped key flipped": func(t *testing.T, f *fixture, tx *bolt.Tx) {
 			gb := tx.Bucket(bKeys).Bucket([]byte(GroupNotes))
 			blob := bytes.Clone(gb.Get(wrappedKeyName(1, ownerID(f))))
 			blob[len(blob)-3] ^= 1
-			gb.Put(wrappedKeyName(1, ownerID(f)), blob)
+			must(t, gb.Put(wrappedKeyName(1, ownerID(f)), blob))
 		},
 		"settings edited": func(t *testing.T, f *fixture, tx *bolt.Tx) {
-			putJSON(tx.Bucket(bMeta), mSettings, Settings{ShopName: "not yours"})
+			must(t, putJSON(tx.Bucket(bMeta), mSettings, Settings{ShopName: "not yours"}))
 		},
 		"policy link with a bad signature": func(t *testing.T, f *fixture, tx *bolt.Tx) {
 			pb := tx.Bucket(bPolicy)
 			k, stored := pb.Cursor().Last()
 			bad := bytes.Clone(stored)
 			bad[40] ^= 1
-			pb.Put(beBytes(beUint64(k)+1), bad)
+			must(t, pb.Put(beBytes(beUint64(k)+1), bad))
 		},
 		"policy link signed by a non-owner": func(t *testing.T, f *fixture, tx *bolt.Tx) {
 			forgeSigned(t, tx, attackerKey, attackerRID, RoleOwner, func(s *policyState) {
@@ -118,42 +118,43 @@ func TestKeyringEditsWithoutOwnerKeyAreRefused(t *testing.T) {
 			_, stored := pb.Cursor().First()
 			_, body, _ := crypto.OpenSigned(crypto.DomainPolicy, stored)
 			var b policyBody
-			json.Unmarshal(body, &b)
+			must(t, json.Unmarshal(body, &b))
 			for i := range b.Recipients {
 				b.Recipients[i].SigningKey = hex.EncodeToString(attackerKey.Public().(ed25519.PublicKey))
 			}
-			tx.DeleteBucket(bPolicy)
-			tx.CreateBucket(bPolicy)
+			must(t, tx.DeleteBucket(bPolicy))
+			_, err := tx.CreateBucket(bPolicy)
+			must(t, err)
 			nb, _ := json.Marshal(b)
 			newStored := crypto.EncodeSigned(attackerKey, crypto.DomainPolicy, nb)
-			tx.Bucket(bPolicy).Put(beBytes(1), newStored)
+			must(t, tx.Bucket(bPolicy).Put(beBytes(1), newStored))
 			for _, r := range b.Recipients {
-				putJSON(tx.Bucket(bRecipients), []byte(r.ID), r.recipientInfo)
+				must(t, putJSON(tx.Bucket(bRecipients), []byte(r.ID), r.recipientInfo))
 			}
 			a, _ := lastAudit(tx)
 			h := headBody{VaultID: b.VaultID, Counter: 1, Signer: ownerID(f), Role: RoleOwner, Policy: trustedPoint{Version: 1, Hash: sha256Hex(newStored)}, Audit: a}
 			hb, _ := json.Marshal(h)
-			tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(attackerKey, crypto.DomainHead, hb))
+			must(t, tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(attackerKey, crypto.DomainHead, hb)))
 		},
 		"policy version deleted": func(t *testing.T, f *fixture, tx *bolt.Tx) {
 			k, _ := tx.Bucket(bPolicy).Cursor().Last()
-			tx.Bucket(bPolicy).Delete(k)
+			must(t, tx.Bucket(bPolicy).Delete(k))
 		},
 		"state head deleted": func(t *testing.T, f *fixture, tx *bolt.Tx) {
-			tx.Bucket(bMeta).Delete(mHead)
+			must(t, tx.Bucket(bMeta).Delete(mHead))
 		},
 		"state head signed by someone else": func(t *testing.T, f *fixture, tx *bolt.Tx) {
 			_, body, _ := crypto.OpenSigned(crypto.DomainHead, tx.Bucket(bMeta).Get(mHead))
-			tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(attackerKey, crypto.DomainHead, body))
+			must(t, tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(attackerKey, crypto.DomainHead, body)))
 		},
 		"audit log cut and an audit key injected": func(t *testing.T, f *fixture, tx *bolt.Tx) {
 			ab := tx.Bucket(bAudit)
 			k, _ := ab.Cursor().Last()
-			ab.Delete(k)
+			must(t, ab.Delete(k))
 			key := bytes.Repeat([]byte{5}, 32)
 			blob, _ := crypto.WrapKey(key, f.owner.Recipient())
-			tx.Bucket(bKeys).Bucket([]byte(GroupAudit)).Put(wrappedKeyName(9, ownerID(f)), blob)
-			tx.Bucket(bKeys).Bucket([]byte(GroupAudit)).Put([]byte("current"), beBytes(9))
+			must(t, tx.Bucket(bKeys).Bucket([]byte(GroupAudit)).Put(wrappedKeyName(9, ownerID(f)), blob))
+			must(t, tx.Bucket(bKeys).Bucket([]byte(GroupAudit)).Put([]byte("current"), beBytes(9)))
 		},
 		"audit entry edited and the chain recomputed": func(t *testing.T, f *fixture, tx *bolt.Tx) {
 			if err := rewriteAuditChain(tx, 2, "nothing to see"); err != nil {
@@ -203,10 +204,10 @@ func TestRemovedOwnerAndHelperCannotSignPolicy(t *testing.T) {
 				t.Fatal(err)
 			}
 			var key ed25519.PrivateKey
-			o.view(func(tx *bolt.Tx) error {
+			must(t, o.view(func(tx *bolt.Tx) error {
 				key, err = o.signingKeyFor(tx, o.policy.recipient(r.ID))
 				return err
-			})
+			}))
 			o.Close()
 			if key == nil {
 				t.Fatalf("the %s could not get their signing key: %v", role, err)
@@ -382,10 +383,10 @@ func TestUpgradeFromFormat2(t *testing.T) {
 	if res, err := o.Check(false); err != nil || len(res.Hints) != 0 {
 		t.Fatalf("check after the helper's write: %+v %v", res, err)
 	}
-	o.db.Update(func(tx *bolt.Tx) error {
+	must(t, o.db.Update(func(tx *bolt.Tx) error {
 		k, _ := tx.Bucket(bShipments).Cursor().Last()
 		return tx.Bucket(bShipments).Delete(k)
-	})
+	}))
 	if _, err := o.Check(false); !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), "shipments bucket") {
 		t.Fatalf("check after a shipment was deleted: %v", err)
 	}
@@ -457,10 +458,10 @@ func TestPurgeKeySignsOnlyPurges(t *testing.T) {
 		last, _ := lastAudit(tx)
 		e := AuditEntry{Seq: last.Seq + 1, Action: "show", Actor: "owner", Prev: last.Hash}
 		e.Hash, _ = entryHash(e)
-		putJSON(ab, beBytes(e.Seq), e)
+		must(t, putJSON(ab, beBytes(e.Seq), e))
 		_, body, _ := crypto.OpenSigned(crypto.DomainHead, tx.Bucket(bMeta).Get(mHead))
 		var h headBody
-		json.Unmarshal(body, &h)
+		must(t, json.Unmarshal(body, &h))
 		h.Audit = auditPoint{Seq: e.Seq, Hash: e.Hash}
 		h.Counter++
 		nb, _ := json.Marshal(h)

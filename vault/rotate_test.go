@@ -187,16 +187,16 @@ func TestRotationMovesFormat1SealedValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.Close()
-	os.RemoveAll(f.state) // see TestFormat1VaultStillOpens
+	must(t, os.RemoveAll(f.state)) // see TestFormat1VaultStillOpens
 
 	v = f.open(t)
 	defer v.Close()
-	v.view(func(tx *bolt.Tx) error {
+	must(t, v.view(func(tx *bolt.Tx) error {
 		if n := tx.Bucket(bFields).Stats().KeyN; n != 3 {
 			t.Errorf("%d sealed values apart before the rotation, want 3", n)
 		}
 		return nil
-	})
+	}))
 	if _, err := v.Rotate(AllGroups); err != nil {
 		t.Fatal(err)
 	}
@@ -210,12 +210,12 @@ func TestRotationMovesFormat1SealedValues(t *testing.T) {
 			t.Fatalf("find customer %d: %v %v", i, got, err)
 		}
 	}
-	v.view(func(tx *bolt.Tx) error {
+	must(t, v.view(func(tx *bolt.Tx) error {
 		if n := tx.Bucket(bFields).Stats().KeyN; n != 0 {
 			t.Errorf("%d sealed values still apart after the rotation", n)
 		}
 		return nil
-	})
+	}))
 	if res, err := v.Check(false); err != nil || len(res.Problems) != 0 || res.IndexEntries != 9 {
 		t.Fatalf("check after rotation: %+v %v", res, err)
 	}

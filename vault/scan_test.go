@@ -60,11 +60,11 @@ func FuzzScan(f *testing.F) {
 	f.Add("t.txt", "PIN: 4521\n\"\n")
 	f.Add("q.csv", "a;b\n\"x\"y;\"\n")
 	f.Fuzz(func(t *testing.T, name, text string) {
-		Scan(strings.NewReader(text), name, "", func(fd ScanFinding) error {
+		must(t, Scan(strings.NewReader(text), name, "", func(fd ScanFinding) error {
 			if fd.Line < 1 || fd.Category == "" {
 				t.Fatalf("bad finding %+v", fd)
 			}
 			return nil
-		})
+		}))
 	})
 }

@@ -59,7 +59,7 @@ func TestImportTailSurvivesACrash(t *testing.T) {
 		t.Fatalf("read-only check of the tail: %+v, %v", res, err)
 	}
 	var marked bool
-	v.db.View(func(tx *bolt.Tx) error { marked = tx.Bucket(bMeta).Get(mUnindexed) != nil; return nil })
+	must(t, v.db.View(func(tx *bolt.Tx) error { marked = tx.Bucket(bMeta).Get(mUnindexed) != nil; return nil }))
 	v.Close()
 	if !marked {
 		t.Fatal("no unindexed marker after the crash")

@@ -46,11 +46,11 @@ func TestMovedCiphertextIsIntegrityFailure(t *testing.T) {
 	a := mustAdd(t, v, sampleCustomer(1))
 	b := mustAdd(t, v, sampleCustomer(2))
 	var idA, idB recordID
-	v.view(func(tx *bolt.Tx) error {
+	must(t, v.view(func(tx *bolt.Tx) error {
 		idA, _, _, _ = v.resolve(tx, a)
 		idB, _, _, _ = v.resolve(tx, b)
 		return nil
-	})
+	}))
 	err := v.db.Update(func(tx *bolt.Tx) error {
 		mA, err := loadMeta(tx, idA)
 		if err != nil {
@@ -88,13 +88,13 @@ func TestCheckFindsFlippedByte(t *testing.T) {
 	if _, err := v.Check(false); err != nil {
 		t.Fatalf("fresh vault fails check: %v", err)
 	}
-	v.db.Update(func(tx *bolt.Tx) error {
+	must(t, v.db.Update(func(tx *bolt.Tx) error {
 		id, _, _, _ := v.resolve(tx, a)
 		rb := tx.Bucket(bRecords)
 		val := append([]byte{}, rb.Get(id[:])...)
 		val[len(val)-3] ^= 0x40 // inside the last sealed field: the note
 		return rb.Put(id[:], val)
-	})
+	}))
 	res, err := v.Check(false)
 	// The sealed field fails to open, and the records bucket's entry tags
 	// no longer add up to the signed head's sum.
@@ -125,7 +125,7 @@ func TestAuditTamperDetected(t *testing.T) {
 		"swapped entries": func(tx *bolt.Tx) error {
 			ab := tx.Bucket(bAudit)
 			a, b := append([]byte{}, ab.Get(beBytes(2))...), append([]byte{}, ab.Get(beBytes(3))...)
-			ab.Put(beBytes(2), b)
+			must(t, ab.Put(beBytes(2), b))
 			return ab.Put(beBytes(3), a)
 		},
 		"rewritten chain": func(tx *bolt.Tx) error {
@@ -219,9 +219,9 @@ func TestRolesAndRemoval(t *testing.T) {
 	data, _ := os.ReadFile(f.path)
 	db, _ := bolt.Open(f.path+".copy", 0o600, nil)
 	db.Close()
-	os.WriteFile(f.path+".copy", data, 0o600)
+	must(t, os.WriteFile(f.path+".copy", data, 0o600))
 	db, _ = bolt.Open(f.path+".copy", 0o600, nil)
-	db.View(func(tx *bolt.Tx) error {
+	must(t, db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bKeys).ForEachBucket(func(g []byte) error {
 			return tx.Bucket(bKeys).Bucket(g).ForEachBucket(func(ver []byte) error {
 				return tx.Bucket(bKeys).Bucket(g).Bucket(ver).ForEach(func(_, blob []byte) error {
@@ -232,7 +232,7 @@ func TestRolesAndRemoval(t *testing.T) {
 				})
 			})
 		})
-	})
+	}))
 	db.Close()
 	v = f.open(t)
 	if _, _, err := v.RemoveRecipient("owner"); err == nil {

@@ -184,7 +184,7 @@ func TestWitnessCatchesWholeFileRollback(t *testing.T) {
 	newer, _ := os.ReadFile(f.path)
 	v.Close()
 
-	os.WriteFile(f.path, old, 0o600)
+	must(t, os.WriteFile(f.path, old, 0o600))
 	var rb *RollbackError
 	for name, opts := range map[string]Options{"owner": f.opts([]age.Identity{f.owner}), "keyless": f.opts(nil)} {
 		if _, err := Open(f.path, opts); !errors.As(err, &rb) || rb.Fork || !errors.Is(err, ErrIntegrity) {
@@ -207,10 +207,10 @@ func TestWitnessCatchesWholeFileRollback(t *testing.T) {
 		t.Fatalf("open of a fork: %v, want a fork error", err)
 	}
 	// the file this machine saw opens again, and restore may open the others
-	os.WriteFile(f.path, newer, 0o600)
+	must(t, os.WriteFile(f.path, newer, 0o600))
 	v = f.open(t)
 	v.Close()
-	os.WriteFile(f.path, old, 0o600)
+	must(t, os.WriteFile(f.path, old, 0o600))
 	restoring := f.opts([]age.Identity{f.owner})
 	restoring.Restoring = true
 	r, err := Open(f.path, restoring)
@@ -243,7 +243,7 @@ func TestDowngradeRefused(t *testing.T) {
 	}
 	for name, edit := range edits {
 		t.Run(name, func(t *testing.T) {
-			os.WriteFile(f.path, good, 0o600)
+			must(t, os.WriteFile(f.path, good, 0o600))
 			db, err := bolt.Open(f.path, 0o600, nil)
 			if err != nil {
 				t.Fatal(err)

@@ -20,12 +20,12 @@ func recordKeyOf(t *testing.T, tx *bolt.Tx, alias string) []byte {
 	t.Helper()
 	want := canonical(alias)
 	var found []byte
-	tx.Bucket([]byte("records")).ForEach(func(k, v []byte) error {
+	must(t, tx.Bucket([]byte("records")).ForEach(func(k, v []byte) error {
 		if n, l := binary.Uvarint(v[1:]); l > 0 && bytes.Equal(v[1+l:1+l+int(n)], want) {
 			found = bytes.Clone(k)
 		}
 		return nil
-	})
+	}))
 	if found == nil {
 		t.Fatalf("no record names alias %s", alias)
 	}
@@ -158,12 +158,12 @@ func TestFindRefusesAnIndexEntryFromOutside(t *testing.T) {
 		ada, bo := recordKeyOf(t, tx, s.customer), recordKeyOf(t, tx, other)
 		ib := tx.Bucket([]byte("index")).Bucket([]byte("v1"))
 		var moved [][]byte
-		ib.ForEach(func(k, _ []byte) error {
+		must(t, ib.ForEach(func(k, _ []byte) error {
 			if k[0] == 'e' && bytes.HasSuffix(k, ada) {
 				moved = append(moved, append(bytes.Clone(k[:len(k)-len(ada)]), bo...))
 			}
 			return nil
-		})
+		}))
 		if len(moved) != 1 {
 			t.Fatalf("found %d email index entries of the customer", len(moved))
 		}

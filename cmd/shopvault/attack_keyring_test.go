@@ -81,7 +81,7 @@ func TestKeyringAttacksExit7(t *testing.T) {
 		{"new key version made current, then add", func(s *keyringScene) func(tx *bolt.Tx) error {
 			return func(tx *bolt.Tx) error {
 				gb := tx.Bucket([]byte("keys")).Bucket([]byte("contact"))
-				gb.Put([]byte("v2/"+crypto.RecipientID(s.ownerPub)), wrapTo(t, s.ownerPub, bytes.Repeat([]byte{7}, 32)))
+				must(t, gb.Put([]byte("v2/"+crypto.RecipientID(s.ownerPub)), wrapTo(t, s.ownerPub, bytes.Repeat([]byte{7}, 32))))
 				return gb.Put([]byte("current"), be8(2))
 			}
 		}, []string{"add", "--name", "Bo Chen", "--email", "bo@example.com"}, "current version is 2, the signed policy says 1"},
@@ -97,7 +97,7 @@ func TestKeyringAttacksExit7(t *testing.T) {
 				prev := ""
 				return ab.ForEach(func(k, data []byte) error {
 					var e map[string]any
-					json.Unmarshal(data, &e)
+					must(t, json.Unmarshal(data, &e))
 					if e["seq"].(float64) == 2 {
 						e["action"] = "nothing to see"
 					}
@@ -114,9 +114,9 @@ func TestKeyringAttacksExit7(t *testing.T) {
 			return func(tx *bolt.Tx) error {
 				ab := tx.Bucket([]byte("audit"))
 				k, _ := ab.Cursor().Last()
-				ab.Delete(k)
+				must(t, ab.Delete(k))
 				gb := tx.Bucket([]byte("keys")).Bucket([]byte("audit"))
-				gb.Put([]byte("v9/"+crypto.RecipientID(s.ownerPub)), wrapTo(t, s.ownerPub, bytes.Repeat([]byte{5}, 32)))
+				must(t, gb.Put([]byte("v9/"+crypto.RecipientID(s.ownerPub)), wrapTo(t, s.ownerPub, bytes.Repeat([]byte{5}, 32))))
 				return gb.Put([]byte("current"), be8(9))
 			}
 		}, []string{"audit", "verify"}, "integrity failure"},

@@ -55,7 +55,7 @@ func (s *restoreScene) doctor(change func(tx *bolt.Tx) error) string {
 	if _, err := buf.ReadFrom(r); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(plain, buf.Bytes(), 0o600)
+	must(t, os.WriteFile(plain, buf.Bytes(), 0o600))
 	db, err := bolt.Open(plain, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -74,9 +74,10 @@ func (s *restoreScene) doctor(change func(tx *bolt.Tx) error) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(mustRead(t, plain))
+	_, err = w.Write(mustRead(t, plain))
+	must(t, err)
 	w.Close()
-	os.WriteFile(out, enc.Bytes(), 0o600)
+	must(t, os.WriteFile(out, enc.Bytes(), 0o600))
 	return out
 }
 
@@ -205,7 +206,7 @@ func TestRestoreKeepsRemovalsAndTheLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	helperIDs, _ := age.ParseIdentities(bytes.NewReader(mustRead(t, s.helper)))
-	db.View(func(tx *bolt.Tx) error {
+	must(t, db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket([]byte("keys")).ForEach(func(g, _ []byte) error {
 			gb := tx.Bucket([]byte("keys")).Bucket(g)
 			if gb == nil {
@@ -218,7 +219,7 @@ func TestRestoreKeepsRemovalsAndTheLog(t *testing.T) {
 				return nil
 			})
 		})
-	})
+	}))
 	db.Close()
 	after := auditActions(t, s.cliHarness)
 	if len(after) <= len(beforeRestore) {
@@ -276,7 +277,7 @@ func TestFreshRestoreOnANewMachine(t *testing.T) {
 	laptop.ok(s.owner, "restore", s.backup)
 	laptop.ok(s.owner, "check")
 	var es []map[string]any
-	json.Unmarshal([]byte(laptop.ok(s.owner, "audit", "list", "--json")), &es)
+	must(t, json.Unmarshal([]byte(laptop.ok(s.owner, "audit", "list", "--json")), &es))
 	if last := es[len(es)-1]; last["action"] != "restore" || last["actor"] != "owner" {
 		t.Fatalf("the fresh restore is logged as %v", last)
 	}

@@ -78,17 +78,17 @@ func TestMovedCiphertextExits7(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Update(func(tx *bolt.Tx) error {
+	must(t, db.Update(func(tx *bolt.Tx) error {
 		rb := tx.Bucket([]byte("records"))
 		var keys [][]byte
-		rb.ForEach(func(k, _ []byte) error {
+		must(t, rb.ForEach(func(k, _ []byte) error {
 			keys = append(keys, append([]byte{}, k...))
 			return nil
-		})
+		}))
 		// copy the first record's value (metadata and sealed fields) over
 		// the second's
 		return rb.Put(keys[1], append([]byte{}, rb.Get(keys[0])...))
-	})
+	}))
 	db.Close()
 	out.Reset()
 	errOut.Reset()

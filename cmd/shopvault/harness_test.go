@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +34,7 @@ func newCLIHarness(t *testing.T) *cliHarness {
 		now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC),
 		vars: map[string]string{"HOME": home, "XDG_DATA_HOME": filepath.Join(home, "data"), "XDG_CONFIG_HOME": filepath.Join(home, "config"),
 			"XDG_STATE_HOME": filepath.Join(home, "state"), "NO_COLOR": "1"}}
-	os.WriteFile(h.rules, []byte("[[rule]]\nname = \"old\"\nwhen = \"created\"\nolder_than = \"2y\"\naction = \"erase\"\n"), 0o600)
+	must(t, os.WriteFile(h.rules, []byte("[[rule]]\nname = \"old\"\nwhen = \"created\"\nolder_than = \"2y\"\naction = \"erase\"\n"), 0o600))
 	return h
 }
 
@@ -87,4 +88,21 @@ func publicKeyOf(t *testing.T, identityFile string) string {
 	}
 	t.Fatalf("no public key in %s", identityFile)
 	return ""
+}
+
+// must fails the test on err: setup and tampering steps whose failure
+// would leave a test passing without testing anything.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// removeIfThere removes path; one already gone is fine.
+func removeIfThere(t testing.TB, path string) {
+	t.Helper()
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
 }

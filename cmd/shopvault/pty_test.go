@@ -92,7 +92,15 @@ func (p *ptySession) typeSecret(s string) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	p.ptmx.Write([]byte(s + "\r"))
+	p.typeKeys(s + "\r")
+}
+
+// typeKeys sends s to the terminal as typed keys.
+func (p *ptySession) typeKeys(s string) {
+	p.t.Helper()
+	if _, err := p.ptmx.Write([]byte(s)); err != nil {
+		p.t.Fatal(err)
+	}
 }
 
 func (p *ptySession) wait() int {
@@ -117,7 +125,7 @@ func TestPassphrasePrompt(t *testing.T) {
 	p.waitFor("the same passphrase again: ")
 	p.typeSecret(pass)
 	p.waitFor("recovery sheet")
-	p.ptmx.Write([]byte("\r"))
+	p.typeKeys("\r")
 	p.waitFor("Next: shopvault add")
 	if code := p.wait(); code != 0 {
 		t.Fatalf("init exited %d: %q", code, p.output())
@@ -131,7 +139,7 @@ func TestPassphrasePrompt(t *testing.T) {
 
 	c := startOnPty(t, dir, "--vault", filepath.Join(dir, "w.db"), "init", "--passphrase")
 	c.waitFor("new vault passphrase: ")
-	c.ptmx.Write([]byte("copper-lan\x03"))
+	c.typeKeys("copper-lan\x03")
 	code := c.wait()
 	if code != 128+int(syscall.SIGINT) {
 		t.Fatalf("Ctrl-C: exit %d, output %q", code, c.output())
@@ -205,23 +213,23 @@ func TestWeakPassphraseAsksAgain(t *testing.T) {
 	const strong = "skylight-poet-moody-cod-concert-shrapnel"
 	p := startOnPty(t, dir, "--vault", filepath.Join(dir, "v.db"), "init", "--passphrase", "--shop-name", "Mama Put Kitchen")
 	p.waitFor("new vault passphrase: ")
-	p.ptmx.Write([]byte("MamaPutKitchen2026!\r"))
+	p.typeKeys("MamaPutKitchen2026!\r")
 	p.waitFor("try 2 of 3")
 	if !strings.Contains(p.output(), "the shop's name") || !strings.Contains(p.output(), "init --generate-passphrase") {
 		t.Fatalf("the refusal does not explain itself: %q", p.output())
 	}
-	p.ptmx.Write([]byte(strong + "\r"))
+	p.typeKeys(strong + "\r")
 	p.waitFor("the same passphrase again: ")
-	p.ptmx.Write([]byte(strong + "-typo\r"))
+	p.typeKeys(strong + "-typo\r")
 	p.waitFor("try 3 of 3")
 	if !strings.Contains(p.output(), "the two passphrases differ") {
 		t.Fatalf("a mistyped confirmation is not explained: %q", p.output())
 	}
-	p.ptmx.Write([]byte(strong + "\r"))
+	p.typeKeys(strong + "\r")
 	p.waitFor("the same passphrase again: ")
-	p.ptmx.Write([]byte(strong + "\r"))
+	p.typeKeys(strong + "\r")
 	p.waitFor("recovery sheet")
-	p.ptmx.Write([]byte("\r"))
+	p.typeKeys("\r")
 	p.waitFor("Next: shopvault add")
 	if code := p.wait(); code != 0 {
 		t.Fatalf("init exited %d: %q", code, p.output())
@@ -229,11 +237,11 @@ func TestWeakPassphraseAsksAgain(t *testing.T) {
 
 	w := startOnPty(t, dir, "--vault", filepath.Join(dir, "w.db"), "init", "--passphrase")
 	w.waitFor("new vault passphrase: ")
-	w.ptmx.Write([]byte("correcthorsebatterystaple\r"))
+	w.typeKeys("correcthorsebatterystaple\r")
 	w.waitFor("try 2 of 3")
-	w.ptmx.Write([]byte("aaaaaaaaaaaaaaaa\r"))
+	w.typeKeys("aaaaaaaaaaaaaaaa\r")
 	w.waitFor("try 3 of 3")
-	w.ptmx.Write([]byte("qwertyuiop123456\r"))
+	w.typeKeys("qwertyuiop123456\r")
 	if code := w.wait(); code != exitRefused {
 		t.Fatalf("three weak passphrases: exit %d, want %d; output %q", code, exitRefused, w.output())
 	}

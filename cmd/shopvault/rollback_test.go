@@ -109,18 +109,19 @@ func TestFormat2BackupRestoresAfterUpgrade(t *testing.T) {
 	h := newCLIHarness(t)
 	fixture := filepath.Join("..", "..", "vault", "testdata", "format2")
 	old := mustRead(t, filepath.Join(fixture, "v.db"))
-	os.WriteFile(h.vault, old, 0o600)
-	os.WriteFile(h.owner, mustRead(t, filepath.Join(fixture, "owner.txt")), 0o600)
+	must(t, os.WriteFile(h.vault, old, 0o600))
+	must(t, os.WriteFile(h.owner, mustRead(t, filepath.Join(fixture, "owner.txt")), 0o600))
 	rcpt, err := age.ParseX25519Recipient(publicKeyOf(t, h.owner))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var enc bytes.Buffer
 	w, _ := age.Encrypt(&enc, rcpt)
-	w.Write(old)
+	_, err = w.Write(old)
+	must(t, err)
 	w.Close()
 	backup := filepath.Join(h.dir, "format2.age")
-	os.WriteFile(backup, enc.Bytes(), 0o600)
+	must(t, os.WriteFile(backup, enc.Bytes(), 0o600))
 
 	h.ok(h.owner, "add", "--name", "Cy New", "--city", "York", "--country", "GB") // upgrades, then writes
 	h.ok(h.owner, "restore", backup, "--yes")

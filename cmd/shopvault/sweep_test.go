@@ -186,7 +186,7 @@ func TestSingleEntrySweep(t *testing.T) {
 	var issued struct {
 		Alias string `json:"alias"`
 	}
-	json.Unmarshal([]byte(h.ok(h.owner, "alias", "issue", b, "--courier", "gig", "--json")), &issued)
+	must(t, json.Unmarshal([]byte(h.ok(h.owner, "alias", "issue", b, "--courier", "gig", "--json")), &issued))
 	snap()
 	h.ok(h.owner, "forget", d, "--yes")
 	snap()
@@ -245,11 +245,11 @@ func TestSingleEntrySweep(t *testing.T) {
 	// fresh puts the final file (changed by fn) and this machine's state
 	// back as they were, so every run starts from the same place.
 	fresh := func(fn func(tx *bolt.Tx) error) error {
-		os.Remove(h.vault + ".lock")
+		removeIfThere(t, h.vault+".lock")
 		if err := os.WriteFile(h.vault, finalBytes, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		os.RemoveAll(stateDir)
+		must(t, os.RemoveAll(stateDir))
 		if err := os.CopyFS(stateDir, os.DirFS(stateSnap)); err != nil {
 			t.Fatal(err)
 		}
@@ -271,11 +271,11 @@ func TestSingleEntrySweep(t *testing.T) {
 		}
 		return out
 	}
-	fresh(nil)
+	must(t, fresh(nil))
 	if code, _, errs := h.run(h.owner, "check"); code != 0 {
 		t.Fatalf("check of the untouched vault: exit %d %s", code, errs)
 	}
-	fresh(nil)
+	must(t, fresh(nil))
 	want := observe()
 
 	ms := mutations(final, history)
@@ -289,7 +289,7 @@ func TestSingleEntrySweep(t *testing.T) {
 			caught++
 			continue
 		}
-		fresh(m.fn)
+		must(t, fresh(m.fn))
 		got := observe()
 		same := true
 		for i := range want {

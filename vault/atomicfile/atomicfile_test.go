@@ -23,7 +23,7 @@ func TestWrite(t *testing.T) {
 	}{
 		{"new file", "", writeString("new"), nil, "new"},
 		{"replaces a regular file", "old", writeString("new"), nil, "new"},
-		{"failed fill keeps the old file", "old", func(w io.Writer) error { w.Write([]byte("half")); return fail }, fail, "old"},
+		{"failed fill keeps the old file", "old", func(w io.Writer) error { _, _ = w.Write([]byte("half")); return fail }, fail, "old"},
 		{"failed fill makes no file", "", func(io.Writer) error { return fail }, fail, ""},
 	}
 	for _, tt := range tests {
@@ -31,7 +31,7 @@ func TestWrite(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "out.txt")
 			if tt.existing != "" {
-				os.WriteFile(path, []byte(tt.existing), 0o600)
+				must(t, os.WriteFile(path, []byte(tt.existing), 0o600))
 			}
 			err := Write(path, 0o600, tt.fill)
 			if !errors.Is(err, tt.wantErr) {
@@ -85,8 +85,8 @@ func TestReplace(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "v.db")
 	tmp := path + ".compact-tmp"
-	os.WriteFile(path, []byte("old"), 0o600)
-	os.WriteFile(tmp, []byte("new"), 0o600)
+	must(t, os.WriteFile(path, []byte("old"), 0o600))
+	must(t, os.WriteFile(tmp, []byte("new"), 0o600))
 	if err := Replace(tmp, path); err != nil {
 		t.Fatal(err)
 	}
@@ -121,5 +121,14 @@ func assertOnly(t *testing.T, dir string, target bool) {
 			names = append(names, e.Name())
 		}
 		t.Fatalf("folder holds %v, want %d file(s)", names, want)
+	}
+}
+
+// must fails the test on err: setup and tampering steps whose failure
+// would leave a test passing without testing anything.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -19,7 +19,7 @@ import (
 func TestWriteNonRegular(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "target")
-	os.WriteFile(target, []byte("keep"), 0o600)
+	must(t, os.WriteFile(target, []byte("keep"), 0o600))
 	link := filepath.Join(dir, "link")
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
@@ -31,7 +31,7 @@ func TestWriteNonRegular(t *testing.T) {
 	}
 	defer l.Close()
 	sub := filepath.Join(dir, "sub")
-	os.Mkdir(sub, 0o700)
+	must(t, os.Mkdir(sub, 0o700))
 
 	for _, path := range []string{link, sock, sub} {
 		if err := WriteFile(path, []byte("new"), 0o600); !errors.Is(err, ErrNotRegular) {
