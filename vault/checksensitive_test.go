@@ -37,7 +37,7 @@ func plant(t *testing.T, v *Vault, alias, field, value string) {
 func TestCheckSensitive(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	a, err := v.Add(sampleCustomer(1))
 	if err != nil {
 		t.Fatal(err)

@@ -98,13 +98,13 @@ func TestFormat1VaultStillOpens(t *testing.T) {
 	if err := v.db.Update(rewriteAsFormat1); err != nil {
 		t.Fatal(err)
 	}
-	v.Close()
+	must(t, v.Close())
 	// A real format-1 vault was never seen as format 3 by this machine:
 	// without this, the rollback witness rightly refuses the downgraded file.
 	must(t, os.RemoveAll(f.state))
 
 	v = f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	c, err := v.Show(alias, []string{"name", "email"})
 	if err != nil {
 		t.Fatal(err)

@@ -108,7 +108,7 @@ func FuzzParseConsentValue(f *testing.F) {
 func TestInventoryIgnoresLegacyConsentValues(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	nc := sampleCustomer(1)
 	nc.Consent = []string{"marketing"}
 	alias, err := v.Add(nc)

@@ -56,13 +56,13 @@ func TestRestoreReappliesErasures(t *testing.T) {
 	if _, err := v.Restore(strings.NewReader("not a backup")); err == nil {
 		t.Fatal("restored garbage")
 	}
-	v.Close()
+	must(t, v.Close())
 }
 
 func TestImportFormatsAndDuplicates(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	csv := "name,email,phone,country,consent,created\n" +
 		"Ann One,ann@example.com,+44 20 7946 0001,GB,marketing,2021-01-01\n" +
 		"Ann Again,ANN@example.com,,GB,,\n" + // duplicate email
@@ -126,7 +126,7 @@ func TestImportFormatsAndDuplicates(t *testing.T) {
 func TestDedupeKeepsBothAliases(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	a := mustAdd(t, v, NewCustomer{Fields: map[string]string{"name": "Ann One", "email": "ann@example.com"}})
 	b := mustAdd(t, v, NewCustomer{Fields: map[string]string{"name": "Ann One", "email": "ANN@example.com", "phone": "+44 20 7946 0001"}})
 	pairs, err := v.FindDuplicates()

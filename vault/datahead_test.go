@@ -22,7 +22,7 @@ func shippingSetup(t *testing.T) (*fixture, *age.X25519Identity, string, string)
 	v := f.open(t)
 	a1, a2 := mustAdd(t, v, sampleCustomer(1)), mustAdd(t, v, sampleCustomer(2))
 	helper := addHelper(t, v, RoleShipping, "packing-desk")
-	v.Close()
+	must(t, v.Close())
 	h, err := Open(f.path, f.opts([]age.Identity{helper}))
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +31,7 @@ func shippingSetup(t *testing.T) (*fixture, *age.X25519Identity, string, string)
 	if _, err := h.Ship(a1, "dhl", "", f.clock.t); err != nil {
 		t.Fatal(err)
 	}
-	h.Close()
+	must(t, h.Close())
 	return f, helper, a1, a2
 }
 
@@ -43,7 +43,7 @@ func helperKeys(t *testing.T, f *fixture, helper *age.X25519Identity) (ed25519.P
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer o.Close()
+	defer func() { must(t, o.Close()) }()
 	var key ed25519.PrivateKey
 	var tg *tagger
 	err = o.view(func(tx *bolt.Tx) error {
@@ -117,7 +117,7 @@ func checkOwner(t *testing.T, f *fixture) (CheckResult, error) {
 	if err != nil {
 		return CheckResult{}, err
 	}
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	return v.Check(false)
 }
 
@@ -138,7 +138,7 @@ func TestShippingHeadKeepsDataHead(t *testing.T) {
 	if h.head.Role != RoleShipping || h.head.DataHead == "" || len(h.head.Shipped) != 2 {
 		t.Errorf("shipping head: role %s data head %q shipped %d", h.head.Role, h.head.DataHead, len(h.head.Shipped))
 	}
-	h.Close()
+	must(t, h.Close())
 	res, err := checkOwner(t, f)
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +153,7 @@ func TestShippingHeadKeepsDataHead(t *testing.T) {
 	if _, err := v.Edit(a2, map[string]string{"note": "red gate"}); err != nil {
 		t.Fatal(err)
 	}
-	v.Close()
+	must(t, v.Close())
 	h, err = Open(f.path, f.opts([]age.Identity{helper}))
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +164,7 @@ func TestShippingHeadKeepsDataHead(t *testing.T) {
 	if len(h.head.Shipped) != 1 {
 		t.Errorf("shipped after the owner's write: %d, want 1", len(h.head.Shipped))
 	}
-	h.Close()
+	must(t, h.Close())
 	if _, err := checkOwner(t, f); err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestShippingPersonCannotVouchForRecords(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = v.Check(false)
-			v.Close()
+			must(t, v.Close())
 			wantDataIntegrity(t, err, "check")
 		})
 	}
@@ -219,7 +219,7 @@ func TestShippingPersonCannotVouchForRecords(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer o.Close()
+		defer func() { must(t, o.Close()) }()
 		err = o.db.Update(func(tx *bolt.Tx) error {
 			backdate(t, tx, a2)
 			sums := &bucketSums{State: o.head.Buckets.State, Buckets: sumBuckets(tx, tg)}
@@ -272,7 +272,7 @@ func TestDataHeadDeletedOrRolledBack(t *testing.T) {
 			// The owner adds a customer: a newer data head.
 			v := f.open(t)
 			mustAdd(t, v, sampleCustomer(3))
-			v.Close()
+			must(t, v.Close())
 			h, err := Open(f.path, f.opts([]age.Identity{helper}))
 			if err != nil {
 				t.Fatal(err)
@@ -280,7 +280,7 @@ func TestDataHeadDeletedOrRolledBack(t *testing.T) {
 			if _, err := h.Ship(a1, "dhl", "", f.clock.t); err != nil {
 				t.Fatal(err)
 			}
-			h.Close()
+			must(t, h.Close())
 			edit(t, f, helper, old)
 			_, err = Open(f.path, f.opts([]age.Identity{f.owner}))
 			wantDataIntegrity(t, err, "owner open")
@@ -292,7 +292,7 @@ func TestDataHeadDeletedOrRolledBack(t *testing.T) {
 		f.tamper(t, func(tx *bolt.Tx) error { old = bytes.Clone(tx.Bucket(bMeta).Get(mDataHead)); return nil })
 		v := f.open(t)
 		mustAdd(t, v, sampleCustomer(3))
-		v.Close()
+		must(t, v.Close())
 		f.tamper(t, func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(mDataHead, old) })
 		_, err := Open(f.path, f.opts([]age.Identity{f.owner}))
 		wantDataIntegrity(t, err, "owner open")

@@ -28,7 +28,7 @@ func TestPhoneAndNameDuplicateRule(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			v := f.open(t)
-			defer v.Close()
+			defer func() { must(t, v.Close()) }()
 			mustAdd(t, v, NewCustomer{Fields: map[string]string{"name": "Ngozi Okafor", "phone": "+234 803 555 0101", "country": "NG"}})
 			rows, err := NewRowReader(strings.NewReader("name,phone,email,country\n"+tt.row+",NG\n"), "", nil)
 			if err != nil {
@@ -50,7 +50,7 @@ func TestPhoneAndNameDuplicateRule(t *testing.T) {
 func TestHasIndexEntry(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	mustAdd(t, v, NewCustomer{Fields: map[string]string{"name": "Ngozi Okafor", "phone": "+234 803 555 0101", "country": "NG"}})
 	mustAdd(t, v, NewCustomer{Fields: map[string]string{"name": "Chinedu Okafor", "phone": "+234 803 555 0101", "country": "NG"}})
 	err := v.view(func(tx *bolt.Tx) error {

@@ -123,12 +123,12 @@ func TestKeylessOpenLeavesTheTail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k.Close()
+	must(t, k.Close())
 	if after, _ := os.ReadFile(f.path); !bytes.Equal(before, after) {
 		t.Fatal("a keyless open changed the file")
 	}
 	v := f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	res, err := v.Check(false)
 	if err != nil || len(res.Hints) != 0 {
 		t.Fatalf("check after the owner's open: %+v, %v", res, err)

@@ -85,7 +85,7 @@ func TestOpensFormat3VaultFromBefore(t *testing.T) {
 	if err != nil || c.Fields["name"] != "Ada Lovelace" || c.Fields["email"] != "ada@example.org" {
 		t.Fatalf("owner show: %+v %v", c, err)
 	}
-	o.Close()
+	must(t, o.Close())
 
 	s, err := Open(f.path, f.opts(ids("shipping.txt")))
 	if err != nil {
@@ -98,7 +98,7 @@ func TestOpensFormat3VaultFromBefore(t *testing.T) {
 	if _, err := s.Show("Z8EJ-0C25-F", []string{"email"}); !errors.As(err, &nr) || nr.Role != RoleShipping {
 		t.Errorf("shipping show email: %v, want a NeedRoleError for role shipping", err)
 	}
-	s.Close()
+	must(t, s.Close())
 
 	p, err := Open(f.path, f.opts(ids("support.txt")))
 	if err != nil {
@@ -107,14 +107,14 @@ func TestOpensFormat3VaultFromBefore(t *testing.T) {
 	if c, err := p.Show("Z8EJ-0C25-F", []string{"email"}); err != nil || c.Fields["email"] != "wanjiru@example.co.ke" {
 		t.Errorf("support show email: %+v %v", c, err)
 	}
-	p.Close()
+	must(t, p.Close())
 
 	// A rotation written now over the old entries still checks.
 	o, err = Open(f.path, f.opts(ids("owner.txt")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer o.Close()
+	defer func() { must(t, o.Close()) }()
 	if _, err := o.Rotate([]Group{GroupShipping}); err != nil {
 		t.Fatalf("rotate: %v", err)
 	}

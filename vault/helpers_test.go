@@ -58,7 +58,7 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v.Close()
+	must(t, v.Close())
 	return f
 }
 
@@ -92,7 +92,7 @@ func newFixtureWithCustomers(t testing.TB, n int) (f *fixture, aliases []string)
 	t.Helper()
 	f = newFixture(t)
 	v := f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	batch := make([]NewCustomer, n)
 	for i := range batch {
 		batch[i] = sampleCustomer(i)

@@ -23,7 +23,7 @@ func BenchmarkImport10k(b *testing.B) {
 		if _, err := v.Import(rows, ImportOptions{}); err != nil {
 			b.Fatal(err)
 		}
-		v.Close()
-		in.Close()
+		must(b, v.Close())
+		must(b, in.Close())
 	}
 }

@@ -18,7 +18,7 @@ func readFixture(t *testing.T, name string) (format ImportFormat, stored []map[s
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { must(t, f.Close()) }()
 	rows, err := NewRowReader(f, "", nil)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)

@@ -12,7 +12,7 @@ func BenchmarkOpenShowClose(b *testing.B) {
 	f := newFixture(b)
 	v := f.open(b)
 	a, _ := v.Add(sampleCustomer(1))
-	v.Close()
+	must(b, v.Close())
 	for b.Loop() {
 		v, err := Open(f.path, f.opts([]age.Identity{f.owner}))
 		if err != nil {
@@ -21,6 +21,6 @@ func BenchmarkOpenShowClose(b *testing.B) {
 		if _, err := v.Show(a, []string{"name"}); err != nil {
 			b.Fatal(err)
 		}
-		v.Close()
+		must(b, v.Close())
 	}
 }

@@ -25,7 +25,7 @@ func (f *fixture) tamper(t *testing.T, fn func(tx *bolt.Tx) error) {
 	if err := db.Update(fn); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	must(t, db.Close())
 }
 
 func ownerID(f *fixture) string { return crypto.RecipientID(f.owner.Recipient().String()) }
@@ -169,7 +169,7 @@ func TestKeyringEditsWithoutOwnerKeyAreRefused(t *testing.T) {
 			mustAdd(t, v, sampleCustomer(1))
 			helper := addHelper(t, v, RoleShipping, "packing-desk")
 			mustAdd(t, v, sampleCustomer(2))
-			v.Close()
+			must(t, v.Close())
 			f.tamper(t, func(tx *bolt.Tx) error { edit(t, f, tx); return nil })
 			_, err := Open(f.path, f.opts([]age.Identity{f.owner}))
 			wantIntegrity(t, err, "owner open")
@@ -197,7 +197,7 @@ func TestRemovedOwnerAndHelperCannotSignPolicy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v.Close()
+			must(t, v.Close())
 			// What the other person's session holds: their signing key.
 			o, err := Open(f.path, f.opts([]age.Identity{other}))
 			if err != nil {
@@ -208,7 +208,7 @@ func TestRemovedOwnerAndHelperCannotSignPolicy(t *testing.T) {
 				key, err = o.signingKeyFor(tx, o.policy.recipient(r.ID))
 				return err
 			}))
-			o.Close()
+			must(t, o.Close())
 			if key == nil {
 				t.Fatalf("the %s could not get their signing key: %v", role, err)
 			}
@@ -217,7 +217,7 @@ func TestRemovedOwnerAndHelperCannotSignPolicy(t *testing.T) {
 				if _, _, err := v.RemoveRecipient("other"); err != nil {
 					t.Fatal(err)
 				}
-				v.Close()
+				must(t, v.Close())
 			}
 			f.tamper(t, func(tx *bolt.Tx) error {
 				forgeSigned(t, tx, key, r.ID, RoleOwner, func(s *policyState) {
@@ -247,7 +247,7 @@ func TestPolicyChangesAreSignedAndVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	version := v.policy.body.Version
-	v.Close()
+	must(t, v.Close())
 	h, err := Open(f.path, f.opts([]age.Identity{helper}))
 	if err != nil {
 		t.Fatal(err)
@@ -261,7 +261,7 @@ func TestPolicyChangesAreSignedAndVerify(t *testing.T) {
 	if _, err := h.AddRecipient(helper.Recipient().String()+"x", RoleOwner, "me"); err == nil {
 		t.Error("a shipping helper added a recipient")
 	}
-	h.Close()
+	must(t, h.Close())
 	v = f.open(t)
 	if v.policy.body.Version != version {
 		t.Errorf("policy version %d after the helper's session, want %d", v.policy.body.Version, version)
@@ -272,7 +272,7 @@ func TestPolicyChangesAreSignedAndVerify(t *testing.T) {
 	if _, err := v.Check(false); err != nil {
 		t.Error(err)
 	}
-	v.Close()
+	must(t, v.Close())
 }
 
 // Issue 13: a helper on a new machine must pin the owner; a wrong
@@ -282,7 +282,7 @@ func TestTrustPinningOnANewMachine(t *testing.T) {
 	v := f.open(t)
 	helper := addHelper(t, v, RoleSupport, "support-desk")
 	fps := v.OwnerFingerprints()
-	v.Close()
+	must(t, v.Close())
 	newMachine := f.opts([]age.Identity{helper})
 	newMachine.StateDir = t.TempDir()
 	var te *TrustError
@@ -303,12 +303,12 @@ func TestTrustPinningOnANewMachine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Close()
+	must(t, h.Close())
 	h, err = Open(f.path, newMachine)
 	if err != nil {
 		t.Fatalf("after pinning: %v", err)
 	}
-	h.Close()
+	must(t, h.Close())
 	// The owner's identity alone anchors trust on a new machine.
 	ownerNew := f.opts([]age.Identity{f.owner})
 	ownerNew.StateDir = t.TempDir()
@@ -316,7 +316,7 @@ func TestTrustPinningOnANewMachine(t *testing.T) {
 	if err != nil {
 		t.Fatalf("owner on a new machine: %v", err)
 	}
-	o.Close()
+	must(t, o.Close())
 }
 
 // Issue 13: a vault written by format 2 reads without an owner key, refuses
@@ -337,7 +337,7 @@ func TestUpgradeFromFormat2(t *testing.T) {
 	} else if te := (*TrustError)(nil); !errors.As(err, &te) {
 		t.Errorf("helper write before the upgrade: err = %v, want a TrustError (exit 3)", err)
 	}
-	h.Close()
+	must(t, h.Close())
 	o, err := Open(path, f.opts(ids("owner.txt")))
 	if err != nil {
 		t.Fatal(err)
@@ -359,7 +359,7 @@ func TestUpgradeFromFormat2(t *testing.T) {
 	if err != nil || c.Fields["name"] != "Ada Lovelace" {
 		t.Fatalf("show after upgrade: %+v %v", c, err)
 	}
-	o.Close()
+	must(t, o.Close())
 	h, err = Open(path, f.opts(helper))
 	if err != nil {
 		t.Fatalf("helper after upgrade: %v", err)
@@ -367,19 +367,19 @@ func TestUpgradeFromFormat2(t *testing.T) {
 	if _, err := h.Ship("5Y6QBXCRP", "dhl", "", f.clock.t); err != nil {
 		t.Fatalf("helper write after upgrade: %v", err)
 	}
-	h.Close()
+	must(t, h.Close())
 	k, err := Open(path, f.opts(nil))
 	if err != nil {
 		t.Fatalf("keyless open after upgrade: %v", err)
 	}
-	k.Close()
+	must(t, k.Close())
 	// The helper's write kept the sums (it holds the state key too); a
 	// shipment deleted from outside afterwards is found.
 	o, err = Open(path, f.opts(ids("owner.txt")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer o.Close()
+	defer func() { must(t, o.Close()) }()
 	if res, err := o.Check(false); err != nil || len(res.Hints) != 0 {
 		t.Fatalf("check after the helper's write: %+v %v", res, err)
 	}
@@ -399,7 +399,7 @@ func TestCheckWalksTheWholePolicyChain(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
 	addHelper(t, v, RoleSupport, "desk")
-	v.Close()
+	must(t, v.Close())
 	f.tamper(t, func(tx *bolt.Tx) error {
 		pb := tx.Bucket(bPolicy)
 		first := bytes.Clone(pb.Get(beBytes(1)))
@@ -407,7 +407,7 @@ func TestCheckWalksTheWholePolicyChain(t *testing.T) {
 		return pb.Put(beBytes(1), first)
 	})
 	v = f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	res, err := v.Check(false)
 	wantIntegrity(t, err, "check")
 	if len(res.Problems) == 0 || !bytes.Contains([]byte(res.Problems[0].What), []byte("signed policy")) {
@@ -425,7 +425,7 @@ func TestPurgeKeySignsOnlyPurges(t *testing.T) {
 	old.Created = f.clock.t.AddDate(-3, 0, 0)
 	mustAdd(t, v, old)
 	mustAdd(t, v, sampleCustomer(2))
-	v.Close()
+	must(t, v.Close())
 	rules, err := ParseRules([]byte(ExampleRules))
 	if err != nil {
 		t.Fatal(err)
@@ -442,7 +442,7 @@ func TestPurgeKeySignsOnlyPurges(t *testing.T) {
 	if k.head.Signer != purgeSigner {
 		t.Fatalf("head after a keyless purge signed by %q, want the purge key", k.head.Signer)
 	}
-	k.Close()
+	must(t, k.Close())
 	v = f.open(t)
 	if rep, err := v.AuditVerify(); err != nil || rep.Pending != 0 {
 		t.Fatalf("audit verify after the purge: %+v %v", rep, err)
@@ -451,7 +451,7 @@ func TestPurgeKeySignsOnlyPurges(t *testing.T) {
 	if err != nil || key == nil {
 		t.Fatalf("purge key: %v", err)
 	}
-	v.Close()
+	must(t, v.Close())
 	// Someone holding the purge key file adds a forged entry and signs.
 	f.tamper(t, func(tx *bolt.Tx) error {
 		ab := tx.Bucket(bAudit)
@@ -468,7 +468,7 @@ func TestPurgeKeySignsOnlyPurges(t *testing.T) {
 		return tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(key, crypto.DomainHead, nb))
 	})
 	v = f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	_, err = v.AuditVerify()
 	wantIntegrity(t, err, "audit verify of a non-purge entry under the purge key")
 	_, err = v.Check(false)
@@ -486,7 +486,7 @@ func TestReplacedOwnerIdentityAnchorsTrust(t *testing.T) {
 	if _, _, err := v.RotateOwnerIdentity(newID.Recipient().String(), newID); err != nil {
 		t.Fatal(err)
 	}
-	v.Close()
+	must(t, v.Close())
 	fresh := f.opts([]age.Identity{newID})
 	fresh.StateDir = t.TempDir()
 	n, err := Open(f.path, fresh)
@@ -499,7 +499,7 @@ func TestReplacedOwnerIdentityAnchorsTrust(t *testing.T) {
 	if _, err := n.Check(false); err != nil {
 		t.Fatal(err)
 	}
-	n.Close()
+	must(t, n.Close())
 	k := f.openKeyless(t)
-	k.Close()
+	must(t, k.Close())
 }

@@ -10,7 +10,7 @@ import (
 func TestForLabelBatch(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	good, err := v.Add(NewCustomer{Fields: map[string]string{"name": "Ada Obi", "city": "Yaba", "country": "NG"}})
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 func TestImportGoesOnAfterAMalformedRow(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	csv := "name,email,country\nAda Obi,ada@example.com,NG\nBad \"quote,bad@example.com,NG\nBola Ade,bola@example.com,NG\n"
 	rows, err := NewRowReader(strings.NewReader(csv), "", nil)
 	if err != nil {
@@ -33,7 +33,7 @@ func TestImportGoesOnAfterAMalformedRow(t *testing.T) {
 func TestNoCountryProblemIsTyped(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	rows, err := NewRowReader(strings.NewReader("name,phone\nAda Obi,0803 555 0101\n"), "", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -30,7 +30,7 @@ func TestRotationResumesAfterCrash(t *testing.T) {
 	if _, err := v.Rotate(AllGroups); !errors.Is(err, ErrCrashHook) {
 		t.Fatalf("rotate with crash hook: %v", err)
 	}
-	v.db.Close() // as if killed: no cleanup, lock released by the OS
+	must(t, v.db.Close()) // as if killed: no cleanup, lock released by the OS
 	v.db = nil
 	v.lock.release()
 
@@ -49,7 +49,7 @@ func TestRotationResumesAfterCrash(t *testing.T) {
 	if err != nil || len(found) != n {
 		t.Fatalf("list mid-rotation: %d %v", len(found), err)
 	}
-	r.Close()
+	must(t, r.Close())
 
 	// any owner write finishes it; every record reads after
 	v = f.open(t)
@@ -73,7 +73,7 @@ func TestRotationResumesAfterCrash(t *testing.T) {
 	if _, err := v.AuditVerify(); err != nil {
 		t.Fatalf("audit after rotation: %v", err)
 	}
-	v.Close()
+	must(t, v.Close())
 }
 
 // Issue 17 item 5: a rotation told to stop (Ctrl-C) stops after a committed
@@ -104,12 +104,12 @@ func TestRotationStopsWhenAsked(t *testing.T) {
 			t.Fatalf("mid-rotation read of %s: %v", a, err)
 		}
 	}
-	v.Close()
+	must(t, v.Close())
 
 	// (an owner's reads above are writes to the access log, and may
 	// already have finished it)
 	v = f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	if _, err := v.Rotate([]Group{GroupShipping}); err != nil {
 		t.Fatalf("next rotation: %v", err)
 	}
@@ -136,7 +136,7 @@ func TestRotationResumesDuringIndexWrite(t *testing.T) {
 	if _, err := v.Rotate(AllGroups); !errors.Is(err, ErrCrashHook) {
 		t.Fatalf("rotate with crash hook: %v", err)
 	}
-	v.db.Close()
+	must(t, v.db.Close())
 	v.db = nil
 	v.lock.release()
 
@@ -150,10 +150,10 @@ func TestRotationResumesDuringIndexWrite(t *testing.T) {
 	if res, err := r.Check(false); err != nil || len(res.Problems) != 0 {
 		t.Fatalf("check while the index is half written: %+v %v", res, err)
 	}
-	r.Close()
+	must(t, r.Close())
 
 	v = f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	if p, _ := v.pendingRotation(); p != nil {
 		t.Fatalf("rotation still pending after an owner open: %+v", p)
 	}
@@ -186,11 +186,11 @@ func TestRotationMovesFormat1SealedValues(t *testing.T) {
 	if err := v.db.Update(rewriteAsFormat1); err != nil {
 		t.Fatal(err)
 	}
-	v.Close()
+	must(t, v.Close())
 	must(t, os.RemoveAll(f.state)) // see TestFormat1VaultStillOpens
 
 	v = f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	must(t, v.view(func(tx *bolt.Tx) error {
 		if n := tx.Bucket(bFields).Stats().KeyN; n != 3 {
 			t.Errorf("%d sealed values apart before the rotation, want 3", n)

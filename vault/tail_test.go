@@ -26,7 +26,7 @@ func newFixtureWithImportTail(t *testing.T) *fixture {
 	if _, err := v.Import(rows, ImportOptions{}); !errors.Is(err, ErrCrashHook) {
 		t.Fatalf("import: %v", err)
 	}
-	v.Close()
+	must(t, v.Close())
 	return f
 }
 
@@ -60,13 +60,13 @@ func TestImportTailSurvivesACrash(t *testing.T) {
 	}
 	var marked bool
 	must(t, v.db.View(func(tx *bolt.Tx) error { marked = tx.Bucket(bMeta).Get(mUnindexed) != nil; return nil }))
-	v.Close()
+	must(t, v.Close())
 	if !marked {
 		t.Fatal("no unindexed marker after the crash")
 	}
 
 	v = f.open(t) // a writable open completes the tail
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	if res, err := v.Check(false); err != nil || len(res.Problems) != 0 || len(res.Hints) != 0 || res.Unindexed != 0 || res.Records != 25 || res.IndexEntries != 75 {
 		t.Fatalf("check after completing the tail: %+v, %v", res, err)
 	}
@@ -99,7 +99,7 @@ func TestImportTailFindsDuplicatesAcrossBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	csv := tailCSV(20) +
 		"Someone Else,C3@EXAMPLE.COM,,GB\n" + // email of row 3, three batches back
 		"Customer 7,,+44 20 7946 0007,GB\n" + // phone and name of row 7

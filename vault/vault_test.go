@@ -29,7 +29,7 @@ func TestNoPlaintextAtRest(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		mustAdd(t, v, sampleCustomer(i))
 	}
-	v.Close()
+	must(t, v.Close())
 	data, _ := os.ReadFile(f.path)
 	for _, s := range []string{"Ngozi", "Okafor", "Awolowo", "Ikoyi", "blue gate", "example.ng", "8035550001"} {
 		if bytes.Contains(data, []byte(s)) {
@@ -77,7 +77,7 @@ func TestMovedCiphertextIsIntegrityFailure(t *testing.T) {
 	if _, err := v.Check(false); !errors.Is(err, ErrIntegrity) {
 		t.Fatalf("check did not catch the move: %v", err)
 	}
-	v.Close()
+	must(t, v.Close())
 }
 
 // Issue 7: a flipped byte in a record makes check exit 7.
@@ -106,7 +106,7 @@ func TestCheckFindsFlippedByte(t *testing.T) {
 	if _, err := v.Check(true); err != nil {
 		t.Fatalf("metadata-only check: %v", err)
 	}
-	v.Close()
+	must(t, v.Close())
 }
 
 // Issue 6: editing, dropping or reordering audit entries is detected.
@@ -155,7 +155,7 @@ func TestAuditTamperDetected(t *testing.T) {
 			if _, err := v.AuditReport(time.Time{}); !errors.Is(err, ErrIntegrity) {
 				t.Fatalf("audit report of a tampered log: %v, want ErrIntegrity", err)
 			}
-			v.Close()
+			must(t, v.Close())
 		})
 	}
 }
@@ -166,7 +166,7 @@ func TestKeylessAuditEntriesArePendingThenAuthenticated(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
 	a := mustAdd(t, v, sampleCustomer(1))
-	v.Close()
+	must(t, v.Close())
 	k := f.openKeyless(t)
 	if _, err := k.Backup(io.Discard); err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func TestKeylessAuditEntriesArePendingThenAuthenticated(t *testing.T) {
 	if _, err := k.Ship(a, "gig", "", f.clock.t); !errors.Is(err, ErrNoIdentity) {
 		t.Fatalf("keyless ship: %v, want ErrNoIdentity", err)
 	}
-	k.Close()
+	must(t, k.Close())
 	v = f.open(t)
 	rep, err := v.AuditVerify()
 	if err != nil || rep.Pending != 1 {
@@ -185,7 +185,7 @@ func TestKeylessAuditEntriesArePendingThenAuthenticated(t *testing.T) {
 	if err != nil || rep.Pending != 0 {
 		t.Fatalf("verify after owner write: %+v %v", rep, err)
 	}
-	v.Close()
+	must(t, v.Close())
 }
 
 // Issue 6: roles limit what an identity opens; removal rotates.
@@ -194,7 +194,7 @@ func TestRolesAndRemoval(t *testing.T) {
 	v := f.open(t)
 	a := mustAdd(t, v, sampleCustomer(1))
 	helper := addHelper(t, v, RoleShipping, "packing-desk")
-	v.Close()
+	must(t, v.Close())
 	h, _ := Open(f.path, f.opts([]age.Identity{helper}))
 	if _, err := h.ForLabels([]LabelRequest{{Alias: a}}, false); err != nil {
 		t.Fatalf("shipping role cannot label: %v", err)
@@ -204,21 +204,21 @@ func TestRolesAndRemoval(t *testing.T) {
 	if !errors.As(err, &nr) || !strings.Contains(err.Error(), "needs role support or owner") {
 		t.Fatalf("shipping role show: %v", err)
 	}
-	h.Close()
+	must(t, h.Close())
 	v = f.open(t)
 	if _, _, err := v.RemoveRecipient("packing-desk"); err != nil {
 		t.Fatal(err)
 	}
-	v.Close()
+	must(t, v.Close())
 	h, _ = Open(f.path, f.opts([]age.Identity{helper}))
 	if _, err := h.ForLabels([]LabelRequest{{Alias: a}}, false); !errors.Is(err, ErrWrongIdentity) {
 		t.Fatalf("removed helper: %v", err)
 	}
-	h.Close()
+	must(t, h.Close())
 	// the removed key opens no wrapped key left in the file
 	data, _ := os.ReadFile(f.path)
 	db, _ := bolt.Open(f.path+".copy", 0o600, nil)
-	db.Close()
+	must(t, db.Close())
 	must(t, os.WriteFile(f.path+".copy", data, 0o600))
 	db, _ = bolt.Open(f.path+".copy", 0o600, nil)
 	must(t, db.View(func(tx *bolt.Tx) error {
@@ -233,12 +233,12 @@ func TestRolesAndRemoval(t *testing.T) {
 			})
 		})
 	}))
-	db.Close()
+	must(t, db.Close())
 	v = f.open(t)
 	if _, _, err := v.RemoveRecipient("owner"); err == nil {
 		t.Fatal("removed the last owner")
 	}
-	v.Close()
+	must(t, v.Close())
 }
 
 // Issue 5: purge needs no key; drop deletes the value and its index entry.
@@ -253,19 +253,19 @@ func TestKeylessPurgeDropsAndErases(t *testing.T) {
 	if _, err := v.Ship(shipped, "gig", "", f.clock.t.AddDate(0, -2, 0)); err != nil {
 		t.Fatal(err)
 	}
-	v.Close()
+	must(t, v.Close())
 	rules, err := ParseRules([]byte(ExampleRules))
 	if err != nil {
 		t.Fatal(err)
 	}
 	k := f.openKeyless(t)
 	res, err := k.Purge(rules)
-	k.Close()
+	must(t, k.Close())
 	if err != nil || res.Erased != 1 || res.Dropped != 1 {
 		t.Fatalf("purge: %+v %v", res, err)
 	}
 	v = f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	var nf *NotFoundError
 	if _, err := v.Show(oldAlias, nil); !errors.As(err, &nf) || nf.Reason != "erased" {
 		t.Fatalf("erased customer: %v", err)
@@ -289,26 +289,26 @@ func TestNoIdentityAndWrongIdentity(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
 	a := mustAdd(t, v, sampleCustomer(1))
-	v.Close()
+	must(t, v.Close())
 	k := f.openKeyless(t)
 	_, err := k.Show(a, nil)
 	var nr *NeedRoleError
 	if !errors.As(err, &nr) {
 		t.Fatalf("keyless show: %v", err)
 	}
-	k.Close()
+	must(t, k.Close())
 	stranger, _ := age.GenerateX25519Identity()
 	s, _ := Open(f.path, f.opts([]age.Identity{stranger}))
 	if _, err := s.Show(a, nil); !errors.Is(err, ErrWrongIdentity) {
 		t.Fatalf("stranger show: %v", err)
 	}
-	s.Close()
+	must(t, s.Close())
 }
 
 func TestLockedVaultIsErrLocked(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	o := f.opts(nil)
 	o.LockWait = 100 * 1e6
 	if _, err := Open(f.path, o); !errors.Is(err, ErrLocked) {

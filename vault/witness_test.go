@@ -182,7 +182,7 @@ func TestWitnessCatchesWholeFileRollback(t *testing.T) {
 		t.Fatalf("witness after writes: %+v %v, want counter %d", w, err, counter)
 	}
 	newer, _ := os.ReadFile(f.path)
-	v.Close()
+	must(t, v.Close())
 
 	must(t, os.WriteFile(f.path, old, 0o600))
 	var rb *RollbackError
@@ -202,14 +202,14 @@ func TestWitnessCatchesWholeFileRollback(t *testing.T) {
 	if o.head.Counter != counter {
 		t.Fatalf("the fork is at write %d, want %d", o.head.Counter, counter)
 	}
-	o.Close()
+	must(t, o.Close())
 	if _, err := Open(f.path, f.opts([]age.Identity{f.owner})); !errors.As(err, &rb) || !rb.Fork {
 		t.Fatalf("open of a fork: %v, want a fork error", err)
 	}
 	// the file this machine saw opens again, and restore may open the others
 	must(t, os.WriteFile(f.path, newer, 0o600))
 	v = f.open(t)
-	v.Close()
+	must(t, v.Close())
 	must(t, os.WriteFile(f.path, old, 0o600))
 	restoring := f.opts([]age.Identity{f.owner})
 	restoring.Restoring = true
@@ -217,7 +217,7 @@ func TestWitnessCatchesWholeFileRollback(t *testing.T) {
 	if err != nil {
 		t.Fatalf("restore cannot open the rolled-back file it is to replace: %v", err)
 	}
-	r.Close()
+	must(t, r.Close())
 }
 
 // A format-3 vault cannot be read as an unauthenticated older format: its
@@ -227,7 +227,7 @@ func TestDowngradeRefused(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
 	mustAdd(t, v, sampleCustomer(1))
-	v.Close()
+	must(t, v.Close())
 	good, _ := os.ReadFile(f.path)
 	edits := map[string]func(tx *bolt.Tx) error{
 		"format entry says 2": func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(mFormat, []byte(format2)) },
@@ -251,13 +251,13 @@ func TestDowngradeRefused(t *testing.T) {
 			if err := db.Update(edit); err != nil {
 				t.Fatal(err)
 			}
-			db.Close()
+			must(t, db.Close())
 			for who, opts := range map[string]Options{"owner": f.opts([]age.Identity{f.owner}), "keyless": f.opts(nil)} {
 				for _, ro := range []bool{false, true} {
 					opts.ReadOnly = ro
 					if v, err := Open(f.path, opts); !errors.Is(err, ErrIntegrity) {
 						if v != nil {
-							v.Close()
+							must(t, v.Close())
 						}
 						t.Fatalf("%s (read-only %v) opened a downgraded vault: %v", who, ro, err)
 					}
@@ -273,7 +273,7 @@ func TestDowngradeRefused(t *testing.T) {
 func TestWitnessWrittenInPlace(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	mustAdd(t, v, sampleCustomer(1))
 	p := v.witnessPath()
 	before, err := os.Stat(p)
@@ -306,7 +306,7 @@ func TestWitnessWrittenInPlace(t *testing.T) {
 	}
 	// and a JSON witness still catches a rollback
 	ahead := fmt.Sprintf(`{"counter":%d,"head":"%s","seen":"2026-11-22T10:00:00Z"}`, v.head.Counter+5, headHash(t, v))
-	v.Close()
+	must(t, v.Close())
 	if err := os.WriteFile(v.legacyWitnessPath(), []byte(ahead), 0o600); err != nil || os.Remove(p) != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func (s *keyringScene) edit(change func(tx *bolt.Tx) error) {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { must(s.t, db.Close()) }()
 	if err := db.Update(change); err != nil {
 		s.t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func (s *restoreScene) doctor(change func(tx *bolt.Tx) error) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { must(t, f.Close()) }()
 	r, err := age.Decrypt(f, owner...)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func (s *restoreScene) doctor(change func(tx *bolt.Tx) error) string {
 	if err := db.Update(change); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	must(t, db.Close())
 	rcpt, err := age.ParseX25519Recipient(publicKeyOf(t, s.owner))
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func (s *restoreScene) doctor(change func(tx *bolt.Tx) error) string {
 	}
 	_, err = w.Write(mustRead(t, plain))
 	must(t, err)
-	w.Close()
+	must(t, w.Close())
 	must(t, os.WriteFile(out, enc.Bytes(), 0o600))
 	return out
 }
@@ -220,7 +220,7 @@ func TestRestoreKeepsRemovalsAndTheLog(t *testing.T) {
 			})
 		})
 	}))
-	db.Close()
+	must(t, db.Close())
 	after := auditActions(t, s.cliHarness)
 	if len(after) <= len(beforeRestore) {
 		t.Fatalf("the log has %d entries after the restore, %d before", len(after), len(beforeRestore))

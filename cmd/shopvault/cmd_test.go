@@ -89,7 +89,7 @@ func TestMovedCiphertextExits7(t *testing.T) {
 		// the second's
 		return rb.Put(keys[1], append([]byte{}, rb.Get(keys[0])...))
 	}))
-	db.Close()
+	must(t, db.Close())
 	out.Reset()
 	errOut.Reset()
 	code := run([]string{"--vault", v, "--identity", id, "show", aliases[1]}, env)

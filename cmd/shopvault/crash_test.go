@@ -104,7 +104,7 @@ func writeCustomers(t *testing.T, path string, n int) map[string][2]string {
 		want[email] = [2]string{name, note}
 	}
 	w.Flush()
-	f.Close()
+	must(t, f.Close())
 	return want
 }
 
@@ -347,7 +347,7 @@ func TestFullDisk(t *testing.T) {
 			break
 		}
 	}
-	filler.Close()
+	must(t, filler.Close())
 	bigPath := filepath.Join(t.TempDir(), "big.csv")
 	writeCustomers(t, bigPath, 3000)
 	_, errs, code := p.run("", "import", bigPath)

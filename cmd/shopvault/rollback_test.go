@@ -119,7 +119,7 @@ func TestFormat2BackupRestoresAfterUpgrade(t *testing.T) {
 	w, _ := age.Encrypt(&enc, rcpt)
 	_, err = w.Write(old)
 	must(t, err)
-	w.Close()
+	must(t, w.Close())
 	backup := filepath.Join(h.dir, "format2.age")
 	must(t, os.WriteFile(backup, enc.Bytes(), 0o600))
 

@@ -34,7 +34,7 @@ func walkEntries(t *testing.T, file string) map[string]entry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { must(t, db.Close()) }()
 	out := map[string]entry{}
 	var walk func(path []string, b *bolt.Bucket) error
 	walk = func(path []string, b *bolt.Bucket) error {
@@ -260,7 +260,7 @@ func TestSingleEntrySweep(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer db.Close()
+		defer func() { must(t, db.Close()) }()
 		return db.Update(fn)
 	}
 	observe := func() []string {

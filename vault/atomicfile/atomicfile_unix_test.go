@@ -29,7 +29,7 @@ func TestWriteNonRegular(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() { must(t, l.Close()) }()
 	sub := filepath.Join(dir, "sub")
 	must(t, os.Mkdir(sub, 0o700))
 
@@ -74,7 +74,7 @@ func TestWriteNonRegular(t *testing.T) {
 			return
 		}
 		b, _ := io.ReadAll(f)
-		f.Close()
+		must(t, f.Close())
 		got <- b
 	}()
 	if err := WriteFile(fifo, []byte("piped"), 0o600); err != nil {

@@ -18,7 +18,7 @@ func TestCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing to lose
 	type score struct{ tp, fn, fp int }
 	scores := map[Category]*score{}
 	get := func(c Category) *score {
