@@ -344,6 +344,10 @@ func report(n int, what string, ss []sample, note string) {
 }
 
 func dur(d time.Duration) string {
+	if d < 10*time.Millisecond {
+		// process start-ups: a tenth of a millisecond is 7% of hello world
+		return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000)
+	}
 	if d < time.Second {
 		return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
 	}
