@@ -236,3 +236,56 @@ func wantOnlyKeyVersion(t *testing.T, v *Vault, ver uint32) {
 		t.Fatal(err)
 	}
 }
+
+// After a keyless purge the signed sums are stale until a person's write
+// re-sums them; a rotation that starts then (its first transaction
+// re-sums, the batches after it add the tags their workers computed) keeps
+// sums that check recounts, mid-way and at the end.
+func TestRotationAfterKeylessPurgeKeepsSums(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	for i := range 40 {
+		c := sampleCustomer(i)
+		if i%4 == 0 {
+			c.Created = f.clock.t.AddDate(-3, 0, 0)
+		}
+		mustAdd(t, v, c)
+	}
+	v.Close()
+	rules, err := ParseRules([]byte(ExampleRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := f.openKeyless(t)
+	if res, err := k.Purge(rules); err != nil || res.Erased != 10 {
+		t.Fatalf("purge: %+v %v", res, err)
+	}
+	k.Close()
+
+	o := f.opts([]age.Identity{f.owner})
+	o.BatchSize = 7
+	o.crashAfterBatches = 2
+	v, err = Open(f.path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Rotate(AllGroups); !errors.Is(err, ErrCrashHook) {
+		t.Fatalf("rotate with crash hook: %v", err)
+	}
+	v.db.Close()
+	v.db = nil
+	v.lock.release()
+	r, err := Open(f.path, Options{Now: f.clock.now, Rand: f.rand, Identities: o.Identities, ReadOnly: true, StateDir: f.state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := r.Check(false); err != nil || len(res.Problems) != 0 || len(res.Hints) != 0 {
+		t.Fatalf("check mid-rotation: %+v %v", res, err)
+	}
+	r.Close()
+	v = f.open(t)
+	defer v.Close()
+	if res, err := v.Check(false); err != nil || len(res.Problems) != 0 || len(res.Hints) != 0 || res.Records != 30 {
+		t.Fatalf("check after rotation: %+v %v", res, err)
+	}
+}
