@@ -270,6 +270,11 @@ func verifyChainSums(tx *bolt.Tx, t *tagger, version uint32, chain *stmtChain, e
 			return nil, err
 		}
 	}
+	if chain.base.Role == RoleShipping {
+		if err := verifyShippingBase(tx, t, chain); err != nil {
+			return nil, err
+		}
+	}
 	out := map[string]*bucketSum{}
 	for _, b := range taggedBuckets {
 		s := got[b]
@@ -342,6 +347,61 @@ func verifyStatements(tx *bolt.Tx, vaultID []byte, p *verifiedPolicy, h *headBod
 		if err := chain.stmts[i].justified(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// verifyShippingBase checks a chain that starts from a shipping person's
+// head as check would have while it was the newest (verifyShipped): its
+// tombstones and records are the data head's but for the last shipment
+// dates of the records it lists. A listed record's value at the base is
+// the old value of the first statement that changed it, or the current one.
+func verifyShippingBase(tx *bolt.Tx, t *tagger, chain *stmtChain) error {
+	base := chain.base
+	dh := tx.Bucket(bMeta).Get(mDataHead)
+	if dh == nil || base.DataHead != sha256Hex(dh) {
+		return &IntegrityError{What: "the shipping person's head the purge statements start from does not name the data head (meta/data_head): it was put back or replaced from outside"}
+	}
+	_, d, err := decodeHead(dh)
+	if err != nil {
+		return &IntegrityError{What: "the data head (meta/data_head) does not decode"}
+	}
+	bad := &IntegrityError{What: fmt.Sprintf("the head signed by shipping person %q that the purge statements start from changes customer records or erasures beyond the shipment dates it lists, which only an owner or support person may sign: records were changed from outside before the purge", base.Signer)}
+	if what := protectedDiff(base, d); what != "" || base.Buckets == nil || d.Buckets == nil {
+		return bad
+	}
+	first := map[string]entryChange{}
+	for _, st := range chain.stmts {
+		for _, c := range st.body.Changes {
+			if _, ok := first[string(c.Key)]; c.Bucket == "records" && !ok {
+				first[string(c.Key)] = c
+			}
+		}
+	}
+	want := d.Buckets.Buckets["records"]
+	rb := tx.Bucket(bRecords)
+	for _, e := range base.Shipped {
+		id, err1 := hex.DecodeString(e.ID)
+		old, err2 := hex.DecodeString(e.Old)
+		if err1 != nil || err2 != nil || len(old) == 0 {
+			return bad
+		}
+		var meta, sealed []byte
+		if c, ok := first[string(id)]; ok {
+			meta, sealed = c.Old, c.OldSealed
+		} else if cur := rb.Get(id); cur != nil {
+			meta = metadataPart(cur)
+			h := sha256.Sum256(cur[len(meta):])
+			sealed = h[:]
+		}
+		if meta == nil || !onlyShipmentDate(old, meta) {
+			return bad
+		}
+		want.sub(t.mac.Tag("records", id, changeHash("records", old, sealed)))
+		want.add(t.mac.Tag("records", id, changeHash("records", meta, sealed)))
+	}
+	if want != base.Buckets.Buckets["records"] {
+		return bad
 	}
 	return nil
 }

@@ -613,3 +613,46 @@ func TestOpensVaultPurgedBeforeStatements(t *testing.T) {
 		t.Fatalf("check with statements: %+v %v", res, err)
 	}
 }
+
+// A shipping person who back-dates a record and re-signs their own head
+// just before cron's purge erases that customer: the chain starts from
+// their head, whose records are compared again with the data head's (as
+// check would have before the purge), so the owner's next write and check
+// exit 7.
+func TestDoctoredShippingHeadBeforePurge(t *testing.T) {
+	f, helper, _, a2 := shippingSetup(t)
+	key, tg := helperKeys(t, f, helper)
+	f.tamper(t, func(tx *bolt.Tx) error {
+		backdate(t, tx, a2)
+		resignAsHelper(t, tx, key, tg)
+		return nil
+	})
+	if res, err := purgeAsCron(t, f, exampleRules(t), 0); err != nil || res.Erased != 1 {
+		t.Fatalf("purge: %+v %v", res, err)
+	}
+	v := f.open(t)
+	defer v.Close()
+	_, err := v.Add(sampleCustomer(3))
+	wantIntegrity(t, err, "the owner's write")
+	if !strings.Contains(err.Error(), "shipping person") {
+		t.Errorf("the refusal does not name the shipping person's head: %v", err)
+	}
+	_, err = v.Check(false)
+	wantIntegrity(t, err, "check")
+}
+
+// The honest case of the above: a shipping person shipped, then cron's
+// purge (years later) erased both customers, the shipped one included; the
+// owner's write and check accept the chain.
+func TestShippingBaseBeforePurge(t *testing.T) {
+	f, _, _, _ := shippingSetup(t)
+	f.clock.t = f.clock.t.AddDate(3, 0, 0)
+	if res, err := purgeAsCron(t, f, exampleRules(t), 1); err != nil || res.Erased != 2 {
+		t.Fatalf("purge: %+v %v", res, err)
+	}
+	wantCheckOK(t, f, "with statements from a shipping head")
+	v := f.open(t)
+	mustAdd(t, v, sampleCustomer(3))
+	v.Close()
+	wantCheckOK(t, f, "after the owner's write")
+}
