@@ -228,3 +228,16 @@ func (e *UnfinishedRotationError) Error() string {
 }
 
 func (e *UnfinishedRotationError) Unwrap() error { return e.Err }
+
+// StateFileError means a write transaction was committed to the vault but
+// this machine's record of it (the trust file or the rollback witness)
+// could not be saved. The vault is fine; the next write saves the record
+// again, and until then a rollback to the state before this write would go
+// unnoticed on this machine.
+type StateFileError struct{ Err error }
+
+func (e *StateFileError) Error() string {
+	return "the change was written to the vault, but this machine's record of it was not saved: " + e.Err.Error()
+}
+
+func (e *StateFileError) Unwrap() error { return e.Err }

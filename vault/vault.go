@@ -490,10 +490,15 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		return err
 	})
 	v.tags = nil
-	if err == nil {
-		err = v.committed(seal)
+	if err != nil {
+		return classifyBoltErr(err)
 	}
-	return classifyBoltErr(err)
+	if err := v.committed(seal); err != nil {
+		// The transaction is on disk: saying "nothing was changed" here
+		// would be false.
+		return &StateFileError{Err: err}
+	}
+	return nil
 }
 
 // mayTag tells whether the session can tag what it writes: it knows who

@@ -86,7 +86,11 @@ func classify(err error) *exitError {
 	var rb *vault.RollbackError
 	var te *vault.TrustError
 	var ur *vault.UnfinishedRotationError
+	var sf *vault.StateFileError
 	switch {
+	case errors.As(err, &sf):
+		return &exitError{code: exitOther, msg: sf.Error(),
+			hint: "make sure this machine's state folder ($XDG_STATE_HOME/shopvault, usually ~/.local/state/shopvault) is writable and has space, then run any command with your identity to save it again"}
 	case errors.As(err, &ur):
 		cause := classify(ur.Err)
 		return &exitError{code: cause.code, msg: ur.Done + ", but rotating the keys failed: " + cause.msg,
