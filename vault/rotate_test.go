@@ -1,8 +1,10 @@
 package vault
 
 import (
+	"bytes"
 	"errors"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -287,5 +289,23 @@ func TestRotationAfterKeylessPurgeKeepsSums(t *testing.T) {
 	defer v.Close()
 	if res, err := v.Check(false); err != nil || len(res.Problems) != 0 || len(res.Hints) != 0 || res.Records != 30 {
 		t.Fatalf("check after rotation: %+v %v", res, err)
+	}
+}
+
+// sortedIndexEntries orders as bytes.Compare does, which is bbolt's order,
+// also where the first eight bytes tie.
+func TestSortedIndexEntriesIsByteOrder(t *testing.T) {
+	var keys []indexEntry
+	for _, c := range []struct{ at, val int }{{0, 1}, {0, 2}, {7, 1}, {7, 2}, {8, 1}, {8, 2}, {20, 1}, {20, 2}, {3, 2}, {19, 1}, {0, 0}, {20, 0}} {
+		var e indexEntry
+		e[c.at] = byte(c.val)
+		keys = append(keys, e)
+	}
+	want := slices.Clone(keys)
+	slices.SortFunc(want, func(a, b indexEntry) int { return bytes.Compare(a[:], b[:]) })
+	for i, o := range sortedIndexEntries(keys) {
+		if keys[o.at] != want[i] {
+			t.Fatalf("place %d: %x, want %x", i, keys[o.at], want[i])
+		}
 	}
 }
