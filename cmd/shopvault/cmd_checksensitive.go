@@ -26,12 +26,12 @@ func checkSensitiveRun(env *Env, g *Global, drop bool) error {
 		switch {
 		case drop && res.Dropped > 0:
 			if !g.JSON {
-				fmt.Fprintf(env.Out, "dropped %s from %d customers (recorded in the access log as \"drop sensitive\")\n", words.Count(res.Dropped, "field"), len(customersOf(res.Findings)))
+				fmt.Fprintf(env.Out, "dropped %s from %s (recorded in the access log as \"drop sensitive\")\n", words.Count(res.Dropped, "field"), words.Count(len(customersOf(res.Findings)), "customer"))
 			}
 			return nil
 		case len(res.Findings) == 0:
 			if !g.JSON {
-				fmt.Fprintf(env.Out, "nothing stored that shopvault would refuse today (%d customers checked)\n", res.Records)
+				fmt.Fprintf(env.Out, "nothing stored that shopvault would refuse today (%s checked)\n", words.Count(res.Records, "customer"))
 			}
 			return nil
 		}

@@ -160,7 +160,7 @@ nothing was written.`,
 					if dry {
 						verb = "would import"
 					}
-					fmt.Fprintf(env.Out, "%s %d of %d rows (%s format): %d duplicates skipped, %d merged, %d refused\n", verb, res.Added, res.Rows, res.Format, res.Duplicates, res.Merged, res.Refused)
+					fmt.Fprintf(env.Out, "%s %d of %s (%s format): %s skipped, %d merged, %d refused\n", verb, res.Added, words.Count(res.Rows, "row"), res.Format, words.Count(res.Duplicates, "duplicate"), res.Merged, res.Refused)
 					if !dry && args[0] != "-" && res.Added > 0 && res.Refused == 0 {
 						fmt.Fprintf(env.ErrOut, "shopvault: the customers are now in the encrypted vault; delete the plaintext source: shred -u %q (and empty it from Downloads, e-mail and cloud folders)\n", args[0])
 					}
@@ -224,7 +224,7 @@ lists them (from metadata, no key needed).`,
 					return err
 				}
 				if apply {
-					fmt.Fprintf(env.Out, "merged %d duplicates\n", len(pairs))
+					fmt.Fprintf(env.Out, "merged %s\n", words.Count(len(pairs), "duplicate"))
 				} else {
 					fmt.Fprintf(env.Out, "%d likely duplicates; run dedupe --apply to merge them\n", len(pairs))
 				}
@@ -378,7 +378,7 @@ recipients; --plaintext must be given explicitly to write it unencrypted.`,
 					return err
 				}
 				if !csvOut.stdout() {
-					fmt.Fprintf(env.ErrOut, "shopvault: exported %d customers to %s\n", n, csvOut.Path)
+					fmt.Fprintf(env.ErrOut, "shopvault: exported %s to %s\n", words.Count(n, "customer"), csvOut.Path)
 				}
 				return nil
 			})
@@ -428,7 +428,7 @@ and an identity that is not a recipient of the vault is refused.`,
 					return printJSON(env.Out, res)
 				}
 				if !out.stdout() {
-					fmt.Fprintf(env.Out, "backed up %d customers to %s (encrypted to %s)\n", res.Customers, out.Path, strings.Join(res.Recipients, ", "))
+					fmt.Fprintf(env.Out, "backed up %s to %s (encrypted to %s)\n", words.Count(res.Customers, "customer"), out.Path, strings.Join(res.Recipients, ", "))
 				}
 				return nil
 			})
@@ -523,7 +523,7 @@ the identity given is an owner it lists.`,
 						Summary vault.RestoreSummary `json:"summary"`
 					}{res, plan.Summary})
 				}
-				fmt.Fprintf(env.Out, "restored %d customers; %d erasures re-applied; %d access-log entries kept\n", res.Customers, res.Reapplied, res.LogKept)
+				fmt.Fprintf(env.Out, "restored %s; %s re-applied; %s kept\n", words.Count(res.Customers, "customer"), words.Count(res.Reapplied, "erasure"), words.Count(res.LogKept, "access-log entry"))
 				return nil
 			})
 		},
@@ -534,12 +534,12 @@ the identity given is an owner it lists.`,
 
 // printRestoreSummary says what a backup holds and what restoring it loses.
 func printRestoreSummary(w io.Writer, s vault.RestoreSummary) {
-	fmt.Fprintf(w, "backup: the vault as of %s, %d customers (the vault has %d now)\n", s.StateAsOf.Local().Format("2006-01-02 15:04"), s.Customers, s.CurrentCustomers)
-	fmt.Fprintf(w, "would be lost: %d customers added since the backup, and every change made since to the others\n", s.AddedSince)
+	fmt.Fprintf(w, "backup: the vault as of %s, %s (the vault has %d now)\n", s.StateAsOf.Local().Format("2006-01-02 15:04"), words.Count(s.Customers, "customer"), s.CurrentCustomers)
+	fmt.Fprintf(w, "would be lost: %s added since the backup, and every change made since to the others\n", words.Count(s.AddedSince, "customer"))
 	if len(s.LostRecipients) > 0 {
 		fmt.Fprintf(w, "would be lost: people added since (add them again with recipients add): %s\n", strings.Join(s.LostRecipients, ", "))
 	}
-	fmt.Fprintf(w, "kept: %d erasures re-applied, %d access-log entries written since\n", s.ErasuresToReapply, s.LogEntriesSince)
+	fmt.Fprintf(w, "kept: %s re-applied, %s written since\n", words.Count(s.ErasuresToReapply, "erasure"), words.Count(s.LogEntriesSince, "access-log entry"))
 	if len(s.KeptRemoved) > 0 {
 		fmt.Fprintf(w, "kept: people removed since stay removed: %s\n", strings.Join(s.KeptRemoved, ", "))
 	}
@@ -599,7 +599,7 @@ the edit command that removes each; exit 5 when it finds any.
 						fmt.Fprintf(env.Out, "hint: %s\n", h)
 					}
 					if err == nil {
-						fmt.Fprintf(env.Out, "vault ok: %d customers, %d sealed values opened, %d index entries, %d aliases, %d audit entries\n", res.Records, res.SealedOpened, res.IndexEntries, res.Aliases, res.AuditEntries)
+						fmt.Fprintf(env.Out, "vault ok: %s, %s opened, %s, %s, %s\n", words.Count(res.Records, "customer"), words.Count(res.SealedOpened, "sealed value"), words.Count(res.IndexEntries, "index entry"), words.Count(res.Aliases, "alias"), words.Count(res.AuditEntries, "audit entry"))
 					}
 				}
 				return err

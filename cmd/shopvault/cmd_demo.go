@@ -15,6 +15,7 @@ import (
 
 	"github.com/shopvault/shopvault/crypto"
 	"github.com/shopvault/shopvault/export"
+	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
 
@@ -166,7 +167,7 @@ func demoRun(env *Env, g *Global, o *demoOptions) (err error) {
 		return err
 	}
 	res.Customers = len(aliases)
-	say("1. Added %d customers, encrypted, to %s", len(aliases), res.Vault)
+	say("1. Added %s, encrypted, to %s", words.Count(len(aliases), "customer"), res.Vault)
 	say("   (its key is %s). Each one has an alias such as %s.", res.Identity, aliases[0])
 
 	email := strings.ToUpper(customers[0].Fields["email"])

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shopvault/shopvault/crypto"
+	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
 
@@ -102,7 +103,7 @@ The last owner cannot be removed.`,
 				if g.JSON {
 					return printJSON(env.Out, map[string]any{"removed": r, "rotated": rot})
 				}
-				fmt.Fprintf(env.Out, "removed %s (%s); rotated %s keys over %d customers\n", r.Label, r.Role, joinNames(rot.Groups, ", "), rot.Records)
+				fmt.Fprintf(env.Out, "removed %s (%s); rotated %s keys over %s\n", r.Label, r.Role, joinNames(rot.Groups, ", "), words.Count(rot.Records, "customer"))
 				return nil
 			})
 		},
@@ -154,7 +155,7 @@ the old identity file opens nothing in the vault.`,
 				if g.JSON {
 					return printJSON(env.Out, res)
 				}
-				fmt.Fprintf(env.Out, "rotated %s over %d customers\n", joinNames(res.Groups, ", "), res.Records)
+				fmt.Fprintf(env.Out, "rotated %s over %s\n", joinNames(res.Groups, ", "), words.Count(res.Records, "customer"))
 				return nil
 			})
 		},
@@ -191,7 +192,7 @@ func rotateIdentityRun(env *Env, g *Global, out string, pq bool) error {
 		if g.JSON {
 			return printJSON(env.Out, map[string]any{"identity": out, "recipient": recipient, "rotated": res})
 		}
-		fmt.Fprintf(env.Out, "new owner identity %s; the old one no longer opens this vault (keys rotated over %d customers)\n", out, res.Records)
+		fmt.Fprintf(env.Out, "new owner identity %s; the old one no longer opens this vault (keys rotated over %s)\n", out, words.Count(res.Records, "customer"))
 		fmt.Fprintln(env.ErrOut, "shopvault: use the new file from now on (--identity, SHOPVAULT_IDENTITY, or move it to the default path), and update your backup copy of the key")
 		return nil
 	})
@@ -276,7 +277,7 @@ key, so editing, dropping or reordering entries is detected by audit verify.`,
 				if g.JSON {
 					return printJSON(env.Out, rep)
 				}
-				fmt.Fprintf(env.Out, "audit log intact: %d entries, authenticated through %d, %d pending owner authentication\n", rep.Entries, rep.Authenticated, rep.Pending)
+				fmt.Fprintf(env.Out, "audit log intact: %s, authenticated through %d, %d pending owner authentication\n", words.Count(rep.Entries, "entry"), rep.Authenticated, rep.Pending)
 				return nil
 			})
 		},

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shopvault/shopvault/export"
+	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
 
@@ -92,7 +93,7 @@ withdrew consent or asked for erasure. They live in a TOML file
 				}
 				return printJSON(env.Out, out)
 			}
-			fmt.Fprintf(env.Out, "%s: %d rules, all valid\n", path, len(rs.Rules))
+			fmt.Fprintf(env.Out, "%s: %s, all valid\n", path, words.Count(len(rs.Rules), "rule"))
 			for _, r := range rs.Rules {
 				fmt.Fprintf(env.Out, "- %s (line %d): %s\n", r.Name, r.Line, r.Explain())
 			}

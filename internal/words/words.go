@@ -8,15 +8,22 @@ import (
 	"strings"
 )
 
-// Count says n of a regular noun: "1 customer", "0 customers", "3 customers".
+// Count says n of a noun: "1 customer", "0 customers", "3 index entries".
 func Count(n int, noun string) string {
 	return strconv.Itoa(n) + " " + Plural(n, noun)
 }
 
-// Plural is noun for one and noun+"s" for any other count.
+// Plural is noun for one and its plural for any other count, by the
+// regular English rules: entry → entries, alias → aliases, row → rows.
 func Plural(n int, noun string) string {
 	if n == 1 {
 		return noun
+	}
+	switch {
+	case strings.HasSuffix(noun, "y") && len(noun) > 1 && !strings.ContainsRune("aeiou", rune(noun[len(noun)-2])):
+		return noun[:len(noun)-1] + "ies"
+	case strings.HasSuffix(noun, "s"), strings.HasSuffix(noun, "x"), strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "sh"):
+		return noun + "es"
 	}
 	return noun + "s"
 }

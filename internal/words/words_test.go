@@ -12,6 +12,11 @@ func TestCount(t *testing.T) {
 		{1, "customer", "1 customer"},
 		{2, "field", "2 fields"},
 		{1000, "row", "1000 rows"},
+		{2, "index entry", "2 index entries"},
+		{1, "access-log entry", "1 access-log entry"},
+		{3, "alias", "3 aliases"},
+		{2, "key", "2 keys"},
+		{0, "batch", "0 batches"},
 	} {
 		if got := Count(tc.n, tc.noun); got != tc.want {
 			t.Errorf("Count(%d, %q) = %q, want %q", tc.n, tc.noun, got, tc.want)
