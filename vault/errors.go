@@ -25,6 +25,10 @@ var ErrIntegrity = errors.New("integrity failure")
 // ErrFormat means the file is not a vault this version understands.
 var ErrFormat = errors.New("not a shopvault vault of a known format")
 
+// ErrReadOnly means a write was asked of a vault opened with
+// Options.ReadOnly.
+var ErrReadOnly = errors.New("vault opened read-only")
+
 // ErrNoIdentity means a command needs a key but no identity or passphrase was given.
 var ErrNoIdentity = errors.New("no identity or passphrase given")
 

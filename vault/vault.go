@@ -424,7 +424,7 @@ func Create(path string, opts CreateOptions) (*Vault, error) {
 
 func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 	if v.opts.ReadOnly {
-		return errors.New("vault opened read-only")
+		return ErrReadOnly
 	}
 	if v.needUpgrade {
 		return &TrustError{What: "this vault is format 2 and not yet authenticated; it can only be read until an owner upgrades it", Reason: TrustNotUpgraded}
