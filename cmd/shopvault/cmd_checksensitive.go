@@ -10,7 +10,7 @@ import (
 // checkSensitiveRun is check --sensitive [--drop-sensitive]: what the guard
 // would refuse among stored values, and how to remove each (issue 14).
 func checkSensitiveRun(env *Env, g *Global, drop bool) error {
-	return g.withVault(env, true, false, func(v *vault.Vault) error {
+	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 		res, err := v.CheckSensitive(drop)
 		if err != nil {
 			return err

@@ -46,7 +46,7 @@ of an owner or support person (not shipping): the access log names who issued it
 				}
 				exp = &t
 			}
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 				a, err := v.IssueAlias(args[0], courier, note, exp)
 				if err != nil {
 					return err
@@ -70,7 +70,7 @@ of an owner or support person (not shipping): the access log names who issued it
 		Args:              exactArgs(1, "ALIAS"),
 		ValidArgsFunction: completeAliases(env, g),
 		RunE: func(c *cobra.Command, args []string) error {
-			return g.withVault(env, false, true, func(v *vault.Vault) error {
+			return g.withVault(env, readKeyless, func(v *vault.Vault) error {
 				as, err := v.ListAliases(args[0])
 				if err != nil {
 					return err
@@ -96,7 +96,7 @@ of an owner or support person (not shipping): the access log names who issued it
 		Example: "  shopvault alias revoke M3JD-8QWE-4",
 		Args:    exactArgs(1, "ALIAS"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 				if err := v.RevokeAlias(args[0]); err != nil {
 					return err
 				}
@@ -172,7 +172,7 @@ func shipRun(env *Env, g *Global, o *shipOptions, alias string) error {
 			return err
 		}
 	}
-	return g.withVault(env, true, false, func(v *vault.Vault) error {
+	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 		shipped := []vault.Shipment{}
 		var bad []*exitError
 		for _, l := range lines {
@@ -340,7 +340,7 @@ func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
 	if err := o.Out.claim(env); err != nil {
 		return err
 	}
-	return g.withVault(env, true, false, func(v *vault.Vault) error {
+	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 		var recs []vault.LabelRecord
 		var bad []*exitError
 		if batch {
@@ -493,7 +493,7 @@ func manifestRun(env *Env, g *Global, o *manifestOptions) error {
 	if err := o.Out.claim(env); err != nil {
 		return err
 	}
-	return g.withVault(env, true, false, func(v *vault.Vault) error {
+	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 		ships, err := v.Manifest(q)
 		if err != nil {
 			return err

@@ -117,7 +117,7 @@ func addRun(env *Env, g *Global, o *addOptions, fields map[string]string) error 
 	if _, err := vault.PrepareCustomer(nc); err != nil && !errors.Is(err, vault.ErrNoCountry) {
 		return err
 	}
-	return g.withVault(env, true, false, func(v *vault.Vault) error {
+	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 		alias, err := v.Add(nc)
 		if err != nil {
 			return err
@@ -233,7 +233,7 @@ func addStdinRun(env *Env, g *Global, o *addOptions) error {
 		}
 		return nil
 	}
-	return g.withVault(env, true, false, func(v *vault.Vault) error {
+	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 		aliases, err := v.AddAll(batch)
 		if err != nil {
 			return err
@@ -324,7 +324,7 @@ fields with --fields shipping.`,
 			if err != nil {
 				return err
 			}
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 				cust, err := v.Show(args[0], fields)
 				if err != nil {
 					return err
@@ -407,7 +407,7 @@ func findRun(env *Env, g *Global, o *findOptions) error {
 	if o.Email == "" && o.Phone == "" && o.Name == "" {
 		return usageErr("give --email, --phone or --name")
 	}
-	return g.withVault(env, true, false, func(v *vault.Vault) error {
+	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 		found, err := v.Find(vault.FindQuery{Email: o.Email, Phone: o.Phone, Name: o.Name, Country: o.Country})
 		if err != nil {
 			var nf *vault.NotFoundError
@@ -450,7 +450,7 @@ held. No personal data and no key are needed unless --fields asks for some.`,
 			if err != nil {
 				return err
 			}
-			return g.withVault(env, len(fields) > 0, len(fields) == 0, func(v *vault.Vault) error {
+			return g.withVault(env, vaultAccess{keys: len(fields) > 0, readOnly: len(fields) == 0}, func(v *vault.Vault) error {
 				cs, err := v.List(vault.ListFilter{Consent: strings.ToLower(o.Consent), Fields: fields})
 				if err != nil {
 					return err
@@ -504,7 +504,7 @@ The new values are checked like add's, and the change is one transaction.`,
 			if len(set) == 0 {
 				return usageErr("nothing to change: pass the fields to change, e.g. --phone")
 			}
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 				cust, err := v.Edit(args[0], set)
 				if err != nil {
 					return err

@@ -98,7 +98,7 @@ nothing was written.`,
 					return err
 				}
 			}
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 				// Problems arrive per batch (refusals while reading, duplicates
 				// at commit); they are reported in row order at the end.
 				var problems []vault.ImportProblem
@@ -199,7 +199,7 @@ lists them (from metadata, no key needed).`,
 		Example: "  shopvault dedupe\n  shopvault dedupe --apply --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return g.withVault(env, apply, !apply, func(v *vault.Vault) error {
+			return g.withVault(env, vaultAccess{keys: apply, readOnly: !apply}, func(v *vault.Vault) error {
 				var pairs []vault.DuplicatePair
 				var err error
 				if apply {
@@ -289,7 +289,7 @@ It needs a role that reads every field (owner or support).`,
 			if err := out.claim(env); err != nil {
 				return err
 			}
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 				sub, err := v.Subject(args[0])
 				if err != nil {
 					return err
@@ -351,7 +351,7 @@ recipients; --plaintext must be given explicitly to write it unencrypted.`,
 			if err := csvOut.claim(env); err != nil {
 				return err
 			}
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 				var buf bytes.Buffer
 				cw, err := export.NewCSVWriter(&buf, append([]string{"alias"}, fields...))
 				if err != nil {
@@ -415,7 +415,7 @@ and an identity that is not a recipient of the vault is refused.`,
 				return err
 			}
 			identified := len(g.identityFiles(env)) > 0 || g.PassphraseFile != ""
-			return g.withVault(env, identified, false, func(v *vault.Vault) error {
+			return g.withVault(env, vaultAccess{keys: identified}, func(v *vault.Vault) error {
 				var buf bytes.Buffer
 				res, err := v.Backup(&buf)
 				if err != nil {
@@ -493,7 +493,7 @@ the identity given is an owner it lists.`,
 				return nil
 			}
 			g.restoring = true
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 				plan, err := v.PrepareRestore(f)
 				if err != nil {
 					return err
@@ -580,7 +580,7 @@ the edit command that removes each; exit 5 when it finds any.
 			if sensitive || dropSensitive {
 				return checkSensitiveRun(env, g, dropSensitive)
 			}
-			return g.withVault(env, !metaOnly, true, func(v *vault.Vault) error {
+			return g.withVault(env, vaultAccess{keys: !metaOnly, readOnly: true}, func(v *vault.Vault) error {
 				res, err := v.Check(metaOnly)
 				res.Hints = append(res.Hints, unfinishedHints(res)...)
 				if g.JSON {

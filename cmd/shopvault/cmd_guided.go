@@ -17,7 +17,7 @@ func addGuidedRun(env *Env, g *Global, o *addOptions) error {
 	// The vault's default country serves a phone typed without +CC (read
 	// without a key; a vault that cannot be read here is reported at save).
 	defaultCountry := ""
-	_ = g.withVault(env, false, true, func(v *vault.Vault) error {
+	_ = g.withVault(env, readKeyless, func(v *vault.Vault) error {
 		st, err := v.Settings()
 		defaultCountry = st.Country
 		return err

@@ -41,7 +41,7 @@ such as age1yubikey1… (its plugin must be on PATH), or an SSH public key.`,
 			if err != nil {
 				return err
 			}
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 				r, err := v.AddRecipient(args[0], parsedRole, name)
 				if err != nil {
 					return err
@@ -69,7 +69,7 @@ such as age1yubikey1… (its plugin must be on PATH), or an SSH public key.`,
 		Example: "  shopvault recipients list\n  shopvault recipients list --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return g.withVault(env, false, true, func(v *vault.Vault) error {
+			return g.withVault(env, readKeyless, func(v *vault.Vault) error {
 				rs, err := v.Recipients()
 				if err != nil {
 					return err
@@ -95,7 +95,7 @@ The last owner cannot be removed.`,
 		Args:    exactArgs(1, "LABEL or RECIPIENT"),
 		RunE: func(c *cobra.Command, args []string) error {
 			defer g.stopOnInterrupt(env)()
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 				r, rot, err := v.RemoveRecipient(args[0])
 				if err != nil {
 					return err
@@ -147,7 +147,7 @@ the old identity file opens nothing in the vault.`,
 				}
 				groups = []vault.Group{one}
 			}
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 				res, err := v.Rotate(groups)
 				if err != nil {
 					return err
@@ -171,7 +171,7 @@ func rotateIdentityRun(env *Env, g *Global, out string, pq bool) error {
 	if err != nil {
 		return err
 	}
-	return g.withVault(env, true, false, func(v *vault.Vault) error {
+	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 		if err := v.Unlock(); err != nil {
 			return err
 		}
@@ -240,7 +240,7 @@ key, so editing, dropping or reordering entries is detected by audit verify.`,
 			if err != nil {
 				return err
 			}
-			return g.withVault(env, false, true, func(v *vault.Vault) error {
+			return g.withVault(env, readKeyless, func(v *vault.Vault) error {
 				es, err := v.AuditList(f)
 				if err != nil {
 					return err
@@ -269,7 +269,7 @@ key, so editing, dropping or reordering entries is detected by audit verify.`,
 		Example: "  shopvault audit verify",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return g.withVault(env, true, true, func(v *vault.Vault) error {
+			return g.withVault(env, readWithKeys, func(v *vault.Vault) error {
 				rep, err := v.AuditVerify()
 				if err != nil {
 					return err
@@ -298,7 +298,7 @@ data they read, printed or exported since DATE, and when.`,
 			if err != nil {
 				return usageErr("--since: %v", err)
 			}
-			return g.withVault(env, false, true, func(v *vault.Vault) error {
+			return g.withVault(env, readKeyless, func(v *vault.Vault) error {
 				rep, err := v.AuditReport(t0)
 				if err != nil {
 					return err
@@ -336,7 +336,7 @@ rotate do this themselves. No key needed.`,
 		Example: "  shopvault compact\n  shopvault compact --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return g.withVault(env, false, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeKeyless, func(v *vault.Vault) error {
 				res, err := v.CompactReport()
 				if err != nil {
 					return err

@@ -137,7 +137,7 @@ whether or not anything was purged.`,
 				return err
 			}
 			g.purging = apply
-			return g.withVault(env, false, !apply, func(v *vault.Vault) error {
+			return g.withVault(env, vaultAccess{readOnly: !apply}, func(v *vault.Vault) error {
 				var res vault.PurgeResult
 				if apply {
 					res, err = v.Purge(rs)
@@ -204,7 +204,7 @@ put personal data in it. Owner only.`,
 				}
 				t = d
 			}
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 				cust, err := v.SetHold(args[0], t, reason)
 				if err != nil {
 					return err
@@ -255,7 +255,7 @@ retention rule to act on after a grace period.`,
 					return &exitError{code: exitOther, msg: "not confirmed", hint: "nothing was erased"}
 				}
 			}
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 				var res vault.ForgetResult
 				var err error
 				if request {
@@ -302,7 +302,7 @@ sms, …), with the time. Withdrawal is a retention-rule trigger. list
 			default:
 				return usageErr("the second argument must be grant or withdraw")
 			}
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 				cust, err := v.SetConsent(args[0], strings.ToLower(args[2]), grant)
 				if err != nil {
 					return err
@@ -332,7 +332,7 @@ rule would act on today, and when purge last ran. From metadata: no key.`,
 			if err != nil {
 				return err
 			}
-			return g.withVault(env, false, true, func(v *vault.Vault) error {
+			return g.withVault(env, readKeyless, func(v *vault.Vault) error {
 				inv, err := v.Inventory(rs)
 				if err != nil {
 					return err
@@ -386,7 +386,7 @@ contact (init --shop-name/--shop-contact). No key needed.`,
 			if err := out.claim(env); err != nil {
 				return err
 			}
-			return g.withVault(env, false, true, func(v *vault.Vault) error {
+			return g.withVault(env, readKeyless, func(v *vault.Vault) error {
 				inv, err := v.Inventory(nil)
 				if err != nil {
 					return err

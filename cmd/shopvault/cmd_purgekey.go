@@ -21,7 +21,7 @@ owner's identity.`,
 		Example: "  shopvault purge-key\n  shopvault purge-key --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return g.withVault(env, true, false, func(v *vault.Vault) error {
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 				path, err := v.NewPurgeKey()
 				if err != nil {
 					return err

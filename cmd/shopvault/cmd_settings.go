@@ -33,7 +33,7 @@ without +CC and for an address given without a country (--country "" clears it).
 					return &exitError{code: exitUsage, msg: "--country: not a country", hint: "give an ISO code such as NG, GB, DE, or a name such as Nigeria"}
 				}
 			}
-			return g.withVault(env, change, !change, func(v *vault.Vault) error {
+			return g.withVault(env, vaultAccess{keys: change, readOnly: !change}, func(v *vault.Vault) error {
 				st, err := v.Settings()
 				if err != nil {
 					return err

@@ -33,7 +33,7 @@ read out to you, never with one taken from the vault file.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			g.pinOwner = args[0]
-			return g.withVault(env, false, true, func(v *vault.Vault) error {
+			return g.withVault(env, readKeyless, func(v *vault.Vault) error {
 				fmt.Fprintf(env.Out, "trusted owner %s for this vault on this machine\n", args[0])
 				return nil
 			})
@@ -46,7 +46,7 @@ read out to you, never with one taken from the vault file.`,
 		Example: "  shopvault trust show\n  shopvault trust show --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return g.withVault(env, false, true, func(v *vault.Vault) error {
+			return g.withVault(env, readKeyless, func(v *vault.Vault) error {
 				fps := v.OwnerFingerprints()
 				if g.JSON {
 					return printJSON(env.Out, map[string][]string{"owners": fps})

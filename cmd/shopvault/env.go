@@ -317,14 +317,26 @@ func readLine(env *Env, prompt string) (string, error) {
 
 // openVault opens the vault for a command. Keyless commands pass keys=false
 // and never read identities (cron holds no secret).
-func (g *Global) openVault(env *Env, keys, readOnly bool) (*vault.Vault, error) {
+// vaultAccess is how a command opens the vault: whether it unlocks keys
+// (identities, passphrase) and whether it may write.
+type vaultAccess struct{ keys, readOnly bool }
+
+// The usual ways in; a command whose flags decide builds its own.
+var (
+	writeWithKeys = vaultAccess{keys: true}
+	readWithKeys  = vaultAccess{keys: true, readOnly: true}
+	readKeyless   = vaultAccess{readOnly: true}
+	writeKeyless  = vaultAccess{} // cron: purge and keyless housekeeping
+)
+
+func (g *Global) openVault(env *Env, access vaultAccess) (*vault.Vault, error) {
 	opts := vault.Options{
 		// --wait 0s means "do not wait": the vault's zero value means its default.
-		Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), ReadOnly: readOnly, Reason: g.Reason, Stop: g.stop,
+		Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), ReadOnly: access.readOnly, Reason: g.Reason, Stop: g.stop,
 		StateDir: env.stateDir(), PinOwner: g.pinOwner,
 		PurgeKeyDir: filepath.Join(env.configHome(), "shopvault"), Purging: g.purging, Restoring: g.restoring,
 	}
-	if keys {
+	if access.keys {
 		ids, err := g.loadIdentities(env)
 		if err != nil {
 			return nil, err
@@ -345,8 +357,8 @@ func (g *Global) openVault(env *Env, keys, readOnly bool) (*vault.Vault, error) 
 
 // withVault opens the vault for one command, runs fn on it and closes it:
 // the lifecycle every command shares.
-func (g *Global) withVault(env *Env, keys, readOnly bool, fn func(v *vault.Vault) error) (err error) {
-	v, err := g.openVault(env, keys, readOnly)
+func (g *Global) withVault(env *Env, access vaultAccess, fn func(v *vault.Vault) error) (err error) {
+	v, err := g.openVault(env, access)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import "github.com/spf13/cobra"
 // needs no key; it stays silent when the vault cannot be read.
 func completeAliases(env *Env, g *Global) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		v, err := g.openVault(env, false, true)
+		v, err := g.openVault(env, readKeyless)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
