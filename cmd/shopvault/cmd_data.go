@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -26,9 +25,7 @@ func dataCommands() []commandBuilder {
 }
 
 func newImportCmd(env *Env, g *Global) *cobra.Command {
-	var format, mapping string
-	report := outputTarget{flag: "--report"}
-	var dry, merge bool
+	o := importOptions{Report: outputTarget{flag: "--report"}}
 	c := &cobra.Command{
 		Use:   "import FILE|-",
 		Short: "Import customers from contacts (vCard, Google, Outlook), Excel or shop exports",
@@ -60,130 +57,15 @@ nothing was written.`,
   shopvault import old.csv --map "Full Name=name,Mobile=phone,Town=city,Land=country"`,
 		Args: exactArgs(1, "FILE or -"),
 		RunE: func(c *cobra.Command, args []string) error {
-			var m map[string]string
-			if mapping != "" {
-				var err error
-				if m, err = vault.ParseMapping(mapping); err != nil {
-					return usageErr("--map: %v", err)
-				}
-			}
-			// Before anything is read or imported: an existing report
-			// file is the shop's, not ours to replace.
-			if report.Path != "" {
-				if err := report.claim(env); err != nil {
-					return err
-				}
-			}
-			src, bar, closeSrc, err := importInput(env, args[0])
-			if err != nil {
-				return err
-			}
-			defer closeSrc()
-			rows, err := vault.NewRowReader(src, vault.ImportFormat(strings.ToLower(format)), m)
-			if err != nil {
-				return importErr(args[0], err)
-			}
-			var source *vault.ImportSource
-			if d, ok := rows.(vault.Describer); ok && dry {
-				s := d.Describe()
-				source = &s
-				if !g.JSON {
-					printImportSource(env.Out, s)
-				}
-			}
-			var reportCSV *export.CSVWriter
-			var reportBuf bytes.Buffer
-			if report.Path != "" {
-				if reportCSV, err = export.NewCSVWriter(&reportBuf, []string{"row", "field", "reason"}); err != nil {
-					return err
-				}
-			}
-			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
-				// Problems arrive per batch (refusals while reading, duplicates
-				// at commit); they are reported in row order at the end.
-				var problems []vault.ImportProblem
-				var preview []previewRow
-				opts := vault.ImportOptions{DryRun: dry, Merge: merge, Report: func(p vault.ImportProblem) {
-					problems = append(problems, p)
-				}}
-				if dry {
-					opts.Preview = func(line int, fields map[string]string) {
-						if len(preview) < previewRows {
-							preview = append(preview, previewRow{line, fields})
-						}
-					}
-				}
-				if bar {
-					opts.Progress = func(int) {} // the bar shows bytes read
-				}
-				res, err := v.Import(rows, opts)
-				if dry && !g.JSON {
-					printPreview(env.Out, preview, env.StdoutIsTTY)
-				}
-				if env.StderrIsTTY {
-					fmt.Fprintln(env.ErrOut)
-				}
-				sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
-				for _, p := range problems {
-					if errors.Is(p.Err, vault.ErrNoCountry) {
-						p.Reason += " (add a country column, or set a default with settings --country)"
-					}
-					if reportCSV != nil {
-						if werr := reportCSV.Write([]string{fmt.Sprint(p.Line), p.Field, p.Reason}); werr != nil && err == nil {
-							err = werr
-						}
-					}
-					if !g.JSON {
-						fmt.Fprintf(env.ErrOut, "shopvault: row %d: %s\n", p.Line, strings.TrimSpace(p.Field+" "+p.Reason))
-					}
-				}
-				if reportCSV != nil {
-					if werr := reportCSV.Flush(); werr != nil && err == nil {
-						err = werr
-					}
-					if werr := report.write(env, reportBuf.Bytes(), 0o600); werr != nil && err == nil {
-						err = werr
-					}
-				}
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					if err := printJSON(env.Out, struct {
-						vault.ImportResult
-						Source *vault.ImportSource `json:"source,omitempty"`
-					}{res, source}); err != nil {
-						return err
-					}
-				} else {
-					verb := "imported"
-					if dry {
-						verb = "would import"
-					}
-					fmt.Fprintf(env.Out, "%s %d of %s (%s format): %s skipped, %d merged, %d refused\n", verb, res.Added, words.Count(res.Rows, "row"), res.Format, words.Count(res.Duplicates, "duplicate"), res.Merged, res.Refused)
-					if !dry && args[0] != "-" && res.Added > 0 && res.Refused == 0 {
-						fmt.Fprintf(env.ErrOut, "shopvault: the customers are now in the encrypted vault; delete the plaintext source: shred -u %q (and empty it from Downloads, e-mail and cloud folders)\n", args[0])
-					}
-				}
-				if res.Refused > 0 {
-					code, written := exitPartial, "the others were imported"
-					if dry {
-						code, written = exitRefused, "nothing was written (dry run)"
-					} else if res.Added+res.Merged == 0 {
-						code, written = exitRefused, "nothing was written"
-					}
-					return &exitError{code: code, msg: fmt.Sprintf("%d of %d rows were refused; %s", res.Refused, res.Rows, written), hint: "see the row messages above (or --report FILE), fix those rows and import again; rows already imported are skipped"}
-				}
-				return nil
-			})
+			return importRun(env, g, &o, args[0])
 		},
 	}
-	c.Flags().StringVar(&format, "format", "", joinNames(vault.ImportFormats, ", ")+" (default: recognised from the content)")
-	c.Flags().StringVar(&mapping, "map", "", "column mapping for other CSVs: col=field,…")
-	c.Flags().StringVar(&report.Path, "report", "", "write refused and skipped rows as CSV (row, field, reason)")
-	c.Flags().BoolVar(&report.Force, "force", false, "replace the --report file if it exists")
-	c.Flags().BoolVar(&dry, "dry-run", false, "show the column mapping and the first rows as they would be stored; check every row; write nothing")
-	c.Flags().BoolVar(&merge, "merge", false, "fill empty fields of an existing customer instead of skipping duplicates")
+	c.Flags().StringVar(&o.Format, "format", "", joinNames(vault.ImportFormats, ", ")+" (default: recognised from the content)")
+	c.Flags().StringVar(&o.Map, "map", "", "column mapping for other CSVs: col=field,…")
+	c.Flags().StringVar(&o.Report.Path, "report", "", "write refused and skipped rows as CSV (row, field, reason)")
+	c.Flags().BoolVar(&o.Report.Force, "force", false, "replace the --report file if it exists")
+	c.Flags().BoolVar(&o.DryRun, "dry-run", false, "show the column mapping and the first rows as they would be stored; check every row; write nothing")
+	c.Flags().BoolVar(&o.Merge, "merge", false, "fill empty fields of an existing customer instead of skipping duplicates")
 	return c
 }
 

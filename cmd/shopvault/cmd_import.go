@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/shopvault/shopvault/export"
+	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
 
@@ -150,4 +154,147 @@ func importErr(file string, err error) error {
 		return unknownFormatError(file, uf)
 	}
 	return err
+}
+
+// importOptions are import's flags.
+type importOptions struct {
+	Format string // a vault.ImportFormat name, "" to recognise it
+	Map    string // col=field,… for a CSV of no known format
+	Report outputTarget
+	DryRun bool
+	Merge  bool
+}
+
+// importRun imports file ("-" is standard input) into the vault.
+func importRun(env *Env, g *Global, o *importOptions, file string) error {
+	var mapping map[string]string
+	if o.Map != "" {
+		var err error
+		if mapping, err = vault.ParseMapping(o.Map); err != nil {
+			return usageErr("--map: %v", err)
+		}
+	}
+	// Before anything is read or imported: an existing report file is the
+	// shop's, not ours to replace.
+	if o.Report.Path != "" {
+		if err := o.Report.claim(env); err != nil {
+			return err
+		}
+	}
+	src, bar, closeSrc, err := importInput(env, file)
+	if err != nil {
+		return err
+	}
+	defer closeSrc()
+	rows, err := vault.NewRowReader(src, vault.ImportFormat(strings.ToLower(o.Format)), mapping)
+	if err != nil {
+		return importErr(file, err)
+	}
+	var source *vault.ImportSource
+	if d, ok := rows.(vault.Describer); ok && o.DryRun {
+		s := d.Describe()
+		source = &s
+		if !g.JSON {
+			printImportSource(env.Out, s)
+		}
+	}
+	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
+		// Problems arrive per batch (refusals while reading, duplicates at
+		// commit); they are reported in row order at the end.
+		var problems []vault.ImportProblem
+		var preview []previewRow
+		opts := vault.ImportOptions{DryRun: o.DryRun, Merge: o.Merge, Report: func(p vault.ImportProblem) {
+			problems = append(problems, p)
+		}}
+		if o.DryRun {
+			opts.Preview = func(line int, fields map[string]string) {
+				if len(preview) < previewRows {
+					preview = append(preview, previewRow{line, fields})
+				}
+			}
+		}
+		if bar {
+			opts.Progress = func(int) {} // the bar shows bytes read
+		}
+		res, err := v.Import(rows, opts)
+		if o.DryRun && !g.JSON {
+			printPreview(env.Out, preview, env.StdoutIsTTY)
+		}
+		if env.StderrIsTTY {
+			fmt.Fprintln(env.ErrOut)
+		}
+		if rerr := reportImportProblems(env, g, o, problems); err == nil {
+			err = rerr
+		}
+		if err != nil {
+			return err
+		}
+		return importOutcome(env, g, o, file, res, source)
+	})
+}
+
+// reportImportProblems names every refused or skipped row on stderr and,
+// with --report, in the report file (row order; never the refused value).
+func reportImportProblems(env *Env, g *Global, o *importOptions, problems []vault.ImportProblem) error {
+	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
+	var csv *export.CSVWriter
+	var buf bytes.Buffer
+	if o.Report.Path != "" {
+		var err error
+		if csv, err = export.NewCSVWriter(&buf, []string{"row", "field", "reason"}); err != nil {
+			return err
+		}
+	}
+	for _, p := range problems {
+		if errors.Is(p.Err, vault.ErrNoCountry) {
+			p.Reason += " (add a country column, or set a default with settings --country)"
+		}
+		if csv != nil {
+			if err := csv.Write([]string{fmt.Sprint(p.Line), p.Field, p.Reason}); err != nil {
+				return err
+			}
+		}
+		if !g.JSON {
+			fmt.Fprintf(env.ErrOut, "shopvault: row %d: %s\n", p.Line, strings.TrimSpace(p.Field+" "+p.Reason))
+		}
+	}
+	if csv == nil {
+		return nil
+	}
+	if err := csv.Flush(); err != nil {
+		return err
+	}
+	return o.Report.write(env, buf.Bytes(), 0o600)
+}
+
+// importOutcome prints the result and turns refused rows into exit 8 (some
+// imported) or 5 (none, or a dry run).
+func importOutcome(env *Env, g *Global, o *importOptions, file string, res vault.ImportResult, source *vault.ImportSource) error {
+	if g.JSON {
+		if err := printJSON(env.Out, struct {
+			vault.ImportResult
+			Source *vault.ImportSource `json:"source,omitempty"`
+		}{res, source}); err != nil {
+			return err
+		}
+	} else {
+		verb := "imported"
+		if o.DryRun {
+			verb = "would import"
+		}
+		fmt.Fprintf(env.Out, "%s %d of %s (%s format): %s skipped, %d merged, %d refused\n", verb, res.Added, words.Count(res.Rows, "row"), res.Format, words.Count(res.Duplicates, "duplicate"), res.Merged, res.Refused)
+		if !o.DryRun && file != "-" && res.Added > 0 && res.Refused == 0 {
+			fmt.Fprintf(env.ErrOut, "shopvault: the customers are now in the encrypted vault; delete the plaintext source: shred -u %q (and empty it from Downloads, e-mail and cloud folders)\n", file)
+		}
+	}
+	if res.Refused == 0 {
+		return nil
+	}
+	code, written := exitPartial, "the others were imported"
+	if o.DryRun {
+		code, written = exitRefused, "nothing was written (dry run)"
+	} else if res.Added+res.Merged == 0 {
+		code, written = exitRefused, "nothing was written"
+	}
+	return &exitError{code: code, msg: fmt.Sprintf("%d of %d rows were refused; %s", res.Refused, res.Rows, written), hint: "see the row messages above (or --report FILE), fix those rows and import again; rows already imported are skipped"}
 }
