@@ -2,19 +2,14 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
-	"time"
 
 	"filippo.io/age"
 	"github.com/spf13/cobra"
 
 	"github.com/shopvault/shopvault/crypto"
-	"github.com/shopvault/shopvault/export"
 	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
@@ -150,8 +145,7 @@ encrypted with age unless --plaintext is given. Both are recorded.`,
 		Example: `  shopvault export subject K7QM-4TXR-Z --age age1… -o answer.json.age
   shopvault export csv --fields name,email --consent marketing --age age1… -o list.csv.age`,
 	}
-	var out outputTarget
-	var ages []string
+	var so exportSubjectOptions
 	subject := &cobra.Command{
 		Use:   "subject ALIAS",
 		Short: "Everything the vault holds about one customer, as JSON",
@@ -164,42 +158,12 @@ It needs a role that reads every field (owner or support).`,
 		Args:              exactArgs(1, "ALIAS"),
 		ValidArgsFunction: completeAliases(env, g),
 		RunE: func(c *cobra.Command, args []string) error {
-			rcpts, err := ageRecipients(env, ages)
-			if err != nil {
-				return err
-			}
-			if err := out.claim(env); err != nil {
-				return err
-			}
-			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
-				sub, err := v.Subject(args[0])
-				if err != nil {
-					return err
-				}
-				var buf bytes.Buffer
-				enc := json.NewEncoder(&buf)
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				if err := enc.Encode(sub); err != nil {
-					return err
-				}
-				data, err := sealOutput(buf.Bytes(), rcpts)
-				if err != nil {
-					return err
-				}
-				if len(rcpts) == 0 && !out.stdout() {
-					fmt.Fprintln(env.ErrOut, "shopvault: warning: this file holds the customer's data in plaintext; send it encrypted (--age) and delete it afterwards")
-				}
-				return out.write(env, data, 0o600)
-			})
+			return exportSubjectRun(env, g, &so, args[0])
 		},
 	}
-	addOutputFlags(subject, &out, "-", "output file, or - for stdout")
-	subject.Flags().StringArrayVar(&ages, "age", nil, "encrypt to this age recipient (repeatable)")
-	var csvOut outputTarget
-	var fieldsFlag, consent string
-	var csvAges []string
-	var plaintext bool
+	addOutputFlags(subject, &so.Out, "-", "output file, or - for stdout")
+	subject.Flags().StringArrayVar(&so.Ages, "age", nil, "encrypt to this age recipient (repeatable)")
+	var co exportCSVOptions
 	csvC := &cobra.Command{
 		Use:   "csv -o FILE",
 		Short: "Export customers to CSV (age-encrypted unless --plaintext)",
@@ -210,67 +174,14 @@ recipients; --plaintext must be given explicitly to write it unencrypted.`,
   shopvault export csv --plaintext -o - | less`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			fields, err := parseFieldList(fieldsFlag)
-			if err != nil {
-				return err
-			}
-			if fields == nil {
-				fields = vault.FieldNames
-			}
-			rcpts, err := ageRecipients(env, csvAges)
-			if err != nil {
-				return err
-			}
-			if len(rcpts) == 0 && !plaintext {
-				return usageErr("export csv encrypts to --age RECIPIENT; pass --plaintext to write customer data unencrypted")
-			}
-			if len(rcpts) > 0 && plaintext {
-				return usageErr("--plaintext and --age contradict each other")
-			}
-			if csvOut.Path == "" {
-				return usageErr("export csv needs -o FILE (or -o - for stdout)")
-			}
-			if err := csvOut.claim(env); err != nil {
-				return err
-			}
-			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
-				var buf bytes.Buffer
-				cw, err := export.NewCSVWriter(&buf, append([]string{"alias"}, fields...))
-				if err != nil {
-					return err
-				}
-				n, err := v.ExportCustomers(fields, strings.ToLower(consent), func(cu vault.Customer) error {
-					row := []string{cu.Alias}
-					for _, f := range fields {
-						row = append(row, cu.Fields[f])
-					}
-					return cw.Write(row)
-				})
-				if err != nil {
-					return err
-				}
-				if err := cw.Flush(); err != nil {
-					return err
-				}
-				data, err := sealOutput(buf.Bytes(), rcpts)
-				if err != nil {
-					return err
-				}
-				if err := csvOut.write(env, data, 0o600); err != nil {
-					return err
-				}
-				if !csvOut.stdout() {
-					fmt.Fprintf(env.ErrOut, "shopvault: exported %s to %s\n", words.Count(n, "customer"), csvOut.Path)
-				}
-				return nil
-			})
+			return exportCSVRun(env, g, &co)
 		},
 	}
-	addOutputFlags(csvC, &csvOut, "", "output file, or - for stdout")
-	csvC.Flags().StringVar(&fieldsFlag, "fields", "", "fields to export (default all)")
-	csvC.Flags().StringVar(&consent, "consent", "", "only customers who granted this purpose")
-	csvC.Flags().StringArrayVar(&csvAges, "age", nil, "encrypt to this age recipient (repeatable)")
-	csvC.Flags().BoolVar(&plaintext, "plaintext", false, "write unencrypted customer data (explicitly)")
+	addOutputFlags(csvC, &co.Out, "", "output file, or - for stdout")
+	csvC.Flags().StringVar(&co.Fields, "fields", "", "fields to export (default all)")
+	csvC.Flags().StringVar(&co.Consent, "consent", "", "only customers who granted this purpose")
+	csvC.Flags().StringArrayVar(&co.Ages, "age", nil, "encrypt to this age recipient (repeatable)")
+	csvC.Flags().BoolVar(&co.Plaintext, "plaintext", false, "write unencrypted customer data (explicitly)")
 	c.AddCommand(subject, csvC)
 	return c
 }
@@ -321,7 +232,7 @@ and an identity that is not a recipient of the vault is refused.`,
 }
 
 func newRestoreCmd(env *Env, g *Global) *cobra.Command {
-	var yes bool
+	var o restoreOptions
 	c := &cobra.Command{
 		Use:   "restore FILE.age",
 		Short: "Replace the vault with a backup, keeping what happened since",
@@ -349,68 +260,10 @@ the identity given is an owner it lists.`,
   shopvault restore backup.age --yes --vault new-laptop.db`,
 		Args: exactArgs(1, "FILE.age"),
 		RunE: func(c *cobra.Command, args []string) error {
-			path := g.vaultPath(env)
-			_, statErr := os.Stat(path)
-			if statErr == nil && !yes && !env.StdinIsTTY {
-				return usageErr("restore replaces the vault; run it on a terminal to see what the backup holds and confirm, or pass --yes (nothing was changed)")
-			}
-			f, err := os.Open(args[0])
-			if err != nil {
-				return &exitError{code: exitOther, msg: "cannot open " + args[0], hint: "check the file name"}
-			}
-			defer func() { _ = f.Close() }() // read only: nothing to lose
-			if errors.Is(statErr, os.ErrNotExist) {
-				ids, err := g.loadIdentities(env)
-				if err != nil {
-					return err
-				}
-				if len(ids) == 0 {
-					return vault.ErrNoIdentity
-				}
-				opts := vault.Options{Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), Identities: ids, StateDir: env.stateDir()}
-				if err := vault.RestoreFresh(path, f, opts); err != nil {
-					return err
-				}
-				fmt.Fprintf(env.Out, "restored %s\n", path)
-				return nil
-			}
-			g.restoring = true
-			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
-				plan, err := v.PrepareRestore(f)
-				if err != nil {
-					return err
-				}
-				defer plan.Discard()
-				sumOut := env.Out
-				if g.JSON {
-					sumOut = env.ErrOut
-				}
-				printRestoreSummary(sumOut, plan.Summary)
-				if !yes {
-					ans, err := readLine(env, "Replace the current vault with this backup? Type yes: ")
-					if err != nil {
-						return err
-					}
-					if strings.TrimSpace(strings.ToLower(ans)) != "yes" {
-						return &exitError{code: exitOther, msg: "not confirmed", hint: "nothing was changed"}
-					}
-				}
-				res, err := v.ApplyRestore(plan)
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					return printJSON(env.Out, struct {
-						vault.RestoreResult
-						Summary vault.RestoreSummary `json:"summary"`
-					}{res, plan.Summary})
-				}
-				fmt.Fprintf(env.Out, "restored %s; %s re-applied; %s kept\n", words.Count(res.Customers, "customer"), words.Count(res.Reapplied, "erasure"), words.Count(res.LogKept, "access-log entry"))
-				return nil
-			})
+			return restoreRun(env, g, &o, args[0])
 		},
 	}
-	c.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
+	c.Flags().BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
 	return c
 }
 
