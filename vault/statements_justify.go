@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shopvault/shopvault/crypto"
@@ -75,21 +76,10 @@ func (s *statementBody) justifiedPurge() error {
 	}
 	who := ""
 	if len(aliases) > 0 {
-		who = " (" + joinAliases(aliases) + ")"
+		who = " (" + strings.Join(aliases, ", ") + ")"
 	}
 	return &IntegrityError{What: fmt.Sprintf("purge run at %s (statement %d) erased or trimmed %d customer(s)%s that its rules do not justify on the metadata it acted on: the metadata was changed before the purge, or the purge key was misused; restore from a backup made before %s",
 		s.Time.Format(time.RFC3339), s.Counter, bad, who, s.Time.Format("2006-01-02 15:04"))}
-}
-
-func joinAliases(a []string) string {
-	out := ""
-	for i, x := range a {
-		if i > 0 {
-			out += ", "
-		}
-		out += x
-	}
-	return out
 }
 
 // parsedRules checks the rules against their hash and parses their spans.
