@@ -320,46 +320,51 @@ fields with --fields shipping.`,
 		Args:              exactArgs(1, "ALIAS"),
 		ValidArgsFunction: completeAliases(env, g),
 		RunE: func(c *cobra.Command, args []string) error {
-			fields, err := parseFieldList(o.Fields)
-			if err != nil {
-				return err
-			}
-			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
-				cust, err := v.Show(args[0], fields)
-				if err != nil {
-					return err
-				}
-				if fields == nil {
-					fields = vault.FieldNames
-				}
-				if g.JSON {
-					return printJSON(env.Out, customerJSON(cust, fields))
-				}
-				t := newTable(env, "FIELD", "VALUE")
-				t.add("alias", cust.Alias)
-				for _, f := range fields {
-					if val, ok := cust.Fields[f]; ok {
-						t.add(f, sanitizeTerminal(val))
-					}
-				}
-				t.add("created", day(cust.Created))
-				t.add("last activity", day(cust.LastActivity))
-				if cust.LastShipment != nil {
-					t.add("last shipment", dayPtr(cust.LastShipment))
-				}
-				for name, cs := range cust.Consent {
-					state := "withdrawn"
-					if cs.Granted {
-						state = "granted"
-					}
-					t.add("consent "+name, state+" "+day(cs.At))
-				}
-				return t.flush()
-			})
+			return showRun(env, g, o, args[0])
 		},
 	}
 	c.Flags().StringVar(&o.Fields, "fields", "", "only these fields or groups (e.g. name,city or shipping)")
 	return c
+}
+
+// showRun shows the customer of alias (recorded in the access log).
+func showRun(env *Env, g *Global, o *showOptions, alias string) error {
+	fields, err := parseFieldList(o.Fields)
+	if err != nil {
+		return err
+	}
+	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
+		cust, err := v.Show(alias, fields)
+		if err != nil {
+			return err
+		}
+		if fields == nil {
+			fields = vault.FieldNames
+		}
+		if g.JSON {
+			return printJSON(env.Out, customerJSON(cust, fields))
+		}
+		t := newTable(env, "FIELD", "VALUE")
+		t.add("alias", cust.Alias)
+		for _, f := range fields {
+			if val, ok := cust.Fields[f]; ok {
+				t.add(f, sanitizeTerminal(val))
+			}
+		}
+		t.add("created", day(cust.Created))
+		t.add("last activity", day(cust.LastActivity))
+		if cust.LastShipment != nil {
+			t.add("last shipment", dayPtr(cust.LastShipment))
+		}
+		for name, cs := range cust.Consent {
+			state := "withdrawn"
+			if cs.Granted {
+				state = "granted"
+			}
+			t.add("consent "+name, state+" "+day(cs.At))
+		}
+		return t.flush()
+	})
 }
 
 func exactArgs(n int, names string) cobra.PositionalArgs {

@@ -14,7 +14,7 @@ import (
 )
 
 func newScanCmd(env *Env, g *Global) *cobra.Command {
-	var kind string
+	var o scanOptions
 	c := &cobra.Command{
 		Use:   "scan FILE…",
 		Short: "Find card numbers, bank details, IDs and passwords in files",
@@ -36,52 +36,63 @@ others are still scanned). "-" reads stdin.`,
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			switch kind {
-			case "", vault.ScanCSV, vault.ScanVCard, vault.ScanText:
-			default:
-				return usageErr("--as must be csv, vcard or text")
-			}
-			findings := []vault.ScanFinding{}
-			var unreadable []string
-			for _, name := range args {
-				err := scanOne(env, name, kind, func(f vault.ScanFinding) error {
-					findings = append(findings, f)
-					if !g.JSON {
-						where := fmt.Sprintf("%s %d", f.Unit, f.Line)
-						if f.Field != "" {
-							where += fmt.Sprintf(", %q", f.Field)
-						}
-						_, err := fmt.Fprintf(env.Out, "%s: %s: %s (%s)\n", sanitizeTerminal(f.File), sanitizeTerminal(where), sensitive.Category(f.Category).Describe(), f.Category)
-						return err
-					}
-					return nil
-				})
-				if err != nil {
-					unreadable = append(unreadable, name)
-					fmt.Fprintf(env.ErrOut, "shopvault: %s: %s\n", sanitizeTerminal(name), scanErrorText(err))
-				}
-			}
-			if g.JSON {
-				if err := printJSON(env.Out, findings); err != nil {
-					return err
-				}
-			}
-			switch {
-			case len(unreadable) > 0:
-				return &exitError{code: exitOther, msg: fmt.Sprintf("%d of %d files could not be read", len(unreadable), len(args)),
-					hint: "check the file names and that each is a CSV, vCard or text file; the others were scanned"}
-			case len(findings) > 0:
-				return &exitError{code: exitRefused, msg: "found " + words.Count(len(findings), "value") + " shopvault would refuse",
-					hint: "remove them from the files (or delete the files) before import; each line above names the row or line and the column"}
-			}
-			if !g.JSON {
-				fmt.Fprintf(env.ErrOut, "no card numbers, bank details, ID numbers or passwords found in %s\n", words.Count(len(args), "file"))
-			}
-			return nil
+			return scanRun(env, g, &o, args)
 		},
 	}
-	c.Flags().StringVar(&kind, "as", "", "read every file as csv, vcard or text (default: by extension and content)")
+	c.Flags().StringVar(&o.As, "as", "", "read every file as csv, vcard or text (default: by extension and content)")
 	return c
+}
+
+// scanOptions are scan's flags.
+type scanOptions struct {
+	As string // read every file as this kind ("" decides per file)
+}
+
+// scanRun lists what the vault would refuse in each of files, never the
+// value itself.
+func scanRun(env *Env, g *Global, o *scanOptions, files []string) error {
+	switch o.As {
+	case "", vault.ScanCSV, vault.ScanVCard, vault.ScanText:
+	default:
+		return usageErr("--as must be csv, vcard or text")
+	}
+	findings := []vault.ScanFinding{}
+	var unreadable []string
+	for _, name := range files {
+		err := scanOne(env, name, o.As, func(f vault.ScanFinding) error {
+			findings = append(findings, f)
+			if g.JSON {
+				return nil
+			}
+			where := fmt.Sprintf("%s %d", f.Unit, f.Line)
+			if f.Field != "" {
+				where += fmt.Sprintf(", %q", f.Field)
+			}
+			_, err := fmt.Fprintf(env.Out, "%s: %s: %s (%s)\n", sanitizeTerminal(f.File), sanitizeTerminal(where), sensitive.Category(f.Category).Describe(), f.Category)
+			return err
+		})
+		if err != nil {
+			unreadable = append(unreadable, name)
+			fmt.Fprintf(env.ErrOut, "shopvault: %s: %s\n", sanitizeTerminal(name), scanErrorText(err))
+		}
+	}
+	if g.JSON {
+		if err := printJSON(env.Out, findings); err != nil {
+			return err
+		}
+	}
+	switch {
+	case len(unreadable) > 0:
+		return &exitError{code: exitOther, msg: fmt.Sprintf("%d of %s could not be read", len(unreadable), words.Count(len(files), "file")),
+			hint: "check the file names and that each is a CSV, vCard or text file; the others were scanned"}
+	case len(findings) > 0:
+		return &exitError{code: exitRefused, msg: "found " + words.Count(len(findings), "value") + " shopvault would refuse",
+			hint: "remove them from the files (or delete the files) before import; each line above names the row or line and the column"}
+	}
+	if !g.JSON {
+		fmt.Fprintf(env.ErrOut, "no card numbers, bank details, ID numbers or passwords found in %s\n", words.Count(len(files), "file"))
+	}
+	return nil
 }
 
 func scanOne(env *Env, name, kind string, found func(vault.ScanFinding) error) error {
