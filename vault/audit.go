@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -96,7 +95,7 @@ func (v *Vault) appendAudit(tx *bolt.Tx, e AuditEntry) error {
 	if err := putJSON(ab, beBytes(e.Seq), e); err != nil {
 		return err
 	}
-	if v.Role() != RoleOwner || v.policy != nil || bytes.Equal(tx.Bucket(bMeta).Get(mFormat), []byte(FormatVersion)) {
+	if v.Role() != RoleOwner || v.policy != nil || signedFormat(string(tx.Bucket(bMeta).Get(mFormat))) {
 		// Format 3: the signed state head authenticates the log.
 		return nil
 	}

@@ -88,7 +88,7 @@ func checkBackupFile(path string) error {
 		m := tx.Bucket(bMeta)
 		// Backups made before the upgrade to format 3 restore too: the
 		// restore upgrades them before they replace anything.
-		if f := string(m.Get(mFormat)); m == nil || (f != FormatVersion && f != format2 && f != formatReadable) {
+		if f := string(m.Get(mFormat)); m == nil || (!signedFormat(f) && f != format2 && f != formatReadable) {
 			return &InputError{Field: "backup", Reason: "does not contain a shopvault vault of a format this version reads (1 to " + FormatVersion + ")"}
 		}
 		for _, b := range allBuckets {

@@ -161,7 +161,7 @@ func verifyShipped(tx *bolt.Tx, tg *tagger, h, d *headBody) error {
 			hm := sha256.Sum256(old)
 			oldHash = sha256.Sum256(append(hm[:], hs[:]...))
 		}
-		want.sub(tg.mac.Tag("records", id, oldHash))
+		want.sub(tg.tagHash("records", id, oldHash))
 		want.add(tg.tag("records", id, cur))
 	}
 	if want != h.Buckets.Buckets["records"] {
@@ -197,8 +197,10 @@ func verifyDataHead(tx *bolt.Tx, vaultID []byte, p *verifiedPolicy, h *headBody)
 	m := tx.Bucket(bMeta)
 	data := m.Get(mDataHead)
 	if dataRoles[h.Role] {
-		if data != nil && !bytes.Equal(data, m.Get(mHead)) {
-			return &IntegrityError{What: "the data head (meta/data_head) is not the state head its owner or support signer wrote last: it was put back or replaced from outside"}
+		// Every head an owner or support person signs is also written as
+		// the data head (signHead), so it is never missing either.
+		if data == nil || !bytes.Equal(data, m.Get(mHead)) {
+			return &IntegrityError{What: "the data head (meta/data_head) is not the state head its owner or support signer wrote last: it was deleted, put back or replaced from outside"}
 		}
 		return nil
 	}

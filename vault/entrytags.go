@@ -3,12 +3,10 @@ package vault
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/bits"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
@@ -27,14 +25,19 @@ const GroupState = "state"
 // even when it erases nothing and logs nothing (docs/format.md).
 var taggedBuckets = []string{"records", "aliases", "shipments", "tombstones"}
 
-// entryTag is HMAC-SHA-256(key, bucket || 0 || key || 0 || H(value))[:16];
-// for a record H(value) is SHA-256(H(metadata) || H(sealed)) so that a
-// statement can carry metadata and sealed hash without the ciphertext.
-type entryTag = [crypto.EntryTagSize]byte
+// entryTag is one entry's element of its bucket's sum (crypto.EntryTag):
+// SHAKE256 of HMAC-SHA-256(key, bucket || 0 || key || 0 || H(value)),
+// 4096 bits; for a record H(value) is SHA-256(H(metadata) || H(sealed))
+// so that a statement can carry metadata and sealed hash without the
+// ciphertext. In a format-3 vault it is the HMAC truncated to 16 bytes.
+type entryTag = crypto.EntryTag
 
 // tagger computes entry tags under one version of the state key.
 type tagger struct {
 	mac *crypto.EntryTagger
+	// legacy: format 3's 16-byte tags, whose sums are mod 2^128. Only
+	// verified (check, the upgrade); never written by a new sum.
+	legacy bool
 }
 
 func newTagger(stateKey []byte, version uint32) (*tagger, error) {
@@ -45,8 +48,32 @@ func newTagger(stateKey []byte, version uint32) (*tagger, error) {
 	return &tagger{mac: m}, nil
 }
 
+// taggerFor is the tagger of the sums tx's format keeps: format 3's
+// 128-bit ones until an owner upgrades the vault.
+func taggerFor(tx *bolt.Tx, stateKey []byte, version uint32) (*tagger, error) {
+	t, err := newTagger(stateKey, version)
+	if err == nil {
+		t.legacy = legacySums(tx)
+	}
+	return t, err
+}
+
+// legacySums tells whether tx's vault is format 3, whose head sums 16-byte
+// tags mod 2^128 (docs/format.md, "Upgrading from format 3").
+func legacySums(tx *bolt.Tx) bool {
+	return string(tx.Bucket(bMeta).Get(mFormat)) == format3
+}
+
 func (t *tagger) tag(bucket string, key, value []byte) entryTag {
-	return t.mac.Tag(bucket, key, valueHash(bucket, value))
+	return t.tagHash(bucket, key, valueHash(bucket, value))
+}
+
+// tagHash is the tag of an entry whose H(value) is h.
+func (t *tagger) tagHash(bucket string, key []byte, h [32]byte) entryTag {
+	if t.legacy {
+		return t.mac.LegacyTag(bucket, key, h)
+	}
+	return t.mac.Tag(bucket, key, h)
 }
 
 // valueHash is H(value); a record's is over its metadata and sealed parts.
@@ -68,37 +95,47 @@ func recordHash(value []byte, n int) [32]byte {
 	return sha256.Sum256(append(hm[:], hs[:]...))
 }
 
-// bucketSum is one bucket's entry count and the sum of its tags mod 2^128.
+// bucketSum is one bucket's entry count and the sum of its tags mod
+// 2^4096 (crypto.TagSum), or, legacy, format 3's sum mod 2^128.
 type bucketSum struct {
-	Count uint64
-	Sum   entryTag
+	Count  uint64
+	Sum    crypto.TagSum
+	legacy bool
 }
 
 func (s *bucketSum) add(t entryTag) {
-	hi, lo := binary.BigEndian.Uint64(t[:8]), binary.BigEndian.Uint64(t[8:])
-	nlo, carry := bits.Add64(binary.BigEndian.Uint64(s.Sum[8:]), lo, 0)
-	nhi, _ := bits.Add64(binary.BigEndian.Uint64(s.Sum[:8]), hi, carry)
-	binary.BigEndian.PutUint64(s.Sum[:8], nhi)
-	binary.BigEndian.PutUint64(s.Sum[8:], nlo)
+	s.Sum.Add(&t)
+	s.reduce()
 	s.Count++
 }
 
 func (s *bucketSum) sub(t entryTag) {
-	hi, lo := binary.BigEndian.Uint64(t[:8]), binary.BigEndian.Uint64(t[8:])
-	nlo, borrow := bits.Sub64(binary.BigEndian.Uint64(s.Sum[8:]), lo, 0)
-	nhi, _ := bits.Sub64(binary.BigEndian.Uint64(s.Sum[:8]), hi, borrow)
-	binary.BigEndian.PutUint64(s.Sum[:8], nhi)
-	binary.BigEndian.PutUint64(s.Sum[8:], nlo)
+	s.Sum.Sub(&t)
+	s.reduce()
 	s.Count--
 }
 
+// reduce keeps a legacy sum mod 2^128, so that sums compare with ==.
+func (s *bucketSum) reduce() {
+	if s.legacy {
+		s.Sum = crypto.TagSumFromLegacy(s.Sum.Legacy128())
+	}
+}
+
 func (s bucketSum) MarshalJSON() ([]byte, error) {
+	sum := s.Sum.Bytes()
+	if s.legacy {
+		l := s.Sum.Legacy128()
+		sum = l[:]
+	}
 	return json.Marshal(struct {
 		Count uint64 `json:"count"`
 		Sum   string `json:"sum"`
-	}{s.Count, hex.EncodeToString(s.Sum[:])})
+	}{s.Count, hex.EncodeToString(sum)})
 }
 
+// UnmarshalJSON reads a sum of either width: 512 bytes, or format 3's 16
+// (checkSumsFormat refuses one the vault's format does not keep).
 func (s *bucketSum) UnmarshalJSON(b []byte) error {
 	var v struct {
 		Count uint64 `json:"count"`
@@ -108,11 +145,21 @@ func (s *bucketSum) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	sum, err := hex.DecodeString(v.Sum)
-	if err != nil || len(sum) != len(s.Sum) {
+	if err != nil {
 		return errors.New("bad bucket sum")
 	}
-	s.Count = v.Count
-	copy(s.Sum[:], sum)
+	switch len(sum) {
+	case crypto.LegacyTagSize:
+		*s = bucketSum{Count: v.Count, Sum: crypto.TagSumFromLegacy(crypto.LegacySum(sum)), legacy: true}
+	case crypto.TagSumSize:
+		ts, err := crypto.ParseTagSum(sum)
+		if err != nil {
+			return err
+		}
+		*s = bucketSum{Count: v.Count, Sum: ts}
+	default:
+		return errors.New("bad bucket sum")
+	}
 	return nil
 }
 
@@ -207,7 +254,7 @@ func (v *Vault) startTags(tx *bolt.Tx, t *txTags) error {
 	if err != nil {
 		return err
 	}
-	tg, err := newTagger(key, ver)
+	tg, err := taggerFor(tx, key, ver)
 	if err != nil {
 		return err
 	}
@@ -223,6 +270,7 @@ func (v *Vault) startTags(tx *bolt.Tx, t *txTags) error {
 	t.sums = map[string]*bucketSum{}
 	for _, b := range taggedBuckets {
 		s := h.Buckets.Buckets[b]
+		s.legacy = tg.legacy
 		t.sums[b] = &s
 	}
 	// Writes made before the session could tag (a passphrase session
@@ -266,6 +314,12 @@ func (v *Vault) startFromStatements(tx *bolt.Tx, t *txTags, h *headBody) error {
 func legacyKeyless(tx *bolt.Tx, h *headBody) bool {
 	return h.StmtVersion < stmtVersion && keylessSince(tx, h)
 }
+
+// errFormat3Sums refuses a change of tagged entries in a format-3 vault:
+// its 128-bit sums are not written any more, and converting them is the
+// owner's upgrade (docs/format.md, "Upgrading from format 3").
+var errFormat3Sums = &TrustError{What: "this vault is format 3: its entry sums must be upgraded by an owner before anyone else changes customer entries, shipments or aliases",
+	Reason: TrustNotUpgraded}
 
 // keylessSince tells whether an access-log entry of a keyless write (a
 // purge, or an interrupted import's index finished without a key) follows
@@ -321,6 +375,9 @@ func (v *Vault) tagWrite(tx *bolt.Tx, bucket string, key, old, value []byte, new
 	if t.tagger == nil {
 		return nil
 	}
+	if t.tagger.legacy {
+		return errFormat3Sums
+	}
 	if bucket == "records" && old != nil && value != nil && v.keys.actor != nil && v.keys.actor.Role == RoleShipping {
 		if t.changed == nil {
 			t.changed = map[string][]byte{}
@@ -338,7 +395,7 @@ func (v *Vault) tagWrite(tx *bolt.Tx, bucket string, key, old, value []byte, new
 	}
 	switch {
 	case newHash != nil:
-		s.add(t.tagger.mac.Tag(bucket, key, *newHash))
+		s.add(t.tagger.tagHash(bucket, key, *newHash))
 	case value != nil:
 		s.add(t.tagger.tag(bucket, key, value))
 	}
@@ -388,7 +445,7 @@ func (v *Vault) putTaggedRecordTags(tx *bolt.Tx, key, value []byte, metaLen int,
 		return err
 	}
 	shipping := v.keys.actor != nil && v.keys.actor.Role == RoleShipping
-	if tags == nil || t == nil || t.tagger == nil || !t.incremental || t.version != tags.version || shipping {
+	if tags == nil || t == nil || t.tagger == nil || t.tagger.legacy || !t.incremental || t.version != tags.version || shipping {
 		return v.putTaggedRecord(tx, key, value, metaLen, nil)
 	}
 	s := t.sums["records"]
@@ -444,10 +501,13 @@ func (v *Vault) endTags(tx *bolt.Tx) (*bucketSums, error) {
 		if err != nil {
 			return nil, err
 		}
-		if t.tagger, err = newTagger(key, cur); err != nil {
+		if t.tagger, err = taggerFor(tx, key, cur); err != nil {
 			return nil, err
 		}
 		t.version, t.incremental = cur, false
+	}
+	if t.tagger.legacy && !t.incremental {
+		return nil, errFormat3Sums
 	}
 	out := &bucketSums{State: t.version, Buckets: map[string]bucketSum{}}
 	if t.incremental {
@@ -464,7 +524,7 @@ func (v *Vault) endTags(tx *bolt.Tx) (*bucketSums, error) {
 func sumBuckets(tx *bolt.Tx, t *tagger) map[string]bucketSum {
 	out := map[string]bucketSum{}
 	for _, b := range taggedBuckets {
-		var s bucketSum
+		s := bucketSum{legacy: t.legacy}
 		c := tx.Bucket([]byte(b)).Cursor()
 		for k, val := c.First(); k != nil; k, val = c.Next() {
 			s.add(t.tag(b, k, val))
@@ -493,7 +553,7 @@ func (v *Vault) checkTagSums(tx *bolt.Tx, h *headBody) (pending string, err erro
 	if err != nil {
 		return "", err
 	}
-	t, err := newTagger(key, h.Buckets.State)
+	t, err := taggerFor(tx, key, h.Buckets.State)
 	if err != nil {
 		return "", err
 	}
@@ -513,7 +573,7 @@ func (v *Vault) checkTagSums(tx *bolt.Tx, h *headBody) (pending string, err erro
 		switch {
 		case want.Count != have.Count:
 			return "", &IntegrityError{What: fmt.Sprintf("the %s bucket holds %d entries, the signed state head says %d: entries were deleted or inserted from outside", b, have.Count, want.Count)}
-		case !bytes.Equal(want.Sum[:], have.Sum[:]):
+		case want != have:
 			return "", &IntegrityError{What: fmt.Sprintf("the %s bucket's entry tags do not add up to the signed state head's sum: an entry was changed or put back from outside", b)}
 		}
 	}

@@ -195,7 +195,9 @@ const (
 	// anchors trust.
 	TrustUnpinned TrustReason = iota + 1
 	// TrustNotUpgraded: a format-2 vault is read-only until its owner
-	// opens it once (which upgrades it).
+	// opens it once (which upgrades it); in a format-3 vault, changes to
+	// tagged entries (customers, aliases, shipments, erasures) wait for
+	// that open too.
 	TrustNotUpgraded
 	// TrustFileUnreadable: this machine's trust file for the vault does
 	// not decode.

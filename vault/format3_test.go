@@ -53,7 +53,7 @@ func TestOpensFormat3VaultFromBefore(t *testing.T) {
 	if res, err := o.Check(false); err != nil || len(res.Hints) != 0 {
 		t.Fatalf("check: %+v %v", res, err)
 	}
-	if rep, err := o.AuditVerify(); err != nil || rep.Pending != 0 || rep.Entries != 8 {
+	if rep, err := o.AuditVerify(); err != nil || rep.Pending != 0 || rep.Entries != 9 {
 		t.Fatalf("audit verify: %+v %v", rep, err)
 	}
 	rs, err := o.Recipients()

@@ -142,6 +142,9 @@ func (v *Vault) checkAgainstPolicy(tx *bolt.Tx, p *verifiedPolicy) error {
 	if err := refuseUnsignedKeylessWrites(tx, h); err != nil {
 		return err
 	}
+	if err := checkSumsFormat(tx, h); err != nil {
+		return err
+	}
 	// The newest signed audit entry must be the one the head signed, or
 	// the next write would sign a log rewritten since.
 	if h.Audit.Seq > 0 {
@@ -524,7 +527,7 @@ func (v *Vault) retrust() error {
 		return err
 	}
 	f, err := v.format()
-	if err != nil || f != FormatVersion {
+	if err != nil || !signedFormat(f) {
 		return err
 	}
 	t, err := v.loadTrust(v.vaultID)
@@ -552,7 +555,7 @@ func (v *Vault) verifyCopy() error {
 		v.vaultID, f = bytes.Clone(m.Get(mVaultID)), string(m.Get(mFormat))
 		return nil
 	})
-	if err != nil || f != FormatVersion {
+	if err != nil || !signedFormat(f) {
 		return err
 	}
 	t, err := v.loadTrust(v.vaultID)

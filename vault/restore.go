@@ -333,6 +333,12 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 	}
 	tv.ids.last = max(tv.ids.last, v.ids.last)
 	tv.continueCounter(v)
+	// A format-3 backup: its sums are verified and upgraded before the
+	// restore changes tagged entries (tombstones) in it.
+	if err := tv.upgradeSums(); err != nil {
+		tv.Close()
+		return res, fmt.Errorf("preparing the backup (the vault is unchanged): %w", err)
+	}
 	err = tv.update(func(tx *bolt.Tx) error {
 		if _, err := tv.keys.whoAmI(tx); err != nil {
 			return err

@@ -264,8 +264,8 @@ func (w *rotateWorker) rotate(it *rotateItem) error {
 	if w.tagger != nil {
 		it.tags = &recordTags{
 			version: k.stateVersion,
-			old:     w.tagger.mac.Tag("records", it.key, recordHash(it.old, oldMetaLen)),
-			new:     w.tagger.mac.Tag("records", it.key, recordHash(it.value, it.metaLen)),
+			old:     w.tagger.tagHash("records", it.key, recordHash(it.old, oldMetaLen)),
+			new:     w.tagger.tagHash("records", it.key, recordHash(it.value, it.metaLen)),
 		}
 	}
 	return nil

@@ -120,10 +120,10 @@ func (c *entryChange) apply(t *tagger, sums map[string]*bucketSum) error {
 		return &IntegrityError{What: fmt.Sprintf("a purge statement names the bucket %q, which is not tagged", c.Bucket)}
 	}
 	if c.Old != nil {
-		s.sub(t.mac.Tag(c.Bucket, c.Key, changeHash(c.Bucket, c.Old, c.OldSealed)))
+		s.sub(t.tagHash(c.Bucket, c.Key, changeHash(c.Bucket, c.Old, c.OldSealed)))
 	}
 	if c.New != nil {
-		s.add(t.mac.Tag(c.Bucket, c.Key, changeHash(c.Bucket, c.New, c.NewSealed)))
+		s.add(t.tagHash(c.Bucket, c.Key, changeHash(c.Bucket, c.New, c.NewSealed)))
 	}
 	return nil
 }

@@ -587,12 +587,25 @@ func TestOpensVaultPurgedBeforeStatements(t *testing.T) {
 	if _, err := purgeAsCron(t, f, exampleRules(t), 0); !errors.As(err, &te) {
 		t.Fatalf("cron on the old purge head: %v, want a TrustError", err)
 	}
-	o, err := Open(f.path, f.opts(ids("owner.txt")))
+	ro := f.opts(ids("owner.txt"))
+	ro.ReadOnly = true
+	o, err := Open(f.path, ro)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res, err := o.Check(false); err != nil || len(res.Hints) != 1 {
 		t.Fatalf("check before the owner's write: %+v %v", res, err)
+	}
+	o.Close()
+	// The owner's writable open upgrades the sums to format 4: after the
+	// unsigned keyless purge it cannot compare the 128-bit ones first, and
+	// its log entry says so.
+	o, err = Open(f.path, f.opts(ids("owner.txt")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if log, err := o.AuditList(AuditFilter{}); err != nil || log[len(log)-1].Action != "upgrade" || !strings.Contains(log[len(log)-1].Detail, "could not be compared") {
+		t.Fatalf("the upgrade after a keyless purge: %v %v", log[len(log)-1], err)
 	}
 	old := sampleCustomer(7)
 	old.Created = time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)

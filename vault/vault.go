@@ -176,7 +176,7 @@ func Open(path string, opts Options) (*Vault, error) {
 	if err != nil {
 		return fail(err)
 	}
-	if formatNow == FormatVersion {
+	if signedFormat(formatNow) {
 		// Before anything is used or written: the housekeeping below
 		// writes, and every write signs what the file says.
 		if err := v.verifyTrust(); err != nil {
@@ -189,13 +189,17 @@ func Open(path string, opts Options) (*Vault, error) {
 		if err := v.flattenKeyring(); err != nil {
 			return fail(err)
 		}
+		if err := v.upgradeSums(); err != nil {
+			v.Close()
+			return nil, err
+		}
 		if err := v.completeTail(); err != nil {
 			return fail(err)
 		}
 		if err := v.resumeRotation(); err != nil {
 			return fail(err)
 		}
-		if formatNow != FormatVersion {
+		if !signedFormat(formatNow) {
 			if err := v.upgrade(); err != nil {
 				return fail(err)
 			}
@@ -234,7 +238,7 @@ func openLocked(path string, opts Options, lock *fileLock) (*Vault, error) {
 		if m == nil {
 			return ErrFormat
 		}
-		if f := string(m.Get(mFormat)); f != FormatVersion && f != format2 && f != formatReadable {
+		if f := string(m.Get(mFormat)); !signedFormat(f) && f != format2 && f != formatReadable {
 			return fmt.Errorf("%w: format version %q, this shopvault reads %q", ErrFormat, f, FormatVersion)
 		}
 		for _, b := range allBuckets {

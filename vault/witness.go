@@ -339,6 +339,9 @@ func (v *Vault) continueFrom(floor uint64) {
 // rollback.
 func (v *Vault) recordRestore(floor uint64) error {
 	v.continueFrom(floor)
+	if err := v.upgradeSums(); err != nil {
+		return err
+	}
 	err := v.update(func(tx *bolt.Tx) error {
 		if err := v.requireActor(tx, "restore backups", RestoreRoles...); err != nil {
 			return err
@@ -355,8 +358,11 @@ func (v *Vault) recordRestore(floor uint64) error {
 // counter continuing as continueFrom set it.
 func (v *Vault) upgradeCopy() error {
 	f, err := v.format()
-	if err != nil || f == FormatVersion {
+	if err != nil {
 		return err
+	}
+	if signedFormat(f) {
+		return v.upgradeSums()
 	}
 	return v.upgrade()
 }
