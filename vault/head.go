@@ -49,6 +49,10 @@ type headBody struct {
 	// shopvault that writes them.
 	Stmts       *stmtPoint `json:"statements,omitempty"`
 	StmtVersion int        `json:"stmt_version,omitempty"`
+	// Created and LastID are meta/created and meta/last_id (hex) as the
+	// signer saw them (format 4; checkBoundMeta).
+	Created string `json:"created,omitempty"`
+	LastID  string `json:"last_id,omitempty"`
 }
 
 // shippedRecord is one record a shipping person's ship changed: its id and
@@ -125,6 +129,7 @@ func signHead(tx *bolt.Tx, vaultID []byte, prev *headBody, p *verifiedPolicy, r 
 	if lp := tx.Bucket(bMeta).Get(mLastPurge); lp != nil {
 		h.LastPurge = sha256Hex(lp)
 	}
+	h.bindMeta(tx)
 	if prev != nil {
 		h.Counter = prev.Counter + 1
 	}

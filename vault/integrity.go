@@ -145,6 +145,9 @@ func (v *Vault) checkAgainstPolicy(tx *bolt.Tx, p *verifiedPolicy) error {
 	if err := checkSumsFormat(tx, h); err != nil {
 		return err
 	}
+	if err := checkBoundMeta(tx, h); err != nil {
+		return err
+	}
 	// The newest signed audit entry must be the one the head signed, or
 	// the next write would sign a log rewritten since.
 	if h.Audit.Seq > 0 {

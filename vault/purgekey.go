@@ -193,6 +193,7 @@ func (v *Vault) signPurgeHead(tx *bolt.Tx, out *txSeal) error {
 	if dh := m.Get(mDataHead); dh != nil {
 		h.DataHead = sha256Hex(dh)
 	}
+	h.bindMeta(tx)
 	body, err := json.Marshal(h)
 	if err != nil {
 		return err

@@ -483,8 +483,12 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 				return err
 			}
 		}
-		if err := m.Put(mLastID, beBytes(v.ids.last)); err != nil {
-			return err
+		// Only when it moved: the head binds it (checkBoundMeta), and a
+		// keyless session, which signs no head, mints no id.
+		if v.ids.last != beUint64(m.Get(mLastID)) {
+			if err := m.Put(mLastID, beBytes(v.ids.last)); err != nil {
+				return err
+			}
 		}
 		if v.policy == nil {
 			return nil
