@@ -397,8 +397,8 @@ func verifyShippingBase(tx *bolt.Tx, t *tagger, chain *stmtChain) error {
 		if meta == nil || !onlyShipmentDate(old, meta) {
 			return bad
 		}
-		want.sub(t.mac.Tag("records", id, changeHash("records", old, sealed)))
-		want.add(t.mac.Tag("records", id, changeHash("records", meta, sealed)))
+		want.sub(t.tagHash("records", id, changeHash("records", old, sealed)))
+		want.add(t.tagHash("records", id, changeHash("records", meta, sealed)))
 	}
 	if want != base.Buckets.Buckets["records"] {
 		return bad
