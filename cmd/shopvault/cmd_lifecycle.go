@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/shopvault/shopvault/export"
 	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
@@ -179,8 +176,7 @@ whether or not anything was purged.`,
 }
 
 func newHoldCmd(env *Env, g *Global) *cobra.Command {
-	var until, reason string
-	var release bool
+	var o holdOptions
 	c := &cobra.Command{
 		Use:   "hold ALIAS --until DATE --reason TEXT",
 		Short: "Exempt a customer from retention rules until a date",
@@ -192,43 +188,17 @@ put personal data in it. Owner only.`,
 		Args:              exactArgs(1, "ALIAS"),
 		ValidArgsFunction: completeAliases(env, g),
 		RunE: func(c *cobra.Command, args []string) error {
-			var t time.Time
-			switch {
-			case release:
-			case until == "":
-				return usageErr("hold needs --until DATE (or --release)")
-			default:
-				d, err := vault.ParseDateOrSpan(until, env.Now().UTC())
-				if err != nil {
-					return usageErr("--until: %v", err)
-				}
-				t = d
-			}
-			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
-				cust, err := v.SetHold(args[0], t, reason)
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					return printJSON(env.Out, customerJSON(cust, nil))
-				}
-				if release {
-					fmt.Fprintf(env.Out, "hold lifted for %s\n", cust.Alias)
-				} else {
-					fmt.Fprintf(env.Out, "%s held until %s\n", cust.Alias, day(t))
-				}
-				return nil
-			})
+			return holdRun(env, g, &o, args[0])
 		},
 	}
-	c.Flags().StringVar(&until, "until", "", "date (YYYY-MM-DD) or length (90d) the hold lasts")
-	c.Flags().StringVar(&reason, "reason", "", "why (metadata; no personal data)")
-	c.Flags().BoolVar(&release, "release", false, "lift the hold")
+	c.Flags().StringVar(&o.Until, "until", "", "date (YYYY-MM-DD) or length (90d) the hold lasts")
+	c.Flags().StringVar(&o.Reason, "reason", "", "why (metadata; no personal data)")
+	c.Flags().BoolVar(&o.Release, "release", false, "lift the hold")
 	return c
 }
 
 func newForgetCmd(env *Env, g *Global) *cobra.Command {
-	var yes, request bool
+	var o forgetOptions
 	c := &cobra.Command{
 		Use:   "forget ALIAS",
 		Short: "Erase a customer on their request",
@@ -243,43 +213,11 @@ retention rule to act on after a grace period.`,
 		Args:              exactArgs(1, "ALIAS"),
 		ValidArgsFunction: completeAliases(env, g),
 		RunE: func(c *cobra.Command, args []string) error {
-			if !yes && !request {
-				if !env.StdinIsTTY {
-					return usageErr("forget erases for good; pass --yes to confirm when not on a terminal")
-				}
-				ans, err := readLine(env, fmt.Sprintf("Erase the customer of %s for good? This cannot be undone. Type yes: ", args[0]))
-				if err != nil {
-					return err
-				}
-				if strings.TrimSpace(strings.ToLower(ans)) != "yes" {
-					return &exitError{code: exitOther, msg: "not confirmed", hint: "nothing was erased"}
-				}
-			}
-			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
-				var res vault.ForgetResult
-				var err error
-				if request {
-					res, err = v.RequestErasure(args[0])
-				} else {
-					res, err = v.Forget(args[0])
-				}
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					return printJSON(env.Out, res)
-				}
-				if request {
-					fmt.Fprintf(env.Out, "erasure requested for %s; a rule on erasure_requested will erase it\n", args[0])
-				} else {
-					fmt.Fprintf(env.Out, "erased %s\n", args[0])
-				}
-				return nil
-			})
+			return forgetRun(env, g, &o, args[0])
 		},
 	}
-	c.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
-	c.Flags().BoolVar(&request, "request", false, "only mark erasure_requested (for a grace-period rule)")
+	c.Flags().BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
+	c.Flags().BoolVar(&o.Request, "request", false, "only mark erasure_requested (for a grace-period rule)")
 	return c
 }
 
@@ -328,39 +266,7 @@ rule would act on today, and when purge last ran. From metadata: no key.`,
 		Example: "  shopvault inventory\n  shopvault inventory --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			rs, _, err := loadRules(env, rulesPath, true)
-			if err != nil {
-				return err
-			}
-			return g.withVault(env, readKeyless, func(v *vault.Vault) error {
-				inv, err := v.Inventory(rs)
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					return printJSON(env.Out, inv)
-				}
-				fmt.Fprintf(env.Out, "customers: %d (oldest %s), on hold: %d, erased so far: %d, shipments: %d\n", inv.Customers, dayPtr(inv.Oldest), inv.OnHold, inv.Erasures, inv.Shipments)
-				t := newTable(env, "FIELD", "RECORDS")
-				for _, f := range vault.FieldNames {
-					t.add(f, fmt.Sprint(inv.FieldsHeld[f]))
-				}
-				if err := t.flush(); err != nil {
-					return err
-				}
-				for p, n := range inv.Consents {
-					fmt.Fprintf(env.Out, "consent %s: %d\n", p, n)
-				}
-				for r, n := range inv.RulesToday {
-					fmt.Fprintf(env.Out, "rule %q would act on %d today\n", r, n)
-				}
-				if inv.LastPurge != nil {
-					fmt.Fprintf(env.Out, "last purge: %s\n", inv.LastPurge.Format("2006-01-02 15:04"))
-				} else {
-					fmt.Fprintln(env.Out, "last purge: never (see README: nightly purge)")
-				}
-				return nil
-			})
+			return inventoryRun(env, g, rulesPath)
 		},
 	}
 	c.Flags().StringVar(&rulesPath, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
@@ -368,8 +274,7 @@ rule would act on today, and when purge last ran. From metadata: no key.`,
 }
 
 func newNoticeCmd(env *Env, g *Global) *cobra.Command {
-	var rulesPath string
-	var out outputTarget
+	var o noticeOptions
 	c := &cobra.Command{
 		Use:   "notice",
 		Short: "Write a plain-language privacy notice (Markdown)",
@@ -379,40 +284,10 @@ contact (init --shop-name/--shop-contact). No key needed.`,
 		Example: "  shopvault notice -o privacy.md\n  shopvault notice --rules ./retention.toml",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			rs, _, err := loadRules(env, rulesPath, true)
-			if err != nil {
-				return err
-			}
-			if err := out.claim(env); err != nil {
-				return err
-			}
-			return g.withVault(env, readKeyless, func(v *vault.Vault) error {
-				inv, err := v.Inventory(nil)
-				if err != nil {
-					return err
-				}
-				st, err := v.Settings()
-				if err != nil {
-					return err
-				}
-				in := export.NoticeInput{ShopName: st.ShopName, ShopContact: st.ShopContact, FieldsHeld: inv.FieldsHeld, Roles: countsByName(inv.Recipients), Generated: env.Now()}
-				for p := range inv.Consents {
-					in.Consents = append(in.Consents, p)
-				}
-				if rs != nil {
-					for _, r := range rs.Rules {
-						in.Rules = append(in.Rules, export.NoticeRule{Name: r.Name, When: string(r.When), Years: r.Span.Years, Months: r.Span.Months, Days: r.Span.Days, Action: string(r.Action), Fields: r.Fields})
-					}
-				}
-				var buf bytes.Buffer
-				if err := export.WriteNotice(&buf, in); err != nil {
-					return err
-				}
-				return out.write(env, buf.Bytes(), 0o644)
-			})
+			return noticeRun(env, g, &o)
 		},
 	}
-	c.Flags().StringVar(&rulesPath, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
-	addOutputFlags(c, &out, "-", "output file, or - for stdout")
+	c.Flags().StringVar(&o.Rules, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
+	addOutputFlags(c, &o.Out, "-", "output file, or - for stdout")
 	return c
 }
