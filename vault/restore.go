@@ -336,7 +336,7 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 	// A format-3 backup: its sums are verified and upgraded before the
 	// restore changes tagged entries (tombstones) in it.
 	if err := tv.upgradeSums(); err != nil {
-		tv.Close()
+		_ = tv.Close() // the copy is discarded; the upgrade's error is the one to report
 		return res, fmt.Errorf("preparing the backup (the vault is unchanged): %w", err)
 	}
 	err = tv.update(func(tx *bolt.Tx) error {

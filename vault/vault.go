@@ -190,8 +190,7 @@ func Open(path string, opts Options) (*Vault, error) {
 			return fail(err)
 		}
 		if err := v.upgradeSums(); err != nil {
-			v.Close()
-			return nil, err
+			return fail(err)
 		}
 		if err := v.completeTail(); err != nil {
 			return fail(err)
