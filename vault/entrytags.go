@@ -81,11 +81,7 @@ func valueHash(bucket string, value []byte) [32]byte {
 	if bucket != "records" {
 		return sha256.Sum256(value)
 	}
-	n := len(value)
-	if m, err := decodeMeta(value); err == nil && !m.sealedApart {
-		n -= len(m.sealed)
-	}
-	return recordHash(value, n)
+	return recordHash(value, recordMetaLen(value))
 }
 
 // recordHash is a record value's H(value) when its metadata is the first

@@ -21,23 +21,49 @@ func readMetaTokens(data []byte) (t metaTokens, ok bool) {
 	if len(data) > 0 && data[0] == '{' {
 		return jsonMetaTokens(data)
 	}
+	t, _, ok = walkMeta(data)
+	return t, ok
+}
+
+// recordMetaLen is how many leading bytes of a records value are its
+// metadata (the rest is its sealed value), exactly as decodeMeta splits
+// them, without decoding: the whole value when it does not decode or keeps
+// its sealed value apart (format 1).
+func recordMetaLen(value []byte) int {
+	if len(value) == 0 || value[0] != metaEncoding {
+		return len(value)
+	}
+	_, n, ok := walkMeta(value)
+	if !ok {
+		return len(value)
+	}
+	return n
+}
+
+// walkMeta passes over binary metadata as decodeMeta reads it, failing
+// where it fails, and gives the index tokens and where the metadata ends.
+func walkMeta(data []byte) (t metaTokens, metaLen int, ok bool) {
 	d := decoder{buf: data}
-	if v := d.byte(); v != metaEncoding && v != metaEncodingApart {
-		return t, false
+	version := d.byte()
+	if version != metaEncoding && version != metaEncodingApart {
+		return t, 0, false
 	}
 	d.bytes() // alias
 	for range 6 {
 		d.skipTime()
 	}
-	d.uvarint() // field mask
-	n := d.uvarint()
-	if n > uint64(len(d.buf)) {
-		return t, false
+	if d.uvarint()&^allFieldsMask != 0 {
+		return t, 0, false // a field code this version does not know
 	}
-	for range n {
-		d.bytes() // consent name
-		d.byte()
-		d.skipTime()
+	if n := d.uvarint(); n > 0 && d.err == nil {
+		if n > uint64(len(d.buf)) {
+			return t, 0, false
+		}
+		for range n {
+			d.bytes() // consent name
+			d.byte()
+			d.skipTime()
+		}
 	}
 	flags := d.byte()
 	if flags&metaHasHold != 0 {
@@ -53,7 +79,10 @@ func readMetaTokens(data []byte) (t metaTokens, ok bool) {
 			}
 		}
 	}
-	return t, d.err == nil
+	if d.err != nil || (version == metaEncodingApart && len(d.buf) != 0) {
+		return metaTokens{}, 0, false
+	}
+	return t, len(data) - len(d.buf), true
 }
 
 // jsonMetaTokens is readMetaTokens for format 1's JSON metadata.
@@ -75,7 +104,7 @@ func jsonMetaTokens(data []byte) (t metaTokens, ok bool) {
 	return t, true
 }
 
-// skipTime passes over an encoded time.
+// skipTime passes over an encoded time, failing where decoder.time fails.
 func (d *decoder) skipTime() {
 	if d.byte() == 0 {
 		return
@@ -86,5 +115,7 @@ func (d *decoder) skipTime() {
 		return
 	}
 	d.buf = d.buf[n:]
-	d.uvarint()
+	if d.uvarint() >= 1e9 {
+		d.fail()
+	}
 }

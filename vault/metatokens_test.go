@@ -66,16 +66,30 @@ func FuzzReadMetaTokens(f *testing.F) {
 		IndexVersion: 1, Index: map[string]string{"email": "0011223344556677"}}))
 	f.Add([]byte(`{"alias":"K7QMPTXRZ","index_version":1,"index":{"name":"00112233445566778899aabbccddeeff"}}`))
 	f.Add([]byte{metaEncoding})
+	f.Add(append(encodeMeta(&recordMeta{Alias: "K7QMPTXRZ", Created: now}), 0x03, 1, 2))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// Whatever the bytes, no panic; a value decodeMeta reads gives
 		// the same tokens (format 1's JSON can hold a token that is not
-		// hex, which decodeMeta keeps as text and readMetaTokens refuses).
+		// hex, which decodeMeta keeps as text and readMetaTokens refuses),
+		// and binary metadata reads exactly when decodeMeta reads it.
 		got, ok := readMetaTokens(data)
-		if m, err := decodeMeta(data); err == nil && hexTokens(m) {
+		m, err := decodeMeta(data)
+		if err == nil && hexTokens(m) {
 			if !ok {
 				t.Fatal("readMetaTokens refused a value decodeMeta reads")
 			}
 			assertSameTokens(t, m, got)
+		}
+		if len(data) > 0 && data[0] != '{' && ok != (err == nil) {
+			t.Fatalf("readMetaTokens ok %v, decodeMeta error %v", ok, err)
+		}
+		// The entry tag's split of a record value is decodeMeta's.
+		want := len(data)
+		if err == nil && !m.sealedApart {
+			want -= len(m.sealed)
+		}
+		if n := recordMetaLen(data); n != want {
+			t.Fatalf("metadata length %d, decodeMeta says %d", n, want)
 		}
 	})
 }
