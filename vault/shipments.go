@@ -2,6 +2,7 @@ package vault
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -19,14 +20,26 @@ type Shipment struct {
 	Courier string    `json:"courier,omitempty"`
 	Ref     string    `json:"ref,omitempty"`
 	Erased  bool      `json:"erased,omitempty"`
+	// AlreadyRecorded says Ship found this parcel recorded before and
+	// wrote nothing: the shipment shown is the earlier one.
+	AlreadyRecorded bool `json:"already_recorded,omitempty"`
 	// Location and Address are filled by Manifest from sealed fields.
 	Location map[string]string `json:"-"`
 }
+
+// errShipRecorded rolls back Ship's transaction when the parcel is
+// recorded already: a skipped line writes nothing, not even a head.
+var errShipRecorded = errors.New("shipment already recorded")
 
 // Ship records a shipment (metadata only), in the name of a current
 // recipient of one of ShipRoles. date may be in the past for
 // back-entry; it updates last_shipment but not last_activity, so recording
 // an old parcel never makes a customer look recently active.
+//
+// Ship is idempotent, so a cron job may run a batch again after a partial
+// failure: a parcel with the same alias, courier and order ref (without a
+// ref: the same alias, courier and day) is not recorded twice; the earlier
+// shipment is returned with AlreadyRecorded set.
 func (v *Vault) Ship(alias, courier, ref string, date time.Time) (Shipment, error) {
 	var out Shipment
 	if err := checkMetadata("courier", courier, "ref", ref); err != nil {
@@ -47,6 +60,14 @@ func (v *Vault) Ship(alias, courier, ref string, date time.Time) (Shipment, erro
 		if date.After(now.Add(24 * time.Hour)) {
 			return &InputError{Field: "date", Reason: "is in the future"}
 		}
+		earlier, found, err := findShipment(tx, canon, courier, ref, date)
+		if err != nil {
+			return err
+		}
+		if found {
+			out = earlier
+			return errShipRecorded
+		}
 		sid, err := v.ids.next(now)
 		if err != nil {
 			return err
@@ -65,7 +86,38 @@ func (v *Vault) Ship(alias, courier, ref string, date time.Time) (Shipment, erro
 		out = Shipment{ID: sid.String(), Alias: crypto.FormatAlias(canon), Date: s.Date, Courier: courier, Ref: ref}
 		return v.appendAudit(tx, AuditEntry{Action: "ship", Aliases: []string{canon}, Detail: courier})
 	})
+	if errors.Is(err, errShipRecorded) {
+		return out, nil
+	}
 	return out, err
+}
+
+// findShipment looks for the parcel Ship is asked to record: the same
+// alias, courier and ref, or, without a ref, the same alias, courier and
+// day (nothing else tells two ref-less parcels apart).
+func findShipment(tx *bolt.Tx, canon, courier, ref string, date time.Time) (Shipment, bool, error) {
+	var out Shipment
+	found := false
+	day := date.UTC().Format(time.DateOnly)
+	err := tx.Bucket(bShipments).ForEach(func(k, data []byte) error {
+		if found {
+			return nil
+		}
+		var s shipment
+		if err := json.Unmarshal(data, &s); err != nil {
+			return &IntegrityError{What: fmt.Sprintf("shipment %x does not decode", k)}
+		}
+		if s.Alias != canon || s.Courier != courier || s.Ref != ref {
+			return nil
+		}
+		if ref == "" && s.Date.UTC().Format(time.DateOnly) != day {
+			return nil
+		}
+		found = true
+		out = Shipment{ID: fmt.Sprintf("%x", k), Alias: crypto.FormatAlias(s.Alias), Date: s.Date, Courier: s.Courier, Ref: s.Ref, AlreadyRecorded: true}
+		return nil
+	})
+	return out, found, err
 }
 
 // ManifestQuery selects shipments for a courier manifest.

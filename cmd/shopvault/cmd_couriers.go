@@ -139,7 +139,11 @@ by a tab, a comma or spaces and the order reference (the orders.txt that
 label - reads). --courier and --date apply to every line; a line's own
 reference replaces --ref. Good lines are recorded; each bad line is named by
 its number on stderr, and the command exits 8 (partly done), or 6 when no
-line named a customer.`,
+line named a customer. An empty stdin is "nothing to ship" (exit 0).
+
+A parcel is recorded once: the same alias, courier and order reference
+(without a reference: the same alias, courier and day) again is skipped and
+named on stderr, so running a batch again after exit 8 is safe.`,
 		Example: `  shopvault ship K7QM-4TXR-Z --courier gig --ref ORD-1042
   shopvault ship K7QM-4TXR-Z --courier dhl --date 2026-01-10
   shopvault ship - --courier gig < orders.txt`,
@@ -171,10 +175,20 @@ func shipRun(env *Env, g *Global, o *shipOptions, alias string) error {
 		if lines, err = readOrderLines(env.In); err != nil {
 			return err
 		}
+		if len(lines) == 0 {
+			// A day without parcels is not an error for the cron job
+			// that feeds ship - its orders.
+			if g.JSON {
+				return printJSON(env.Out, []vault.Shipment{})
+			}
+			fmt.Fprintln(env.ErrOut, "shopvault: nothing to ship (no aliases on stdin)")
+			return nil
+		}
 	}
 	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 		shipped := []vault.Shipment{}
 		var bad []*exitError
+		skipped := 0
 		for _, l := range lines {
 			ref := l.Ref
 			if ref == "" {
@@ -191,6 +205,11 @@ func shipRun(env *Env, g *Global, o *shipOptions, alias string) error {
 				continue
 			}
 			shipped = append(shipped, s)
+			if s.AlreadyRecorded {
+				skipped++
+				fmt.Fprintf(env.ErrOut, "shopvault: %s%s already recorded on %s (shipment %s), skipped\n", lineLabel(batch, l), s.Alias, day(s.Date), s.ID)
+				continue
+			}
 			if !g.JSON {
 				fmt.Fprintf(env.Out, "shipped %s on %s\n", s.Alias, day(s.Date))
 			}
@@ -206,8 +225,24 @@ func shipRun(env *Env, g *Global, o *shipOptions, alias string) error {
 				return err
 			}
 		}
-		return batchResult(env, bad, len(lines), fmt.Sprintf("%d recorded", len(shipped)))
+		done := fmt.Sprintf("%d recorded", len(shipped)-skipped)
+		if skipped > 0 {
+			done += fmt.Sprintf(", %d already recorded before", skipped)
+			if len(bad) == 0 && batch {
+				fmt.Fprintf(env.ErrOut, "shopvault: %s\n", done)
+			}
+		}
+		return batchResult(env, bad, len(lines), done)
 	})
+}
+
+// lineLabel names a batch line for a message ("line 3: "); a single
+// shipment needs no number.
+func lineLabel(batch bool, l orderLine) string {
+	if !batch {
+		return ""
+	}
+	return fmt.Sprintf("line %d: ", l.Line)
 }
 
 type labelOptions struct {
@@ -306,6 +341,9 @@ func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
 		var err error
 		if lines, err = readOrderLines(env.In); err != nil {
 			return err
+		}
+		if len(lines) == 0 {
+			return errNoOrderLines()
 		}
 	} else {
 		for _, a := range args {

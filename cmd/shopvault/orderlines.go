@@ -36,7 +36,8 @@ func parseOrderLine(text string) (alias, ref string, ok bool) {
 	return text[:i], strings.TrimSpace(rest), true
 }
 
-// readOrderLines reads a whole batch from r.
+// readOrderLines reads a whole batch from r; a batch of no lines is not an
+// error here (an empty day for ship -), see errNoOrderLines.
 func readOrderLines(r io.Reader) ([]orderLine, error) {
 	var out []orderLine
 	sc := bufio.NewScanner(r)
@@ -50,10 +51,13 @@ func readOrderLines(r io.Reader) ([]orderLine, error) {
 	if err := sc.Err(); err != nil {
 		return nil, &exitError{code: exitRefused, msg: fmt.Sprintf("reading stdin at line %d: %v", n+1, err), hint: "one alias and order number per line; nothing was done"}
 	}
-	if len(out) == 0 {
-		return nil, usageErr("no aliases on stdin: give one alias per line, optionally followed by a tab, comma or space and the order number")
-	}
 	return out, nil
+}
+
+// errNoOrderLines is for a batch that cannot be empty (label - has no
+// file to write).
+func errNoOrderLines() error {
+	return usageErr("no aliases on stdin: give one alias per line, optionally followed by a tab, comma or space and the order number")
 }
 
 // batchLineError words one bad line for stderr. A line that is not an
