@@ -36,10 +36,10 @@ var errShipRecorded = errors.New("shipment already recorded")
 // back-entry; it updates last_shipment but not last_activity, so recording
 // an old parcel never makes a customer look recently active.
 //
-// Ship is idempotent, so a cron job may run a batch again after a partial
-// failure: a parcel with the same alias, courier and order ref (without a
-// ref: the same alias, courier and day) is not recorded twice; the earlier
-// shipment is returned with AlreadyRecorded set.
+// Ship is idempotent per order, so a cron job may run a batch again after
+// a partial failure: a parcel with the same alias, courier and order ref is
+// not recorded twice; the earlier shipment is returned with AlreadyRecorded
+// set. Without a ref nothing tells two parcels apart: each is recorded.
 func (v *Vault) Ship(alias, courier, ref string, date time.Time) (Shipment, error) {
 	var out Shipment
 	if err := checkMetadata("courier", courier, "ref", ref); err != nil {
@@ -60,13 +60,15 @@ func (v *Vault) Ship(alias, courier, ref string, date time.Time) (Shipment, erro
 		if date.After(now.Add(24 * time.Hour)) {
 			return &InputError{Field: "date", Reason: "is in the future"}
 		}
-		earlier, found, err := findShipment(tx, canon, courier, ref, date)
-		if err != nil {
-			return err
-		}
-		if found {
-			out = earlier
-			return errShipRecorded
+		if ref != "" {
+			earlier, found, err := findShipment(tx, canon, courier, ref)
+			if err != nil {
+				return err
+			}
+			if found {
+				out = earlier
+				return errShipRecorded
+			}
 		}
 		sid, err := v.ids.next(now)
 		if err != nil {
@@ -93,12 +95,10 @@ func (v *Vault) Ship(alias, courier, ref string, date time.Time) (Shipment, erro
 }
 
 // findShipment looks for the parcel Ship is asked to record: the same
-// alias, courier and ref, or, without a ref, the same alias, courier and
-// day (nothing else tells two ref-less parcels apart).
-func findShipment(tx *bolt.Tx, canon, courier, ref string, date time.Time) (Shipment, bool, error) {
+// alias, courier and order ref.
+func findShipment(tx *bolt.Tx, canon, courier, ref string) (Shipment, bool, error) {
 	var out Shipment
 	found := false
-	day := date.UTC().Format(time.DateOnly)
 	err := tx.Bucket(bShipments).ForEach(func(k, data []byte) error {
 		if found {
 			return nil
@@ -108,9 +108,6 @@ func findShipment(tx *bolt.Tx, canon, courier, ref string, date time.Time) (Ship
 			return &IntegrityError{What: fmt.Sprintf("shipment %x does not decode", k)}
 		}
 		if s.Alias != canon || s.Courier != courier || s.Ref != ref {
-			return nil
-		}
-		if ref == "" && s.Date.UTC().Format(time.DateOnly) != day {
 			return nil
 		}
 		found = true

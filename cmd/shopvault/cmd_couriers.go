@@ -141,9 +141,10 @@ reference replaces --ref. Good lines are recorded; each bad line is named by
 its number on stderr, and the command exits 8 (partly done), or 6 when no
 line named a customer. An empty stdin is "nothing to ship" (exit 0).
 
-A parcel is recorded once: the same alias, courier and order reference
-(without a reference: the same alias, courier and day) again is skipped and
-named on stderr, so running a batch again after exit 8 is safe.`,
+An order is recorded once: a line with the same alias, courier and order
+reference as a recorded shipment is skipped and named on stderr, so running
+a batch again after exit 8 is safe (a line without a reference is always
+recorded: nothing tells two such parcels apart).`,
 		Example: `  shopvault ship K7QM-4TXR-Z --courier gig --ref ORD-1042
   shopvault ship K7QM-4TXR-Z --courier dhl --date 2026-01-10
   shopvault ship - --courier gig < orders.txt`,
