@@ -92,7 +92,7 @@ type AliasInfo struct {
 // recipient of one of IssueAliasRoles.
 func (v *Vault) IssueAlias(alias, courier, note string, expires *time.Time) (string, error) {
 	var out string
-	if err := checkMetadata("courier", courier, "note", note); err != nil {
+	if err := checkCustomerMetadata("courier", courier, "note", note); err != nil {
 		return out, err
 	}
 	err := v.update(func(tx *bolt.Tx) error {

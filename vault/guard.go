@@ -34,15 +34,18 @@ func refuseSensitive(field, val string) error {
 		Hint:   "nothing was written; take it out of " + field + " and try again (README: \"What shopvault refuses to keep\")"}
 }
 
-// CheckMetadata refuses sensitive data in a value the vault keeps in
-// plaintext (order refs, courier names, hold reasons, alias notes,
-// --reason, settings): the guard of customer fields, for text that is not
-// even sealed. name is what the user typed it as ("ref", "reason").
+// CheckMetadata refuses what a value the vault keeps in plaintext about a
+// customer (order refs, courier names, hold reasons, alias notes,
+// --reason) must not hold: sensitive data, as in customer fields, and the
+// customer's contact details. name is what the user typed it as ("ref",
+// "reason").
 func CheckMetadata(name, val string) error {
-	return refuseSensitive(name, val)
+	return checkCustomerMetadata(name, val)
 }
 
-// checkMetadata checks several plaintext values, in the order given.
+// checkMetadata checks several plaintext values that are not about a
+// customer (settings, people's labels), in the order given: the guard of
+// customer fields. The shop's own contact details belong there.
 func checkMetadata(pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if err := refuseSensitive(pairs[i], pairs[i+1]); err != nil {
@@ -50,6 +53,41 @@ func checkMetadata(pairs ...string) error {
 		}
 	}
 	return nil
+}
+
+// checkCustomerMetadata checks plaintext values written about a customer,
+// in the order given. Besides what checkMetadata refuses, they must not
+// hold an email address or a phone number: plaintext metadata is shown to
+// every role and outlives forget, so it must not say who the customer is.
+// Names cannot be told apart from other words, so they are not caught
+// (README: "What shopvault refuses to keep").
+func checkCustomerMetadata(pairs ...string) error {
+	if err := checkMetadata(pairs...); err != nil {
+		return err
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := refuseContact(pairs[i], pairs[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refuseContact refuses an email address or a phone number in one
+// plaintext value, naming the field and what was found, never the value.
+func refuseContact(field, val string) error {
+	found := sensitive.CategoriesOf(sensitive.DetectContact(val, field))
+	if len(found) == 0 {
+		return nil
+	}
+	var what, codes []string
+	for _, c := range found {
+		what = append(what, c.Describe())
+		codes = append(codes, string(c))
+	}
+	return &InputError{Field: field, Category: strings.Join(codes, ","),
+		Reason: "looks like " + words.Join(what, "and") + "; " + field + " is kept in plaintext and outlives forget, so it must not hold the customer's details",
+		Hint:   "nothing was written; describe it without the customer's details, e.g. 'customer asked by phone' or 'dispute on ORD-5000'"}
 }
 
 // SensitiveFinding is one stored value the guard would refuse today: the

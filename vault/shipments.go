@@ -42,7 +42,7 @@ var errShipRecorded = errors.New("shipment already recorded")
 // set. Without a ref nothing tells two parcels apart: each is recorded.
 func (v *Vault) Ship(alias, courier, ref string, date time.Time) (Shipment, error) {
 	var out Shipment
-	if err := checkMetadata("courier", courier, "ref", ref); err != nil {
+	if err := checkCustomerMetadata("courier", courier, "ref", ref); err != nil {
 		return out, err
 	}
 	err := v.update(func(tx *bolt.Tx) error {

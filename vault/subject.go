@@ -35,7 +35,7 @@ func (v *Vault) SetConsent(alias, purpose string, grant bool) (Customer, error) 
 // SetHold exempts a customer from retention rules until a date (a legal
 // hold, an open dispute). A zero until lifts the hold. Owner only.
 func (v *Vault) SetHold(alias string, until time.Time, reason string) (Customer, error) {
-	if err := checkMetadata("reason", reason); err != nil {
+	if err := checkCustomerMetadata("reason", reason); err != nil {
 		return Customer{}, err
 	}
 	return v.changeMeta(alias, RoleOwner, func(m *recordMeta) AuditEntry {

@@ -148,7 +148,7 @@ func (v *Vault) Path() string { return v.path }
 func Open(path string, opts Options) (*Vault, error) {
 	opts.fill()
 	// The reason goes into every access-log entry in plaintext.
-	if err := checkMetadata("reason", opts.Reason); err != nil {
+	if err := checkCustomerMetadata("reason", opts.Reason); err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(path); err != nil {
@@ -291,7 +291,7 @@ type CreateOptions struct {
 // It refuses to touch an existing file, and leaves nothing behind on failure.
 func Create(path string, opts CreateOptions) (*Vault, error) {
 	opts.fill()
-	if err := checkMetadata("reason", opts.Reason); err != nil {
+	if err := checkCustomerMetadata("reason", opts.Reason); err != nil {
 		return nil, err
 	}
 	if err := opts.Settings.check(); err != nil {

@@ -59,6 +59,8 @@ var describe = map[Category]string{
 	NationalID:       "a national ID number",
 	Passport:         "a passport number",
 	Password:         "a password or PIN",
+	EmailAddress:     "an email address",
+	PhoneNumber:      "a phone number",
 }
 
 // Describe is the category in words, for messages ("a payment card number").
