@@ -116,7 +116,9 @@ type NotFoundError struct {
 func (e *NotFoundError) Error() string {
 	switch e.Reason {
 	case NotFoundMalformed:
-		return fmt.Sprintf("%q is not an alias (aliases look like K7QM-4TXR-Z)", e.Alias)
+		// Not repeated: what was typed may be an email, a phone number or
+		// a name given where an alias belongs.
+		return "the value given is not an alias (aliases look like K7QM-4TXR-Z)"
 	case NotFoundCheck:
 		return fmt.Sprintf("alias %s has a wrong check character: probably a typo", e.Alias)
 	case NotFoundRevoked:

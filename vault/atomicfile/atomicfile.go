@@ -24,9 +24,9 @@ import (
 // regular file nor something that may be written into (device, FIFO).
 var ErrNotRegular = errors.New("not a regular file")
 
-// tempPattern marks our temp files; the leading dot keeps them out of
+// tempPrefix marks our temp files; the leading dot keeps them out of
 // plain listings while they exist.
-const tempPattern = ".shopvault-tmp-*"
+const tempPrefix = ".shopvault-tmp-"
 
 // WriteFile writes data to path atomically with the given permissions.
 func WriteFile(path string, data []byte, perm fs.FileMode) error {
@@ -55,17 +55,25 @@ func write(path string, perm fs.FileMode, fill func(io.Writer) error, durable bo
 	if direct {
 		return writeInto(path, fill)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), tempPattern)
+	dir := filepath.Dir(path)
+	p, err := createPending(dir)
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
-	if err := finish(f, perm, fill, durable); err != nil {
-		_ = os.Remove(tmp) // best effort: the fill's error is the one to report
+	if err := fillAndSync(p.f, perm, fill, durable); err != nil {
+		p.discard()
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp) // best effort: the rename's error is the one to report
+	if err := p.nameIt(dir); err != nil {
+		p.discard()
+		return err
+	}
+	if err := p.f.Close(); err != nil {
+		_ = os.Remove(p.name) // best effort: the close's error is the one to report
+		return err
+	}
+	if err := os.Rename(p.name, path); err != nil {
+		_ = os.Remove(p.name) // best effort: the rename's error is the one to report
 		return err
 	}
 	if !durable {
@@ -80,15 +88,22 @@ func writeData(data []byte) func(io.Writer) error {
 
 // finish fills, syncs (when durable) and closes the new file f.
 func finish(f *os.File, perm fs.FileMode, fill func(io.Writer) error, durable bool) error {
+	err := fillAndSync(f, perm, fill, durable)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// fillAndSync sets the new file's permissions, fills it and syncs it
+// (when durable); the file stays open.
+func fillAndSync(f *os.File, perm fs.FileMode, fill func(io.Writer) error, durable bool) error {
 	err := f.Chmod(perm)
 	if err == nil {
 		err = fill(f)
 	}
 	if err == nil && durable {
 		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
 	}
 	return err
 }
@@ -105,16 +120,25 @@ func CreateNew(path string, data []byte, perm fs.FileMode) error {
 // (dangling or not) included, makes it fs.ErrExist: it never follows a
 // link or replaces anything (restore's .before-restore copy relies on it).
 func CreateNewFrom(path string, perm fs.FileMode, fill func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), tempPattern)
+	dir := filepath.Dir(path)
+	p, err := createPending(dir)
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
+	if err := fillAndSync(p.f, perm, fill, true); err != nil {
+		p.discard()
+		return err
+	}
+	if err := p.nameIt(dir); err != nil {
+		p.discard()
+		return err
+	}
+	tmp := p.name
 	// Once linked, path is the file and tmp only its second name; before,
 	// tmp is an unfinished copy. Either way it goes, and a failure to
 	// remove it leaves a dot-file, not a wrong result.
 	defer func() { _ = os.Remove(tmp) }()
-	if err := finish(f, perm, fill, true); err != nil {
+	if err := p.f.Close(); err != nil {
 		return err
 	}
 	// A hard link, unlike rename, refuses an existing target (a link at
