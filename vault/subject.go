@@ -38,6 +38,13 @@ func (v *Vault) SetHold(alias string, until time.Time, reason string) (Customer,
 	if err := checkCustomerMetadata("reason", reason); err != nil {
 		return Customer{}, err
 	}
+	// A hold that ended already exempts nothing: "held until 2020-01-01"
+	// would only mislead.
+	today := v.now().Truncate(24 * time.Hour)
+	if !until.IsZero() && until.Before(today.AddDate(0, 0, 1)) {
+		return Customer{}, &InputError{Field: "until", Reason: "is not after today; a hold lasts until a day to come",
+			Hint: "nothing was written; give a later date (--until 2027-06-30) or a length (--until 90d); --release lifts a hold"}
+	}
 	return v.changeMeta(alias, RoleOwner, func(m *recordMeta) AuditEntry {
 		if until.IsZero() {
 			m.Hold = nil

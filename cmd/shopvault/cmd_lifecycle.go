@@ -181,8 +181,9 @@ func newHoldCmd(env *Env, g *Global) *cobra.Command {
 		Use:   "hold ALIAS --until DATE --reason TEXT",
 		Short: "Exempt a customer from retention rules until a date",
 		Long: `Put a customer under a hold (a legal hold, an open dispute): purge skips them
-until the date. --release lifts it. The reason is stored as metadata: do not
-put personal data in it. Owner only.`,
+until the date, which must be after today. --release lifts it. The reason is
+stored as metadata: do not put personal data in it (an email address or a
+phone number is refused). Owner only.`,
 		Example: `  shopvault hold K7QM-4TXR-Z --until 2027-06-30 --reason "open dispute, order 1042"
   shopvault hold K7QM-4TXR-Z --release`,
 		Args:              exactArgs(1, "ALIAS"),
