@@ -66,12 +66,16 @@ func (p *RestorePlan) Discard() {
 
 // RestoreResult reports a restore.
 type RestoreResult struct {
-	Customers  int      `json:"customers"`
-	Reapplied  int      `json:"erasures_reapplied"`
-	Tombstones int      `json:"tombstones"`
-	LogKept    int      `json:"log_entries_kept"`
-	Removed    []string `json:"kept_removed"`
-	Rotated    []Group  `json:"rotated"`
+	Customers  int `json:"customers"`
+	Reapplied  int `json:"erasures_reapplied"`
+	Tombstones int `json:"tombstones"`
+	// LogKept is the length of the restored vault's access log before the
+	// restore's own entries; LogSince of them were written after the backup
+	// was made (the summary's LogEntriesSince).
+	LogKept  int      `json:"log_entries_kept"`
+	LogSince int      `json:"log_entries_since"`
+	Removed  []string `json:"kept_removed"`
+	Rotated  []Group  `json:"rotated"`
 }
 
 // Restore is PrepareRestore followed by ApplyRestore, for callers that
@@ -347,6 +351,9 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 		// the longer one is kept, so nothing written since is lost.
 		ab := tx.Bucket(bAudit)
 		for _, e := range log {
+			if ab.Get(e[0]) == nil {
+				res.LogSince++
+			}
 			if err := ab.Put(e[0], e[1]); err != nil {
 				return err
 			}

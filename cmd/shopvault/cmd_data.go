@@ -234,7 +234,7 @@ and an identity that is not a recipient of the vault is refused.`,
 func newRestoreCmd(env *Env, g *Global) *cobra.Command {
 	var o restoreOptions
 	c := &cobra.Command{
-		Use:   "restore FILE.age",
+		Use:   "restore FILE.age|-",
 		Short: "Replace the vault with a backup, keeping what happened since",
 		Long: `Replace the vault with a backup made by shopvault backup. Owner only: the
 backup must be a copy of this vault, signed by its owners, whose access log
@@ -253,12 +253,15 @@ scripts; without a terminal and without --yes it refuses (exit 2) and changes
 nothing. The current vault is kept as VAULT.before-restore until the restored
 one is in place; restore refuses to write through a link or over anything in
 that place. A file that is not a shopvault backup is refused (exit 5).
+With - the backup is read from standard input (as backup -o - writes it);
+replacing a vault then needs --yes, since standard input is not the person.
 
 With no vault at --vault (a new machine), the backup is restored as it is, if
 the identity given is an owner it lists.`,
 		Example: `  shopvault restore /media/usb/shopvault-2026-11-01.age
-  shopvault restore backup.age --yes --vault new-laptop.db`,
-		Args: exactArgs(1, "FILE.age"),
+  shopvault restore backup.age --yes --vault new-laptop.db
+  ssh shop-pc 'shopvault backup -o -' | shopvault restore - --yes`,
+		Args: exactArgs(1, "FILE.age|-"),
 		RunE: func(c *cobra.Command, args []string) error {
 			return restoreRun(env, g, &o, args[0])
 		},
@@ -274,7 +277,7 @@ func printRestoreSummary(w io.Writer, s vault.RestoreSummary) {
 	if len(s.LostRecipients) > 0 {
 		fmt.Fprintf(w, "would be lost: people added since (add them again with recipients add): %s\n", strings.Join(s.LostRecipients, ", "))
 	}
-	fmt.Fprintf(w, "kept: %s re-applied, %s written since\n", words.Count(s.ErasuresToReapply, "erasure"), words.Count(s.LogEntriesSince, "access-log entry"))
+	fmt.Fprintf(w, "kept: %s re-applied, %s written since the backup\n", words.Count(s.ErasuresToReapply, "erasure"), words.Count(s.LogEntriesSince, "access-log entry"))
 	if len(s.KeptRemoved) > 0 {
 		fmt.Fprintf(w, "kept: people removed since stay removed: %s\n", strings.Join(s.KeptRemoved, ", "))
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -21,25 +22,35 @@ type restoreOptions struct {
 func restoreRun(env *Env, g *Global, o *restoreOptions, file string) error {
 	path := g.vaultPath(env)
 	_, statErr := os.Stat(path)
+	fromStdin := file == "-"
+	// With -, standard input carries the backup: the person who would
+	// answer is not on it, so replacing a vault needs --yes.
+	if statErr == nil && !o.Yes && fromStdin {
+		return usageErr("restore - reads the backup from standard input, so it cannot ask there whether to replace the vault; pass --yes, or pass the backup's file name to see what it holds and confirm (nothing was changed)")
+	}
 	if statErr == nil && !o.Yes && !env.StdinIsTTY {
 		return usageErr("restore replaces the vault; run it on a terminal to see what the backup holds and confirm, or pass --yes (nothing was changed)")
 	}
-	f, err := os.Open(file)
-	if err != nil {
-		return &exitError{code: exitOther, msg: "cannot open " + file, hint: "check the file name"}
+	var backup io.Reader = env.In
+	if !fromStdin {
+		f, err := os.Open(file)
+		if err != nil {
+			return &exitError{code: exitOther, msg: "cannot open " + file, hint: "check the file name, or pass - to read the backup from standard input"}
+		}
+		defer func() { _ = f.Close() }() // read only: nothing to lose
+		backup = f
 	}
-	defer func() { _ = f.Close() }() // read only: nothing to lose
 	if errors.Is(statErr, os.ErrNotExist) {
-		return restoreFresh(env, g, path, f)
+		return restoreFresh(env, g, path, backup)
 	}
 	g.restoring = true
 	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
-		return restoreOver(env, g, o, v, f)
+		return restoreOver(env, g, o, v, backup)
 	})
 }
 
 // restoreFresh puts a backup where no vault is (a new machine).
-func restoreFresh(env *Env, g *Global, path string, backup *os.File) error {
+func restoreFresh(env *Env, g *Global, path string, backup io.Reader) error {
 	ids, err := g.loadIdentities(env)
 	if err != nil {
 		return err
@@ -56,7 +67,7 @@ func restoreFresh(env *Env, g *Global, path string, backup *os.File) error {
 }
 
 // restoreOver replaces the open vault v with the backup, once confirmed.
-func restoreOver(env *Env, g *Global, o *restoreOptions, v *vault.Vault, backup *os.File) error {
+func restoreOver(env *Env, g *Global, o *restoreOptions, v *vault.Vault, backup io.Reader) error {
 	plan, err := v.PrepareRestore(backup)
 	if err != nil {
 		return err
@@ -86,6 +97,7 @@ func restoreOver(env *Env, g *Global, o *restoreOptions, v *vault.Vault, backup 
 			Summary vault.RestoreSummary `json:"summary"`
 		}{res, plan.Summary})
 	}
-	fmt.Fprintf(env.Out, "restored %s; %s re-applied; %s kept\n", words.Count(res.Customers, "customer"), words.Count(res.Reapplied, "erasure"), words.Count(res.LogKept, "access-log entry"))
+	fmt.Fprintf(env.Out, "restored %s; %s re-applied; %s written since the backup kept\n",
+		words.Count(res.Customers, "customer"), words.Count(res.Reapplied, "erasure"), words.Count(res.LogSince, "access-log entry"))
 	return nil
 }
