@@ -156,7 +156,7 @@ func decryptBackup(src io.Reader, ids []age.Identity, tmp string) error {
 	plain, err := crypto.DecryptFrom(src, ids...)
 	if err != nil {
 		if errors.Is(err, crypto.ErrNoIdentityMatch) {
-			return fmt.Errorf("%w: the identity given cannot open this backup", ErrWrongIdentity)
+			return ErrBackupIdentity
 		}
 		return &InputError{Field: "backup", Reason: "is not an age-encrypted shopvault backup"}
 	}

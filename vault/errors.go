@@ -35,6 +35,10 @@ var ErrNoIdentity = errors.New("no identity or passphrase given")
 // ErrWrongIdentity means the identities given open no key of this vault.
 var ErrWrongIdentity = errors.New("the identity given cannot unlock this vault")
 
+// ErrBackupIdentity means no identity given opens a backup: it is
+// encrypted to the owners as they were when it was made.
+var ErrBackupIdentity = errors.New("none of the identities given opens this backup")
+
 // ErrInterrupted means Options.Stop stopped a long operation between two
 // committed batches; see InterruptedError.
 var ErrInterrupted = errors.New("interrupted")

@@ -38,9 +38,19 @@ type RestoreSummary struct {
 	// KeptRemoved are people the backup lists who were removed since:
 	// they stay removed and the keys they held are rotated.
 	KeptRemoved []string `json:"kept_removed"`
-	// LostRecipients are people added since the backup: the restored
+	// ReplacedOwners are owners the backup lists under an identity they
+	// replaced since (rotate --identity-out): the old identity stays out.
+	ReplacedOwners []string `json:"replaced_owners,omitempty"`
+	// KeptOwners are owners added since the backup (or under a new
+	// identity): the restored vault keeps them, so it opens as it does now.
+	KeptOwners []string `json:"kept_owners,omitempty"`
+	// LostRecipients are helpers added since the backup: the restored
 	// vault does not know them; add them again with recipients add.
 	LostRecipients []string `json:"lost_recipients"`
+	// KeptSettings and KeptPurgeKey say that the vault's present settings
+	// and purge key differ from the backup's and are kept.
+	KeptSettings bool `json:"kept_settings,omitempty"`
+	KeptPurgeKey bool `json:"kept_purge_key,omitempty"`
 	// RotateGroups are the key groups rotated again after the restore.
 	RotateGroups []Group `json:"rotate_groups"`
 }
@@ -53,6 +63,11 @@ type RestorePlan struct {
 	ids     []age.Identity
 	// removed are recipient ids the backup lists and the vault no longer does.
 	removed map[string]string
+	// carried are the vault's owners the backup does not list, kept as
+	// they are now.
+	carried map[string]recipientInfo
+	// actor is the owner restoring, as the vault knows them.
+	actor actorInfo
 }
 
 // Discard deletes the decrypted backup.
@@ -107,7 +122,7 @@ func (v *Vault) PrepareRestore(src io.Reader) (*RestorePlan, error) {
 	}); err != nil {
 		return nil, err
 	}
-	p := &RestorePlan{tmp: v.path + ".restore-tmp", ids: ids, removed: map[string]string{}}
+	p := &RestorePlan{tmp: v.path + ".restore-tmp", ids: ids, removed: map[string]string{}, carried: map[string]recipientInfo{}, actor: *owner}
 	if err := decryptBackup(src, ids, p.tmp); err != nil {
 		p.Discard()
 		return nil, err
@@ -183,21 +198,31 @@ func (tv *Vault) checkAsBackup() error {
 }
 
 // backupBelongs is the backup's proof: it is a copy of this vault (same
-// vault id), the person restoring is one of its owners, and its access log
-// and the vault's own (authenticated) log agree entry by entry as far as
-// both go, so the backup is a state of this vault's history and not a file
-// someone else assembled. Its log is a prefix of the vault's, unless the
-// vault file itself was put back to an older copy: then the backup is the
-// newer one and its longer log is kept.
+// vault id), its signed policy chain and the vault's own agree version by
+// version as far as both go (so the backup's owners are the vault's owners
+// as they were, even if an owner has replaced their identity since), and
+// its access log and the vault's own (authenticated) log agree entry by
+// entry as far as both go, so the backup is a state of this vault's
+// history and not a file someone else assembled. Its chain and log are
+// prefixes of the vault's, unless the vault file itself was put back to an
+// older copy: then the backup is the newer one, and the person restoring
+// must be one of its owners too. A backup made before format 3 has no
+// chain: the person restoring must be an owner it lists.
 func backupBelongs(cur, bak *bolt.Tx, owner *actorInfo) error {
 	if !bytes.Equal(cur.Bucket(bMeta).Get(mVaultID), bak.Bucket(bMeta).Get(mVaultID)) {
 		return &InputError{Field: "backup", Reason: "is a backup of another vault"}
 	}
-	var info recipientInfo
-	if ok, err := getJSON(bak.Bucket(bRecipients), []byte(owner.ID), &info); err != nil {
+	newer, err := policyPrefix(cur.Bucket(bPolicy), bak.Bucket(bPolicy))
+	if err != nil {
 		return err
-	} else if !ok || info.Role != RoleOwner {
-		return &IntegrityError{What: "the backup does not list " + owner.Label + " as an owner: it was not made from this vault by its owners"}
+	}
+	if newer {
+		var info recipientInfo
+		if ok, err := getJSON(bak.Bucket(bRecipients), []byte(owner.ID), &info); err != nil {
+			return err
+		} else if !ok || info.Role != RoleOwner {
+			return &IntegrityError{What: "the backup does not list " + owner.Label + " as an owner: it was not made from this vault by its owners"}
+		}
 	}
 	cb := cur.Bucket(bAudit)
 	return bak.Bucket(bAudit).ForEach(func(k, data []byte) error {
@@ -210,6 +235,30 @@ func backupBelongs(cur, bak *bolt.Tx, owner *actorInfo) error {
 		}
 		return nil
 	})
+}
+
+// policyPrefix checks that one signed policy chain is the beginning of the
+// other, and tells whether the backup's goes further (or the backup has
+// none to compare: made before format 3).
+func policyPrefix(cur, bak *bolt.Bucket) (backupNewer bool, err error) {
+	if cur == nil || bak == nil {
+		return true, nil
+	}
+	cc, bc := cur.Cursor(), bak.Cursor()
+	ck, cv := cc.First()
+	bk, bv := bc.First()
+	for ; ck != nil && bk != nil; ck, cv, bk, bv = nextPair(cc, bc) {
+		if !bytes.Equal(ck, bk) || !bytes.Equal(cv, bv) {
+			return false, &IntegrityError{What: fmt.Sprintf("the backup's signed policy version %d differs from this vault's: the backup is not a past state of this vault", beUint64(bk))}
+		}
+	}
+	return bk != nil, nil
+}
+
+func nextPair(a, b *bolt.Cursor) (ak, av, bk, bv []byte) {
+	ak, av = a.Next()
+	bk, bv = b.Next()
+	return ak, av, bk, bv
 }
 
 func auditHashOf(data []byte) []byte {
@@ -258,7 +307,11 @@ func (p *RestorePlan) summarise(cur, bak *bolt.Tx) error {
 			return &IntegrityError{What: "a recipient entry of the backup does not decode"}
 		}
 		p.removed[string(k)] = info.Label
-		s.KeptRemoved = append(s.KeptRemoved, info.Label)
+		if info.Role == RoleOwner && ownerLabelled(cr, info.Label) {
+			s.ReplacedOwners = append(s.ReplacedOwners, info.Label)
+		} else {
+			s.KeptRemoved = append(s.KeptRemoved, info.Label)
+		}
 		for _, g := range roleGroups[info.Role] {
 			rotate[g] = true
 		}
@@ -275,6 +328,13 @@ func (p *RestorePlan) summarise(cur, bak *bolt.Tx) error {
 		var info recipientInfo
 		if err := json.Unmarshal(data, &info); err != nil {
 			return &IntegrityError{What: "recipient entry does not decode"}
+		}
+		// Owners stay: the restored vault must open for the people who
+		// own it now, with the identities they use now.
+		if info.Role == RoleOwner {
+			p.carried[string(k)] = info
+			s.KeptOwners = append(s.KeptOwners, info.Label)
+			return nil
 		}
 		s.LostRecipients = append(s.LostRecipients, info.Label)
 		return nil
@@ -297,9 +357,25 @@ func (p *RestorePlan) summarise(cur, bak *bolt.Tx) error {
 			s.RotateGroups = append(s.RotateGroups, g)
 		}
 	}
+	cm, bm := cur.Bucket(bMeta), bak.Bucket(bMeta)
+	s.KeptSettings = !bytes.Equal(cm.Get(mSettings), bm.Get(mSettings))
+	s.KeptPurgeKey = !bytes.Equal(cm.Get(mPurgeKey), bm.Get(mPurgeKey))
 	sort.Strings(s.KeptRemoved)
+	sort.Strings(s.ReplacedOwners)
+	sort.Strings(s.KeptOwners)
 	sort.Strings(s.LostRecipients)
 	return nil
+}
+
+// ownerLabelled tells whether the recipients bucket lists an owner by label.
+func ownerLabelled(rb *bolt.Bucket, label string) bool {
+	found := false
+	_ = rb.ForEach(func(_, data []byte) error {
+		var info recipientInfo
+		found = found || (json.Unmarshal(data, &info) == nil && info.Role == RoleOwner && info.Label == label)
+		return nil
+	})
+	return found
 }
 
 // ApplyRestore replaces the vault with a prepared backup, keeping what the
@@ -318,11 +394,13 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 	var stones map[string]tombstone
 	var log []([2][]byte)
 	var auditHead []byte
+	var present presentState
 	if err := v.view(func(tx *bolt.Tx) error {
 		var err error
 		if stones, err = v.tombstones(tx); err != nil {
 			return err
 		}
+		present = readPresent(tx, p.carried)
 		auditHead = bytes.Clone(tx.Bucket(bMeta).Get(mAuditHead))
 		return tx.Bucket(bAudit).ForEach(func(k, data []byte) error {
 			log = append(log, [2][]byte{bytes.Clone(k), bytes.Clone(data)})
@@ -386,11 +464,20 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 		if err := tv.unlinkShipments(tx, erased); err != nil {
 			return err
 		}
+		if err := tv.keepPresent(tx, p, &present); err != nil {
+			return err
+		}
 		for rid, label := range p.removed {
 			if err := dropRecipient(tx, rid); err != nil {
 				return err
 			}
 			res.Removed = append(res.Removed, label)
+		}
+		// The owner restoring is the one the vault knows now (their
+		// identity may be newer than the backup's).
+		if tx.Bucket(bRecipients).Get([]byte(p.actor.ID)) != nil {
+			actor := p.actor
+			tv.keys.actor = &actor
 		}
 		sort.Strings(res.Removed)
 		res.Customers = countKeys(tx.Bucket(bRecords))

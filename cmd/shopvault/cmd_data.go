@@ -245,8 +245,12 @@ seen (put back by someone) is replaced too: restore is the deliberate way back.
 
 Restoring keeps what the present knows: every customer erased since is erased
 again, people removed since stay removed (the keys they held are rotated), keys
-rotated since are rotated again, and the access log keeps every entry written
-since the backup; the restore is logged with the owner's name. Before replacing
+rotated since are rotated again, owners keep the identities they use now, the
+settings and the purge key stay as they are now, and the access log keeps every
+entry written since the backup; the restore is logged with the owner's name.
+A backup is encrypted to the owners' identities of the day it was made: after
+rotate --identity-out, pass the old identity file beside the new one
+(--identity old.txt --identity new.txt). Before replacing
 anything it says what the backup holds and what would be lost (its date, its
 customer count, customers added since) and asks on a terminal; --yes for
 scripts; without a terminal and without --yes it refuses (exit 2) and changes
@@ -280,6 +284,18 @@ func printRestoreSummary(w io.Writer, s vault.RestoreSummary) {
 	fmt.Fprintf(w, "kept: %s re-applied, %s written since the backup\n", words.Count(s.ErasuresToReapply, "erasure"), words.Count(s.LogEntriesSince, "access-log entry"))
 	if len(s.KeptRemoved) > 0 {
 		fmt.Fprintf(w, "kept: people removed since stay removed: %s\n", strings.Join(s.KeptRemoved, ", "))
+	}
+	if len(s.KeptOwners) > 0 {
+		fmt.Fprintf(w, "kept: owners as they are now, with the identities they use now: %s\n", strings.Join(s.KeptOwners, ", "))
+	}
+	if len(s.ReplacedOwners) > 0 {
+		fmt.Fprintf(w, "kept: identities replaced since stay out: the old identity of %s\n", strings.Join(s.ReplacedOwners, ", "))
+	}
+	if s.KeptSettings {
+		fmt.Fprintln(w, "kept: the settings as they are now (the backup's differ)")
+	}
+	if s.KeptPurgeKey {
+		fmt.Fprintln(w, "kept: the purge key as it is now (cron's purge key file keeps working)")
 	}
 	if len(s.RotateGroups) > 0 {
 		fmt.Fprintf(w, "keys rotated again after the restore: %s\n", joinNames(s.RotateGroups, ", "))

@@ -139,6 +139,9 @@ func classify(err error) *exitError {
 		return &exitError{code: exitInterrupted, msg: "key rotation " + err.Error() + "; the vault is consistent and every record still reads", hint: "run shopvault rotate again to finish it (any change made with an owner's key also finishes it)"}
 	case errors.Is(err, vault.ErrWrongPassphrase):
 		return &exitError{code: exitKey, msg: "the passphrase is wrong: it does not open this vault", hint: "check the --passphrase-file (its first line is the passphrase) or type it again; a vault made with init --passphrase opens only with that passphrase or its recovery sheet"}
+	case errors.Is(err, vault.ErrBackupIdentity):
+		return &exitError{code: exitKey, msg: err.Error() + ": it is encrypted to the owners' identities as they were when it was made",
+			hint: "pass the identity file that was yours when the backup was made (after rotate --identity-out, the old one you kept) together with your current one: --identity OLD.txt --identity NEW.txt"}
 	case errors.Is(err, vault.ErrWrongIdentity):
 		return &exitError{code: exitKey, msg: err.Error(), hint: "pass the identity file made by shopvault init, or one added with shopvault recipients add (a removed person's identity opens nothing)"}
 	case errors.Is(err, vault.ErrReasonRequired):
