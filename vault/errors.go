@@ -37,7 +37,7 @@ var ErrWrongIdentity = errors.New("the identity given cannot unlock this vault")
 
 // ErrBackupIdentity means no identity given opens a backup: it is
 // encrypted to the owners as they were when it was made.
-var ErrBackupIdentity = errors.New("none of the identities given opens this backup")
+var ErrBackupIdentity = errors.New("none of the identities in use opens this backup")
 
 // ErrInterrupted means Options.Stop stopped a long operation between two
 // committed batches; see InterruptedError.

@@ -25,7 +25,7 @@ func TestRestoreAfterOwnerReplacedIdentity(t *testing.T) {
 	s.ok(newID, "settings", "--require-reason-for-support")
 
 	code, _, errs := s.run(newID, "restore", s.backup, "--yes")
-	if code != exitKey || !strings.Contains(errs, "none of the identities given opens this backup") ||
+	if code != exitKey || !strings.Contains(errs, "none of the identities in use opens this backup") ||
 		!strings.Contains(errs, "--identity OLD.txt --identity NEW.txt") || strings.Contains(errs, "identity given cannot unlock") {
 		t.Fatalf("restore with only the new identity: exit %d %s", code, errs)
 	}
@@ -70,4 +70,45 @@ func TestRestoreAfterOwnerReplacedIdentity(t *testing.T) {
 	}
 	// cron's purge key (issued after the backup) still signs
 	s.ok("", "purge", "--rules", s.rules, "--apply")
+}
+
+// The same trial: rotate --identity-out run with the default identity file
+// replaces that file with the new identity (keeping the old one beside it,
+// 0600, for older backups); an old key put back there does not stop
+// keyless backup (it runs as cron, with a warning), and a command that needs
+// a key names the file it used instead of "the identity given".
+func TestRotateReplacesTheDefaultIdentity(t *testing.T) {
+	h := newCLIHarness(t)
+	def := filepath.Join(h.vars["XDG_CONFIG_HOME"], "shopvault", "identity.txt")
+	h.ok("", "init")
+	oldKey := mustRead(t, def)
+	newID := filepath.Join(h.dir, "new.txt")
+	out := h.ok("", "rotate", "--identity-out", newID)
+	if !bytes.Equal(mustRead(t, def), mustRead(t, newID)) {
+		t.Fatalf("the default identity file still holds the old key after rotate --identity-out:\n%s", out)
+	}
+	kept, _ := filepath.Glob(filepath.Join(filepath.Dir(def), "identity-replaced-*.txt"))
+	if len(kept) != 1 || !bytes.Equal(mustRead(t, kept[0]), oldKey) || !strings.Contains(out, kept[0]) {
+		t.Fatalf("the old identity is not kept where the output says (%v):\n%s", kept, out)
+	}
+	for _, p := range []string{def, kept[0]} {
+		if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: %v %v, want mode 600", p, st.Mode(), err)
+		}
+	}
+	h.ok("", "check")
+
+	must(t, os.WriteFile(def, oldKey, 0o600))
+	code, _, errs := h.run("", "backup", "-o", filepath.Join(h.dir, "b.age"))
+	if code != 0 || !strings.Contains(errs, "warning: the default identity file "+def+" is not a recipient of this vault") {
+		t.Fatalf("keyless backup with a stale default identity: exit %d %s", code, errs)
+	}
+	es := auditActions(t, &cliHarness{t: t, dir: h.dir, vault: h.vault, owner: newID, vars: h.vars, now: h.now})
+	if last := es[len(es)-1]; last["action"] != "backup" || last["actor"] != "cron" {
+		t.Fatalf("the backup is logged as %v, want cron", last)
+	}
+	code, _, errs = h.run("", "check")
+	if code != exitKey || !strings.Contains(errs, "the default identity file "+def+" cannot unlock this vault (no --identity was given)") || strings.Contains(errs, "identity given") {
+		t.Fatalf("check with a stale default identity: exit %d %s", code, errs)
+	}
 }

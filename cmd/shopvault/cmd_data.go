@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -196,7 +197,10 @@ recipient. It is an ordinary age file (age -d opens it with the owner's
 identity) holding an ordinary vault file. No key needed, so cron can run it:
 without an identity it is logged as cron; with one (--identity, SHOPVAULT_IDENTITY,
 the default identity file or --passphrase-file) it is logged as that person,
-and an identity that is not a recipient of the vault is refused.`,
+and an identity that is not a recipient of the vault is refused, except the
+default identity file when nobody named it: that one is skipped with a
+warning (it is the old key after rotate --identity-out) and the backup runs
+as cron.`,
 		Example: `  shopvault backup -o /media/usb/shopvault-$(date +%F).age
   age -d -i ~/.config/shopvault/identity.txt backup.age > copy.db`,
 		Args: cobra.NoArgs,
@@ -208,7 +212,7 @@ and an identity that is not a recipient of the vault is refused.`,
 				return err
 			}
 			identified := len(g.identityFiles(env)) > 0 || g.PassphraseFile != ""
-			return g.withVault(env, vaultAccess{keys: identified}, func(v *vault.Vault) error {
+			backup := func(v *vault.Vault) error {
 				var buf bytes.Buffer
 				res, err := v.Backup(&buf)
 				if err != nil {
@@ -224,7 +228,16 @@ and an identity that is not a recipient of the vault is refused.`,
 					fmt.Fprintf(env.Out, "backed up %s to %s (encrypted to %s)\n", words.Count(res.Customers, "customer"), out.Path, strings.Join(res.Recipients, ", "))
 				}
 				return nil
-			})
+			}
+			err := g.withVault(env, vaultAccess{keys: identified}, backup)
+			// A default identity file nobody named that the vault no longer
+			// knows (replaced by rotate --identity-out) must not stop
+			// cron's nightly backup: it runs keyless, as without the file.
+			if src := g.identitySource(env); errors.Is(err, vault.ErrWrongIdentity) && src == "the default identity file" && g.PassphraseFile == "" {
+				fmt.Fprintf(env.ErrOut, "shopvault: warning: %s %s is not a recipient of this vault (replaced by rotate --identity-out?); backing up without it, logged as cron\n", src, strings.Join(g.identityFiles(env), ", "))
+				return g.withVault(env, writeKeyless, backup)
+			}
+			return err
 		},
 	}
 	addOutputFlags(c, &out, "", "backup file, or - for stdout")

@@ -168,6 +168,50 @@ func (g *Global) identityFiles(env *Env) []string {
 	return nil
 }
 
+// identitySource says where identities come from when no --identity was
+// given: "the default identity file" or "SHOPVAULT_IDENTITY"; "" for flags
+// or none.
+func (g *Global) identitySource(env *Env) string {
+	switch {
+	case len(g.Identities) > 0:
+		return ""
+	case env.Getenv("SHOPVAULT_IDENTITY") != "":
+		return "SHOPVAULT_IDENTITY"
+	case len(g.identityFiles(env)) > 0:
+		return "the default identity file"
+	}
+	return ""
+}
+
+// implicitIdentityError is a key error of identities nobody named on the
+// command line: the message says which file was used and where it came from.
+type implicitIdentityError struct {
+	source string
+	files  []string
+	err    error
+}
+
+func (e *implicitIdentityError) Error() string {
+	if e.source == "SHOPVAULT_IDENTITY" {
+		return fmt.Sprintf("the identity file %s (from SHOPVAULT_IDENTITY) cannot unlock this vault", strings.Join(e.files, ", "))
+	}
+	return fmt.Sprintf("%s %s cannot unlock this vault (no --identity was given)", e.source, strings.Join(e.files, ", "))
+}
+
+func (e *implicitIdentityError) Unwrap() error { return e.err }
+
+// nameImplicitIdentity names the identity files in a wrong-identity error
+// when they were not given on the command line.
+func (g *Global) nameImplicitIdentity(env *Env, err error) error {
+	if !errors.Is(err, vault.ErrWrongIdentity) {
+		return err
+	}
+	if src := g.identitySource(env); src != "" {
+		return &implicitIdentityError{source: src, files: g.identityFiles(env), err: err}
+	}
+	return err
+}
+
 func pluginUI(env *Env) *plugin.ClientUI {
 	return &plugin.ClientUI{
 		DisplayMessage: func(name, msg string) error {
@@ -358,6 +402,7 @@ func (g *Global) openVault(env *Env, access vaultAccess) (*vault.Vault, error) {
 // withVault opens the vault for one command, runs fn on it and closes it:
 // the lifecycle every command shares.
 func (g *Global) withVault(env *Env, access vaultAccess, fn func(v *vault.Vault) error) (err error) {
+	defer func() { err = g.nameImplicitIdentity(env, err) }()
 	v, err := g.openVault(env, access)
 	if err != nil {
 		return err

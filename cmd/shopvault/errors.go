@@ -87,6 +87,7 @@ func classify(err error) *exitError {
 	var te *vault.TrustError
 	var ur *vault.UnfinishedRotationError
 	var sf *vault.StateFileError
+	var implicit *implicitIdentityError
 	switch {
 	case errors.As(err, &sf):
 		return &exitError{code: exitOther, msg: sf.Error(),
@@ -142,6 +143,9 @@ func classify(err error) *exitError {
 	case errors.Is(err, vault.ErrBackupIdentity):
 		return &exitError{code: exitKey, msg: err.Error() + ": it is encrypted to the owners' identities as they were when it was made",
 			hint: "pass the identity file that was yours when the backup was made (after rotate --identity-out, the old one you kept) together with your current one: --identity OLD.txt --identity NEW.txt"}
+	case errors.As(err, &implicit):
+		return &exitError{code: exitKey, msg: implicit.Error(),
+			hint: "if you replaced your key with rotate --identity-out, pass the new file with --identity (or SHOPVAULT_IDENTITY); otherwise pass the identity file made by shopvault init, or one added with shopvault recipients add"}
 	case errors.Is(err, vault.ErrWrongIdentity):
 		return &exitError{code: exitKey, msg: err.Error(), hint: "pass the identity file made by shopvault init, or one added with shopvault recipients add (a removed person's identity opens nothing)"}
 	case errors.Is(err, vault.ErrReasonRequired):
