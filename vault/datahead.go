@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -111,6 +112,40 @@ func keepDataSums(tx *bolt.Tx, h, prev *headBody, tags *txTags) error {
 	}
 	if err := verifyShipped(tx, tg, h, d); err != nil {
 		return refuseShippingHead("a customer record")
+	}
+	return nil
+}
+
+// verifyShippingHead is, for an owner or support person about to build on
+// shipping head h, what check verifies of it (verifyShipped): their head
+// signs h's sums as their own and becomes the data head, so a change a
+// shipping person signed beyond last shipment dates would be laundered.
+// Each shipping head lists every record changed since the data head, so
+// checking the newest covers the chain, and only the listed records are
+// tagged again (no scan). The open compared the tombstones and the record
+// count with the data head (verifyDataHead).
+func (v *Vault) verifyShippingHead(tx *bolt.Tx, tg *tagger, h *headBody) error {
+	if h.Role != RoleShipping || !dataRoles[v.keys.actor.Role] {
+		return nil
+	}
+	data := tx.Bucket(bMeta).Get(mDataHead)
+	if data == nil {
+		// verifyDataHead refused that at open.
+		return &IntegrityError{What: "the data head (meta/data_head) is missing under a state head signed by a shipping person: it was deleted from outside"}
+	}
+	_, d, err := decodeHead(data)
+	if err != nil {
+		return &IntegrityError{What: "the data head (meta/data_head) does not decode"}
+	}
+	if what := protectedDiff(h, d); what != "" {
+		return refuseShippingHead(what)
+	}
+	if err := verifyShipped(tx, tg, h, d); err != nil {
+		var ie *IntegrityError
+		if errors.As(err, &ie) {
+			return &IntegrityError{What: ie.What + "; nothing was written: an owner's check names what, restore from a backup made before it"}
+		}
+		return err
 	}
 	return nil
 }

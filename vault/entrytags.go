@@ -262,6 +262,9 @@ func (v *Vault) startTags(tx *bolt.Tx, t *txTags) error {
 	if h.Stmts != nil {
 		return v.startFromStatements(tx, t, h)
 	}
+	if err := v.verifyShippingHead(tx, tg, h); err != nil {
+		return err
+	}
 	t.incremental = true
 	t.sums = map[string]*bucketSum{}
 	for _, b := range taggedBuckets {
