@@ -102,6 +102,9 @@ func ParseRules(data []byte) (*Rules, error) {
 		if err != nil {
 			return nil, &RulesError{Line: line("older_than"), Msg: fmt.Sprintf("rule %q: older_than: %v", r.Name, err)}
 		}
+		if sp.Years == 0 && sp.Months == 0 && sp.Days == 0 {
+			return nil, &RulesError{Line: line("older_than"), Msg: fmt.Sprintf("rule %q: older_than = %q takes every customer it names at the next purge; give a length above zero (e.g. 30d, or 1d to act a day later)", r.Name, r.OlderThan)}
+		}
 		r.Span = sp
 		switch r.Action {
 		case ActionErase:
@@ -154,21 +157,25 @@ func keyLine(data []byte, headers []int, i int, key string, fallback int) int {
 	return fallback
 }
 
+// shortRuleDays: a rule that acts sooner than this after a date every
+// customer has is more likely a typo ("3d" for "3y") than a policy.
+const shortRuleDays = 7
+
+// Warning says why a valid rule may not be what the owner meant, or "" when
+// nothing looks wrong: a span under a week. Erasure requests are exempt:
+// acting on them soon is what the customer asked for.
+func (r Rule) Warning() string {
+	sp := r.Span
+	if r.When == TriggerErasureRequested || sp.Years > 0 || sp.Months > 0 || sp.Days >= shortRuleDays {
+		return ""
+	}
+	return fmt.Sprintf("rule %q (line %d): older_than = %q is under %d days, so it will %s; if you meant longer, fix it before purge --apply",
+		r.Name, r.Line, r.OlderThan, shortRuleDays, r.Explain())
+}
+
 // Explain says in plain words what a rule does.
 func (r Rule) Explain() string {
-	var from string
-	switch r.When {
-	case TriggerCreated:
-		from = "after the customer was added"
-	case TriggerLastActivity:
-		from = "after the customer's last activity (added, edited, consent or a request)"
-	case TriggerLastShipment:
-		from = "after the last shipment to the customer"
-	case TriggerConsentWithdrawn:
-		from = "after the customer withdrew a consent"
-	case TriggerErasureRequested:
-		from = "after the customer asked to be erased"
-	}
+	from := triggerWords(r.When)
 	what := "erase the whole customer record"
 	if r.Action == ActionDrop {
 		what = "delete the " + words.Join(r.Fields, "and") + " " + words.Plural(len(r.Fields), "field")
@@ -178,6 +185,23 @@ func (r Rule) Explain() string {
 		span = sp.Words()
 	}
 	return fmt.Sprintf("%s %s %s", what, span, from)
+}
+
+// triggerWords says from when a rule counts, for Explain.
+func triggerWords(t RuleTrigger) string {
+	switch t {
+	case TriggerCreated:
+		return "after the customer was added"
+	case TriggerLastActivity:
+		return "after the customer's last activity (added, edited, consent or a request)"
+	case TriggerLastShipment:
+		return "after the last shipment to the customer"
+	case TriggerConsentWithdrawn:
+		return "after the customer withdrew a consent"
+	case TriggerErasureRequested:
+		return "after the customer asked to be erased"
+	}
+	return ""
 }
 
 // ExampleRules is what rules init writes: commented, valid, and sensible.

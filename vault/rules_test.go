@@ -16,6 +16,9 @@ func TestParseRulesErrors(t *testing.T) {
 	}{
 		{"unknown unit", head + "when = \"created\"\nolder_than = \"2 fortnights\"\naction = \"erase\"\n", 4, "not a length of time"},
 		{"negative", head + "when = \"created\"\nolder_than = \"-3d\"\naction = \"erase\"\n", 4, "negative"},
+		{"zero days", head + "when = \"created\"\nolder_than = \"0d\"\naction = \"erase\"\n", 4, "above zero"},
+		{"zero years", head + "when = \"last_activity\"\naction = \"erase\"\nolder_than = \"0y\"\n", 5, "above zero"},
+		{"zero with a request", head + "when = \"erasure_requested\"\nolder_than = \"0w\"\naction = \"erase\"\n", 4, "above zero"},
 		{"unknown action", head + "when = \"created\"\nolder_than = \"3d\"\naction = \"shred\"\n", 5, "not erase or drop"},
 		{"unknown field", head + "when = \"created\"\nolder_than = \"3d\"\naction = \"drop\"\nfields = [\"iban\"]\n", 6, "not a field"},
 		{"drop without fields", head + "when = \"created\"\nolder_than = \"3d\"\naction = \"drop\"\n", 5, "drop needs fields"},
@@ -101,4 +104,47 @@ func FuzzParseRules(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A span under a week after a date every customer has is warned about; an
+// erasure request acted on soon is what the customer asked for.
+func TestRuleWarning(t *testing.T) {
+	tests := []struct {
+		when, olderThan string
+		warn            bool
+	}{
+		{"created", "1d", true},
+		{"created", "6d", true},
+		{"last_activity", "3d", true},
+		{"last_shipment", "1d", true},
+		{"consent_withdrawn", "2d", true},
+		{"created", "7d", false},
+		{"created", "1w", false},
+		{"created", "1m", false},
+		{"created", "2y", false},
+		{"erasure_requested", "1d", false},
+	}
+	for _, tc := range tests {
+		body := "[[rule]]\nname = \"x\"\nwhen = \"" + tc.when + "\"\nolder_than = \"" + tc.olderThan + "\"\naction = \"erase\"\n"
+		rs, err := ParseRules([]byte(body))
+		if err != nil {
+			t.Fatalf("%s %s: %v", tc.when, tc.olderThan, err)
+		}
+		w := rs.Rules[0].Warning()
+		if (w != "") != tc.warn {
+			t.Errorf("%s %s: warning %q, want one: %v", tc.when, tc.olderThan, w, tc.warn)
+		}
+		if w != "" && (!strings.Contains(w, "line 1") || !strings.Contains(w, tc.olderThan)) {
+			t.Errorf("%s %s: warning %q does not name the line and the span", tc.when, tc.olderThan, w)
+		}
+	}
+	rs, err := ParseRules([]byte(ExampleRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs.Rules {
+		if w := r.Warning(); w != "" {
+			t.Errorf("the example rules warn: %s", w)
+		}
+	}
 }

@@ -71,13 +71,18 @@ withdrew consent or asked for erasure. They live in a TOML file
 	check := &cobra.Command{
 		Use:     "check",
 		Short:   "Validate the rules file and explain each rule",
-		Long:    "Validate the rules file (exit 5 with the line number of a problem) and say in plain words what each rule does.",
+		Long:    "Validate the rules file (exit 5 with the line number of a problem) and say in plain words what each rule does. A rule acting less than 7 days after a date every customer has is valid but warned about (stderr, exit 0).",
 		Example: "  shopvault rules check\n  shopvault rules check --rules ./retention.toml --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			rs, path, err := loadRules(env, rulesPath, false)
 			if err != nil {
 				return err
+			}
+			for _, r := range rs.Rules {
+				if w := r.Warning(); w != "" {
+					fmt.Fprintf(env.ErrOut, "shopvault: warning: %s\n", w)
+				}
 			}
 			if g.JSON {
 				type explained struct {
