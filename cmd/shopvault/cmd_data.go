@@ -77,41 +77,47 @@ lists them (from metadata, no key needed).`,
 		Example: "  shopvault dedupe\n  shopvault dedupe --apply --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return g.withVault(env, vaultAccess{keys: apply, readOnly: !apply}, func(v *vault.Vault) error {
-				var pairs []vault.DuplicatePair
-				var err error
-				if apply {
-					pairs, err = v.Dedupe()
-				} else {
-					pairs, err = v.FindDuplicates()
-				}
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					if pairs == nil {
-						pairs = []vault.DuplicatePair{}
-					}
-					return printJSON(env.Out, pairs)
-				}
-				t := newTable(env, "KEEP", "MERGE", "WHY")
-				for _, p := range pairs {
-					t.add(p.Keep, p.Merge, p.Reason)
-				}
-				if err := t.flush(); err != nil {
-					return err
-				}
-				if apply {
-					fmt.Fprintf(env.Out, "merged %s\n", words.Count(len(pairs), "duplicate"))
-				} else {
-					fmt.Fprintf(env.Out, "%d likely duplicates; run dedupe --apply to merge them\n", len(pairs))
-				}
-				return nil
-			})
+			return dedupeRun(env, g, apply)
 		},
 	}
 	c.Flags().BoolVar(&apply, "apply", false, "merge them")
 	return c
+}
+
+// dedupeRun lists likely duplicates (from metadata) or, with apply,
+// merges each into the older record.
+func dedupeRun(env *Env, g *Global, apply bool) error {
+	return g.withVault(env, vaultAccess{keys: apply, readOnly: !apply}, func(v *vault.Vault) error {
+		var pairs []vault.DuplicatePair
+		var err error
+		if apply {
+			pairs, err = v.Dedupe()
+		} else {
+			pairs, err = v.FindDuplicates()
+		}
+		if err != nil {
+			return err
+		}
+		if g.JSON {
+			if pairs == nil {
+				pairs = []vault.DuplicatePair{}
+			}
+			return printJSON(env.Out, pairs)
+		}
+		t := newTable(env, "KEEP", "MERGE", "WHY")
+		for _, p := range pairs {
+			t.add(p.Keep, p.Merge, p.Reason)
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+		if apply {
+			fmt.Fprintf(env.Out, "merged %s\n", words.Count(len(pairs), "duplicate"))
+		} else {
+			fmt.Fprintf(env.Out, "%s; run dedupe --apply to merge them\n", words.Count(len(pairs), "likely duplicate"))
+		}
+		return nil
+	})
 }
 
 // ageRecipients parses --age values.
@@ -205,43 +211,49 @@ as cron.`,
   age -d -i ~/.config/shopvault/identity.txt backup.age > copy.db`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if out.Path == "" {
-				return usageErr("backup needs -o FILE.age")
-			}
-			if err := out.claim(env); err != nil {
-				return err
-			}
-			identified := len(g.identityFiles(env)) > 0 || g.PassphraseFile != ""
-			backup := func(v *vault.Vault) error {
-				var buf bytes.Buffer
-				res, err := v.Backup(&buf)
-				if err != nil {
-					return err
-				}
-				if err := out.write(env, buf.Bytes(), 0o600); err != nil {
-					return err
-				}
-				if g.JSON {
-					return printJSON(env.Out, res)
-				}
-				if !out.stdout() {
-					fmt.Fprintf(env.Out, "backed up %s to %s (encrypted to %s)\n", words.Count(res.Customers, "customer"), out.Path, strings.Join(res.Recipients, ", "))
-				}
-				return nil
-			}
-			err := g.withVault(env, vaultAccess{keys: identified}, backup)
-			// A default identity file nobody named that the vault no longer
-			// knows (replaced by rotate --identity-out) must not stop
-			// cron's nightly backup: it runs keyless, as without the file.
-			if src := g.identitySource(env); errors.Is(err, vault.ErrWrongIdentity) && src == "the default identity file" && g.PassphraseFile == "" {
-				fmt.Fprintf(env.ErrOut, "shopvault: warning: %s %s is not a recipient of this vault (replaced by rotate --identity-out?); backing up without it, logged as cron\n", src, strings.Join(g.identityFiles(env), ", "))
-				return g.withVault(env, writeKeyless, backup)
-			}
-			return err
+			return backupRun(env, g, &out)
 		},
 	}
 	addOutputFlags(c, &out, "", "backup file, or - for stdout")
 	return c
+}
+
+// backupRun writes an encrypted snapshot of the vault to out, as the
+// person identified or, without an identity, as cron.
+func backupRun(env *Env, g *Global, out *outputTarget) error {
+	if out.Path == "" {
+		return usageErr("backup needs -o FILE.age")
+	}
+	if err := out.claim(env); err != nil {
+		return err
+	}
+	identified := len(g.identityFiles(env)) > 0 || g.PassphraseFile != ""
+	backup := func(v *vault.Vault) error {
+		var buf bytes.Buffer
+		res, err := v.Backup(&buf)
+		if err != nil {
+			return err
+		}
+		if err := out.write(env, buf.Bytes(), 0o600); err != nil {
+			return err
+		}
+		if g.JSON {
+			return printJSON(env.Out, res)
+		}
+		if !out.stdout() {
+			fmt.Fprintf(env.Out, "backed up %s to %s (encrypted to %s)\n", words.Count(res.Customers, "customer"), out.Path, strings.Join(res.Recipients, ", "))
+		}
+		return nil
+	}
+	err := g.withVault(env, vaultAccess{keys: identified}, backup)
+	// A default identity file nobody named that the vault no longer
+	// knows (replaced by rotate --identity-out) must not stop
+	// cron's nightly backup: it runs keyless, as without the file.
+	if src := g.identitySource(env); errors.Is(err, vault.ErrWrongIdentity) && src == "the default identity file" && g.PassphraseFile == "" {
+		fmt.Fprintf(env.ErrOut, "shopvault: warning: %s %s is not a recipient of this vault (replaced by rotate --identity-out?); backing up without it, logged as cron\n", src, strings.Join(g.identityFiles(env), ", "))
+		return g.withVault(env, writeKeyless, backup)
+	}
+	return err
 }
 
 func newRestoreCmd(env *Env, g *Global) *cobra.Command {
