@@ -54,6 +54,14 @@ func (s *TagSum) Sub(e *EntryTag) {
 	}
 }
 
+// AddSum adds the sum o to s.
+func (s *TagSum) AddSum(o *TagSum) {
+	var c uint64
+	for i := range s.limbs {
+		s.limbs[i], c = bits.Add64(s.limbs[i], o.limbs[i], c)
+	}
+}
+
 // Equal tells whether s and o are the same sum.
 func (s *TagSum) Equal(o *TagSum) bool { return s.limbs == o.limbs }
 
@@ -106,6 +114,7 @@ func TagSumFromLegacy(l LegacySum) TagSum {
 // which is what the 4096-bit sum is sized against. Not safe for
 // concurrent use.
 type EntryTagger struct {
+	key []byte
 	mac hash.Hash
 	xof *sha3.SHAKE
 	sum []byte
@@ -118,8 +127,15 @@ func NewEntryTagger(stateKey []byte, version uint32) (*EntryTagger, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &EntryTagger{mac: hmac.New(sha256.New, sub), xof: sha3.NewSHAKE256()}, nil
+	return newEntryTagger(sub), nil
 }
+
+func newEntryTagger(key []byte) *EntryTagger {
+	return &EntryTagger{key: key, mac: hmac.New(sha256.New, key), xof: sha3.NewSHAKE256()}
+}
+
+// Clone is a tagger under the same key for another goroutine.
+func (t *EntryTagger) Clone() *EntryTagger { return newEntryTagger(t.key) }
 
 // hmacOf is HMAC(key, bucket || 0x00 || key || 0x00 || valueHash), kept
 // in t.sum.

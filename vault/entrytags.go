@@ -180,6 +180,10 @@ type txTags struct {
 	// delete so far; otherwise they are recomputed at the end.
 	incremental bool
 	sums        map[string]*bucketSum
+	// pool computes the tags of a transaction that writes many entries;
+	// inline counts those computed before it started.
+	pool   *tagPool
+	inline int
 	// changed holds, in a shipping person's transaction, per record id
 	// it overwrote, its value before the first overwrite (the head lists
 	// them). Other roles keep nothing (rotate rewrites every record).
@@ -196,6 +200,7 @@ type txTags struct {
 
 // beginTags prepares the tag sums of a write transaction.
 func (v *Vault) beginTags() {
+	v.tags.drainTags(false)
 	v.tags = nil
 	if v.policy != nil {
 		v.tags = &txTags{}
@@ -388,17 +393,66 @@ func (v *Vault) tagWrite(tx *bolt.Tx, bucket string, key, old, value []byte, new
 	if !t.incremental {
 		return nil
 	}
-	s := t.sums[bucket]
 	if old != nil {
-		s.sub(t.tagger.tag(bucket, key, old))
+		t.tagInto(bucket, key, valueHash(bucket, old), true)
 	}
 	switch {
 	case newHash != nil:
-		s.add(t.tagger.tagHash(bucket, key, *newHash))
+		t.tagInto(bucket, key, *newHash, false)
 	case value != nil:
-		s.add(t.tagger.tag(bucket, key, value))
+		t.tagInto(bucket, key, valueHash(bucket, value), false)
 	}
 	return nil
+}
+
+// inlineTags is how many tags a transaction computes itself before it
+// hands them to a tagPool (a command that writes a few entries does not
+// start goroutines).
+const inlineTags = 64
+
+// tagInto adds (or, sub, subtracts) the tag of key with H(value) h to
+// bucket's sum; the count at once, the 4096-bit tag on the pool once the
+// transaction has written many (drainTags adds them in).
+func (t *txTags) tagInto(bucket string, key []byte, h [32]byte, sub bool) {
+	s := t.sums[bucket]
+	if t.pool == nil && t.inline < inlineTags {
+		t.inline++
+		e := t.tagger.tagHash(bucket, key, h)
+		if sub {
+			s.sub(e)
+		} else {
+			s.add(e)
+		}
+		return
+	}
+	if t.pool == nil {
+		t.pool = newTagPool(t.tagger)
+	}
+	t.pool.add(tagJob{bucket: bucket, key: bytes.Clone(key), hash: h, sub: sub})
+	if sub {
+		s.Count--
+	} else {
+		s.Count++
+	}
+}
+
+// drainTags waits for the pool's tags and adds them to the sums (keep:
+// false drops them, when the sums are recomputed anyway or the
+// transaction failed).
+func (t *txTags) drainTags(keep bool) {
+	if t == nil || t.pool == nil {
+		return
+	}
+	partial := t.pool.sums()
+	t.pool = nil
+	if !keep {
+		return
+	}
+	for b, ps := range partial {
+		s := t.sums[b]
+		s.Sum.AddSum(ps)
+		s.reduce()
+	}
 }
 
 // putTagged stores value under key in one of the tagged buckets, keeping
@@ -503,8 +557,10 @@ func (v *Vault) endTags(tx *bolt.Tx) (*bucketSums, error) {
 		if t.tagger, err = taggerFor(tx, key, cur); err != nil {
 			return nil, err
 		}
+		t.drainTags(false)
 		t.version, t.incremental = cur, false
 	}
+	t.drainTags(t.incremental)
 	if t.tagger.legacy && !t.incremental {
 		return nil, errFormat3Sums
 	}
@@ -519,14 +575,25 @@ func (v *Vault) endTags(tx *bolt.Tx) (*bucketSums, error) {
 	return out, nil
 }
 
-// sumBuckets recomputes every tagged bucket's count and sum.
+// sumBuckets recomputes every tagged bucket's count and sum, the tags on
+// one goroutine per core (tx is not changed until they are done).
 func sumBuckets(tx *bolt.Tx, t *tagger) map[string]bucketSum {
-	out := map[string]bucketSum{}
+	p := newTagPool(t)
+	counts := map[string]uint64{}
 	for _, b := range taggedBuckets {
-		s := bucketSum{legacy: t.legacy}
 		c := tx.Bucket([]byte(b)).Cursor()
 		for k, val := c.First(); k != nil; k, val = c.Next() {
-			s.add(t.tag(b, k, val))
+			p.add(tagJob{bucket: b, key: k, value: val, hashValue: true})
+			counts[b]++
+		}
+	}
+	partial := p.sums()
+	out := map[string]bucketSum{}
+	for _, b := range taggedBuckets {
+		s := bucketSum{Count: counts[b], legacy: t.legacy}
+		if ps := partial[b]; ps != nil {
+			s.Sum = *ps
+			s.reduce()
 		}
 		out[b] = s
 	}

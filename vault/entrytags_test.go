@@ -143,3 +143,40 @@ func TestKeylessOpenLeavesTheTail(t *testing.T) {
 		t.Fatalf("check after the next write: %+v, %v", res, err)
 	}
 }
+
+// The pool's sums (tags on one goroutine per core, in any order) are the
+// ones computed inline, additions and subtractions alike, for both widths.
+func TestTagPoolSumsAsInline(t *testing.T) {
+	for _, legacy := range []bool{false, true} {
+		tg, _ := newTagger(bytes.Repeat([]byte{4}, 32), 2)
+		tg.legacy = legacy
+		p := newTagPool(tg)
+		inline := map[string]*bucketSum{}
+		for _, b := range taggedBuckets {
+			inline[b] = &bucketSum{legacy: legacy}
+		}
+		for i := range 3000 {
+			b := taggedBuckets[i%len(taggedBuckets)]
+			key, val := []byte{byte(i), byte(i >> 8)}, []byte{byte(i * 7)}
+			sub := i%5 == 0
+			if sub {
+				inline[b].sub(tg.tag(b, key, val))
+			} else {
+				inline[b].add(tg.tag(b, key, val))
+			}
+			if i%2 == 0 {
+				p.add(tagJob{bucket: b, key: key, value: val, hashValue: true, sub: sub})
+			} else {
+				p.add(tagJob{bucket: b, key: key, hash: valueHash(b, val), sub: sub})
+			}
+		}
+		partial := p.sums()
+		for _, b := range taggedBuckets {
+			got := bucketSum{Count: inline[b].Count, Sum: *partial[b], legacy: legacy}
+			got.reduce()
+			if got != *inline[b] {
+				t.Errorf("legacy %v, %s: the pool's sum differs from the inline one", legacy, b)
+			}
+		}
+	}
+}

@@ -496,6 +496,8 @@ func (v *Vault) update(fn func(tx *bolt.Tx) error) error {
 		seal, err = v.sealTx(tx)
 		return err
 	})
+	// A failed transaction leaves the pool's workers waiting.
+	v.tags.drainTags(false)
 	v.tags = nil
 	if err != nil {
 		return classifyBoltErr(err)
