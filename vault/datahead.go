@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -20,8 +21,10 @@ import (
 // head"), and a shipping person's head must carry its sums for them.
 var dataRoles = map[Role]bool{RoleOwner: true, RoleSupport: true}
 
-// protectedBuckets are the tagged buckets only dataRoles may change.
-var protectedBuckets = []string{"records", "tombstones"}
+// protectedBuckets are the tagged buckets only dataRoles may change
+// (a shipping person may change records' last shipment dates, checked
+// by verifyShipped, and add shipments, checked by verifyShippedParcels).
+var protectedBuckets = []string{"records", "tombstones", "aliases"}
 
 // decodeHead opens a signed head without deciding whom to trust.
 func decodeHead(data []byte) ([]byte, *headBody, error) {
@@ -37,8 +40,9 @@ func decodeHead(data []byte) ([]byte, *headBody, error) {
 }
 
 // protectedDiff names what h's sums differ in from the data head d's, as
-// far as it can be told without the state key: the tombstones, and the
-// number of records ("" when they agree). verifyShipped does the rest.
+// far as it can be told without the state key: the tombstones, the
+// aliases, the number of records, and fewer shipments ("" when they
+// agree). verifyShipped does the rest.
 func protectedDiff(h, d *headBody) string {
 	switch {
 	case h.Buckets == nil && d.Buckets == nil:
@@ -47,6 +51,10 @@ func protectedDiff(h, d *headBody) string {
 		return "entry sums under another state key"
 	case h.Buckets.Buckets["tombstones"] != d.Buckets.Buckets["tombstones"]:
 		return "the tombstones bucket"
+	case h.Buckets.Buckets["aliases"] != d.Buckets.Buckets["aliases"]:
+		return "the aliases bucket"
+	case h.Buckets.Buckets["shipments"].Count < d.Buckets.Buckets["shipments"].Count:
+		return "the number of shipments"
 	case h.Buckets.Buckets["records"].Count != d.Buckets.Buckets["records"].Count:
 		return "the number of records"
 	}
@@ -173,6 +181,7 @@ func verifyShipped(tx *bolt.Tx, tg *tagger, h, d *headBody) error {
 	}
 	want := d.Buckets.Buckets["records"]
 	seen := map[string]bool{}
+	moved := map[string]time.Time{}
 	rb := tx.Bucket(bRecords)
 	for _, e := range h.Shipped {
 		id, err1 := hex.DecodeString(e.ID)
@@ -188,6 +197,9 @@ func verifyShipped(tx *bolt.Tx, tg *tagger, h, d *headBody) error {
 		if !onlyShipmentDate(old, cur) {
 			return &IntegrityError{What: "a record a shipping person shipped to changed in more than its last shipment date"}
 		}
+		if at := movedShipmentDate(old, cur); at != nil {
+			moved[e.ID] = *at
+		}
 		var oldHash [32]byte
 		if old[0] == '{' {
 			oldHash = recordHash(old, len(old))
@@ -201,6 +213,61 @@ func verifyShipped(tx *bolt.Tx, tg *tagger, h, d *headBody) error {
 	}
 	if want != h.Buckets.Buckets["records"] {
 		return &IntegrityError{What: fmt.Sprintf("the state head signed by shipping person %q changes customer records beyond the last shipment dates of those it shipped to, which only an owner or support person may sign: records were changed from outside", h.Signer)}
+	}
+	return verifyShippedParcels(tx, tg, h, d, moved)
+}
+
+// movedShipmentDate is cur's last shipment date when it differs from
+// old's (both decode: onlyShipmentDate said so).
+func movedShipmentDate(old, cur []byte) *time.Time {
+	mo, err1 := decodeMeta(old)
+	mc, err2 := decodeMeta(cur)
+	if err1 != nil || err2 != nil || mc.LastShipment == nil || (mo.LastShipment != nil && mo.LastShipment.Equal(*mc.LastShipment)) {
+		return nil
+	}
+	return mc.LastShipment
+}
+
+// verifyShippedParcels checks that shipping head h's shipments are the
+// data head d's plus new ones only: ids are minted in increasing order
+// and d binds the newest (last_id), so the shipments added since d are
+// those keyed after it, and the sum must be d's plus theirs (an earlier
+// shipment changed or deleted does not add up). None is dated after h's
+// time plus the day ship allows, and every last shipment date moved
+// since d (moved, by hex record id) is the date of one of them.
+func verifyShippedParcels(tx *bolt.Tx, tg *tagger, h, d *headBody, moved map[string]time.Time) error {
+	var last uint64
+	if d.LastID != "" {
+		b, err := hex.DecodeString(d.LastID)
+		if err != nil || len(b) != 8 {
+			return &IntegrityError{What: "the data head's newest id (last_id) does not decode"}
+		}
+		last = beUint64(b)
+	}
+	want := d.Buckets.Buckets["shipments"]
+	limit := h.Time.Add(shipFutureTolerance)
+	backed := map[string]bool{}
+	c := tx.Bucket(bShipments).Cursor()
+	for k, val := c.Seek(beBytes(last + 1)); k != nil; k, val = c.Next() {
+		want.add(tg.tag("shipments", k, val))
+		var s shipment
+		if err := json.Unmarshal(val, &s); err != nil {
+			return &IntegrityError{What: fmt.Sprintf("shipment %x does not decode", k)}
+		}
+		if s.Date.After(limit) {
+			return &IntegrityError{What: fmt.Sprintf("a shipment recorded under shipping person %q's state head is dated after that head's time: it was back- or forward-dated from outside", h.Signer)}
+		}
+		if at, ok := moved[s.Record]; ok && s.Date.Equal(at) {
+			backed[s.Record] = true
+		}
+	}
+	if want != h.Buckets.Buckets["shipments"] {
+		return &IntegrityError{What: fmt.Sprintf("the state head signed by shipping person %q changes or deletes shipments the data head (meta/data_head) holds, where a shipping person may only add them: shipments were changed from outside", h.Signer)}
+	}
+	for id := range moved {
+		if !backed[id] {
+			return &IntegrityError{What: fmt.Sprintf("the state head signed by shipping person %q moves a customer's last shipment date with no shipment of that date recorded since the data head (meta/data_head): it was changed from outside", h.Signer)}
+		}
 	}
 	return nil
 }

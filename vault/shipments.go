@@ -27,6 +27,11 @@ type Shipment struct {
 	Location map[string]string `json:"-"`
 }
 
+// shipFutureTolerance is how far after now a shipment may be dated (a
+// parcel handed over across midnight in another time zone); a shipping
+// head's shipments are held to the same (verifyShippedParcels).
+const shipFutureTolerance = 24 * time.Hour
+
 // errShipRecorded rolls back Ship's transaction when the parcel is
 // recorded already: a skipped line writes nothing, not even a head.
 var errShipRecorded = errors.New("shipment already recorded")
@@ -57,7 +62,7 @@ func (v *Vault) Ship(alias, courier, ref string, date time.Time) (Shipment, erro
 		if date.IsZero() {
 			date = now
 		}
-		if date.After(now.Add(24 * time.Hour)) {
+		if date.After(now.Add(shipFutureTolerance)) {
 			return &InputError{Field: "date", Reason: "is in the future"}
 		}
 		if ref != "" {
