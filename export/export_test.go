@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"encoding/json"
 	"os/exec"
 	"strings"
 	"testing"
@@ -238,5 +239,48 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestManifestJSONKeysAreStable: every row has every key, named as the CSV
+// header names it, and an erased customer's alias reads "(erased)" as in
+// the CSV (polish item 3; docs/json.md).
+func TestManifestJSONKeysAreStable(t *testing.T) {
+	day := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
+	rows := []ManifestRow{
+		{Alias: "K7QM-4TXR-Z", Ref: "ORD-1", Date: day, Courier: "gig", City: "Ikoyi", Region: "Lagos", Postcode: "101", Country: "NG"},
+		{Date: day, Erased: true},
+	}
+	general := []string{"alias", "ref", "date", "courier", "city", "region", "postcode_area", "postcode", "country", "erased"}
+	address := []string{"alias", "ref", "date", "courier", "name", "line1", "line2", "city", "region", "postcode", "country", "erased"}
+	for _, tt := range []struct {
+		withAddress bool
+		keys        []string
+	}{{false, general}, {true, address}} {
+		var buf bytes.Buffer
+		must(t, WriteManifestJSON(&buf, rows, tt.withAddress))
+		var got []map[string]any
+		must(t, json.Unmarshal(buf.Bytes(), &got))
+		for i, r := range got {
+			if len(r) != len(tt.keys) {
+				t.Errorf("address=%v row %d has keys %v, want %v", tt.withAddress, i, r, tt.keys)
+			}
+			for _, k := range tt.keys {
+				if _, ok := r[k]; !ok {
+					t.Errorf("address=%v row %d lacks %q", tt.withAddress, i, k)
+				}
+			}
+		}
+		if got[1]["alias"] != "(erased)" || got[1]["erased"] != true || got[0]["erased"] != false {
+			t.Errorf("address=%v: %v", tt.withAddress, got)
+		}
+		if !tt.withAddress && got[0]["postcode_area"] != "101" {
+			t.Errorf("postcode_area = %v", got[0]["postcode_area"])
+		}
+	}
+	var buf bytes.Buffer
+	must(t, WriteManifestJSON(&buf, nil, false))
+	if strings.TrimSpace(buf.String()) != "[]" {
+		t.Errorf("no rows: %q, want []", buf.String())
 	}
 }

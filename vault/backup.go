@@ -18,7 +18,8 @@ import (
 
 // BackupResult reports a backup.
 type BackupResult struct {
-	Bytes      int64    `json:"bytes"`
+	Bytes int64 `json:"bytes"` // of the encrypted backup, as written to w
+
 	Recipients []string `json:"recipients"`
 	Customers  int      `json:"customers"`
 }
@@ -55,16 +56,19 @@ func (v *Vault) Backup(w io.Writer) (BackupResult, error) {
 			return err
 		}
 		res.Customers = countKeys(tx.Bucket(bRecords))
-		aw, err := crypto.EncryptTo(w, rcpts...)
+		cw := &countingWriter{w: w}
+		aw, err := crypto.EncryptTo(cw, rcpts...)
 		if err != nil {
 			return fmt.Errorf("backup: %w", err)
 		}
-		n, err := tx.WriteTo(aw)
-		if err != nil {
+		if _, err := tx.WriteTo(aw); err != nil {
 			return fmt.Errorf("backup: %w", err)
 		}
-		res.Bytes = n
-		return aw.Close()
+		if err := aw.Close(); err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+		res.Bytes = cw.n
+		return nil
 	})
 	if err != nil {
 		return res, err
@@ -75,6 +79,19 @@ func (v *Vault) Backup(w io.Writer) (BackupResult, error) {
 		})
 	}
 	return res, err
+}
+
+// countingWriter counts what reaches the backup file: the encrypted size,
+// which is what BackupResult.Bytes reports.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // checkBackupFile makes sure a decrypted backup is a vault of our format.

@@ -80,11 +80,12 @@ func (v *Vault) unlinkShipments(tx *bolt.Tx, erased map[string]bool) error {
 	return nil
 }
 
-// ForgetResult says what forget did.
+// ForgetResult says what forget did: one of Erased and Requested is set
+// (pointers, so the other one is left out of the JSON, docs/json.md).
 type ForgetResult struct {
-	Alias     string    `json:"alias"`
-	Erased    time.Time `json:"erased,omitempty"`
-	Requested time.Time `json:"erasure_requested,omitempty"`
+	Alias     string     `json:"alias"`
+	Erased    *time.Time `json:"erased,omitempty"`
+	Requested *time.Time `json:"erasure_requested,omitempty"`
 }
 
 // Forget erases a customer now, on their request: fields, aliases, index
@@ -106,7 +107,8 @@ func (v *Vault) Forget(alias string) (ForgetResult, error) {
 		if err := v.unlinkShipments(tx, map[string]bool{id.String(): true}); err != nil {
 			return err
 		}
-		res = ForgetResult{Alias: alias, Erased: v.now()}
+		now := v.now()
+		res = ForgetResult{Alias: alias, Erased: &now}
 		return v.appendAudit(tx, AuditEntry{Action: "forget", Aliases: []string{canon}})
 	})
 	if err != nil {
@@ -124,7 +126,7 @@ func (v *Vault) RequestErasure(alias string) (ForgetResult, error) {
 		m.ErasureRequested = &now
 		return AuditEntry{Action: "erasure request"}
 	})
-	return ForgetResult{Alias: alias, Requested: now}, err
+	return ForgetResult{Alias: alias, Requested: &now}, err
 }
 
 // changeMeta is the shape of every metadata-only change to one customer:

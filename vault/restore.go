@@ -364,6 +364,10 @@ func (p *RestorePlan) summarise(cur, bak *bolt.Tx) error {
 	sort.Strings(s.ReplacedOwners)
 	sort.Strings(s.KeptOwners)
 	sort.Strings(s.LostRecipients)
+	// Lists are [] in JSON, never null: scripts index them without a check.
+	s.KeptRemoved = nonNil(s.KeptRemoved)
+	s.LostRecipients = nonNil(s.LostRecipients)
+	s.RotateGroups = nonNil(s.RotateGroups)
 	return nil
 }
 
@@ -378,6 +382,14 @@ func ownerLabelled(rb *bolt.Bucket, label string) bool {
 	return found
 }
 
+// nonNil makes an empty list encode as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
 // ApplyRestore replaces the vault with a prepared backup, keeping what the
 // present knows: every erasure is applied again, people removed since stay
 // removed (and the keys they held are rotated), and the access log keeps
@@ -387,7 +399,7 @@ func ownerLabelled(rb *bolt.Bucket, label string) bool {
 // old vault or the restored one. The old vault is kept as
 // PATH.before-restore until the new one is in place.
 func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
-	var res RestoreResult
+	res := RestoreResult{Removed: []string{}, Rotated: []Group{}}
 	if p == nil || p.tmp == "" {
 		return res, errors.New("restore: no prepared backup")
 	}
@@ -494,7 +506,7 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 	if err == nil && len(p.Summary.RotateGroups) > 0 {
 		var rot RotateResult
 		rot, err = tv.Rotate(p.Summary.RotateGroups)
-		res.Rotated = rot.Groups
+		res.Rotated = nonNil(rot.Groups)
 	}
 	if cerr := tv.Close(); err == nil {
 		err = cerr

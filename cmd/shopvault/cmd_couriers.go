@@ -363,7 +363,9 @@ func labelRun(env *Env, g *Global, o *labelOptions, args []string) error {
 		}
 		font = b
 	}
-	if g.JSON && o.Out.Path == "-" {
+	// text labels go to stdout unless -o says otherwise: with --json they
+	// would share it with the summary.
+	if g.JSON && (o.Out.Path == "-" || o.Out.Path == "" && format == "text") {
 		return usageErr("--json prints a summary on stdout; write the labels to a file with -o FILE")
 	}
 	if o.Out.Path == "" {
@@ -540,7 +542,7 @@ func manifestRun(env *Env, g *Global, o *manifestOptions) error {
 		rows := manifestRows(ships)
 		var buf bytes.Buffer
 		if format == "json" {
-			err = export.WriteManifestJSON(&buf, rows)
+			err = export.WriteManifestJSON(&buf, rows, o.WithAddress)
 		} else {
 			err = export.WriteManifestCSV(&buf, rows, o.WithAddress)
 		}

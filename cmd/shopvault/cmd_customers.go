@@ -416,7 +416,15 @@ func findRun(env *Env, g *Global, o *findOptions) error {
 		found, err := v.Find(vault.FindQuery{Email: o.Email, Phone: o.Phone, Name: o.Name, Country: o.Country})
 		if err != nil {
 			var nf *vault.NotFoundError
-			if o.Name != "" && errors.As(err, &nf) && nf.Reason == vault.NotFoundNoMatch {
+			noMatch := errors.As(err, &nf) && nf.Reason == vault.NotFoundNoMatch
+			// A script parses stdout before it looks at the exit code:
+			// no match is still a JSON array, and still exit 6.
+			if noMatch && g.JSON {
+				if perr := printJSON(env.Out, []any{}); perr != nil {
+					return perr
+				}
+			}
+			if o.Name != "" && noMatch {
 				return &exitError{code: exitNotFound, msg: "no customer matches",
 					hint: "a name matches only in full, as saved (first and last name; case and accents do not matter); try --email or --phone, or search the names with: shopvault list --fields name | grep -i WORD (recorded)"}
 			}

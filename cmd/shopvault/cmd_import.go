@@ -174,6 +174,9 @@ func importRun(env *Env, g *Global, o *importOptions, file string) error {
 			return usageErr("--map: %v", err)
 		}
 	}
+	if g.JSON && o.Report.Path == "-" {
+		return usageErr("--json prints the summary on stdout; write the report to a file with --report FILE")
+	}
 	// Before anything is read or imported: an existing report file is the
 	// shop's, not ours to replace.
 	if o.Report.Path != "" {

@@ -23,7 +23,7 @@ func topLevelCommands() []commandBuilder {
 		{"label", newLabelCmd}, {"manifest", newManifestCmd}, {"recipients", newRecipientsCmd},
 		{"trust", newTrustCmd}, {"rotate", newRotateCmd}, {"audit", newAuditCmd},
 		{"compact", newCompactCmd}, {"settings", newSettingsCmd}, {"scan", newScanCmd},
-		{"version", func(env *Env, _ *Global) *cobra.Command { return newVersionCmd(env) }},
+		{"version", newVersionCmd},
 		{"demo", newDemoCmd}, {"keygen", newKeygenCmd},
 	}
 	cmds = append(cmds, lifecycleCommands()...)
@@ -108,14 +108,17 @@ func commandName(root *cobra.Command, args []string) string {
 	return ""
 }
 
-func newVersionCmd(env *Env) *cobra.Command {
+func newVersionCmd(env *Env, g *Global) *cobra.Command {
 	return &cobra.Command{
 		Use:     "version",
 		Short:   "Print the shopvault version and vault format",
 		Long:    "Print the version of this shopvault binary and the vault format version it reads and writes.",
-		Example: "  shopvault version",
+		Example: "  shopvault version\n  shopvault version --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if g.JSON {
+				return printJSON(c.OutOrStdout(), currentVersion())
+			}
 			_, err := c.OutOrStdout().Write([]byte(versionString() + "\n"))
 			return err
 		},
