@@ -459,38 +459,44 @@ held. No personal data and no key are needed unless --fields asks for some.`,
   shopvault list --fields name,city`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			fields, err := parseFieldList(o.Fields)
-			if err != nil {
-				return err
-			}
-			return g.withVault(env, vaultAccess{keys: len(fields) > 0, readOnly: len(fields) == 0}, func(v *vault.Vault) error {
-				cs, err := v.List(vault.ListFilter{Consent: strings.ToLower(o.Consent), Fields: fields})
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					out := make([]map[string]any, len(cs))
-					for i, c := range cs {
-						out[i] = customerJSON(c, fields)
-					}
-					return printJSON(env.Out, out)
-				}
-				header := append([]string{"ALIAS", "CREATED", "LAST ACTIVITY", "LAST SHIPMENT", "FIELDS"}, upper(fields)...)
-				t := newTable(env, header...)
-				for _, c := range cs {
-					row := []string{c.Alias, day(c.Created), day(c.LastActivity), dayPtr(c.LastShipment), strings.Join(c.Held, ",")}
-					for _, f := range fields {
-						row = append(row, sanitizeTerminal(c.Fields[f]))
-					}
-					t.add(row...)
-				}
-				return t.flush()
-			})
+			return listRun(env, g, o)
 		},
 	}
 	c.Flags().StringVar(&o.Consent, "consent", "", "only customers who granted this purpose (e.g. marketing)")
 	c.Flags().StringVar(&o.Fields, "fields", "", "also show these fields (needs a key; recorded)")
 	return c
+}
+
+// listRun lists every customer's alias and metadata, and the fields asked
+// for (which needs a key and is recorded).
+func listRun(env *Env, g *Global, o *listOptions) error {
+	fields, err := parseFieldList(o.Fields)
+	if err != nil {
+		return err
+	}
+	return g.withVault(env, vaultAccess{keys: len(fields) > 0, readOnly: len(fields) == 0}, func(v *vault.Vault) error {
+		cs, err := v.List(vault.ListFilter{Consent: strings.ToLower(o.Consent), Fields: fields})
+		if err != nil {
+			return err
+		}
+		if g.JSON {
+			out := make([]map[string]any, len(cs))
+			for i, c := range cs {
+				out[i] = customerJSON(c, fields)
+			}
+			return printJSON(env.Out, out)
+		}
+		header := append([]string{"ALIAS", "CREATED", "LAST ACTIVITY", "LAST SHIPMENT", "FIELDS"}, upper(fields)...)
+		t := newTable(env, header...)
+		for _, c := range cs {
+			row := []string{c.Alias, day(c.Created), day(c.LastActivity), dayPtr(c.LastShipment), strings.Join(c.Held, ",")}
+			for _, f := range fields {
+				row = append(row, sanitizeTerminal(c.Fields[f]))
+			}
+			t.add(row...)
+		}
+		return t.flush()
+	})
 }
 
 func upper(s []string) []string {
