@@ -15,6 +15,11 @@ func (h *headBody) bindMeta(tx *bolt.Tx) {
 	m := tx.Bucket(bMeta)
 	h.Created = string(m.Get(mCreated))
 	h.LastID = hex.EncodeToString(m.Get(mLastID))
+	rotation := ""
+	if r := m.Get(mRotation); r != nil {
+		rotation = sha256Hex(r)
+	}
+	h.Rotation = &rotation
 }
 
 // checkBoundMeta compares meta/created and meta/last_id with the head's
@@ -24,6 +29,15 @@ func checkBoundMeta(tx *bolt.Tx, h *headBody) error {
 	m := tx.Bucket(bMeta)
 	if (h.Created != "" && h.Created != string(m.Get(mCreated))) || (h.LastID != "" && h.LastID != hex.EncodeToString(m.Get(mLastID))) {
 		return &IntegrityError{What: "the vault's creation date or newest record id (meta/created, meta/last_id) is not the one the signed state head saw: it was changed from outside"}
+	}
+	if h.Rotation != nil {
+		rotation := ""
+		if r := m.Get(mRotation); r != nil {
+			rotation = sha256Hex(r)
+		}
+		if rotation != *h.Rotation {
+			return &IntegrityError{What: "the key rotation marker (meta/rotation) is not the one the signed state head saw: it was added, deleted or changed from outside; an owner's rotate cannot trust it, restore from a backup"}
+		}
 	}
 	return nil
 }

@@ -53,6 +53,10 @@ type headBody struct {
 	// signer saw them (format 4; checkBoundMeta).
 	Created string `json:"created,omitempty"`
 	LastID  string `json:"last_id,omitempty"`
+	// Rotation is the SHA-256 of meta/rotation as the signer saw it, ""
+	// when no rotation ran; nil in heads written before it was bound, so
+	// that a marker put in from outside is exit 7 at open (checkBoundMeta).
+	Rotation *string `json:"rotation,omitempty"`
 }
 
 // shippedRecord is one record a shipping person's ship changed: its id and

@@ -179,3 +179,37 @@ func TestFindRefusesAnIndexEntryFromOutside(t *testing.T) {
 		}
 	}
 }
+
+// Issue 13 (red-team, item 4): a key rotation marker put in from outside
+// made check say "a key rotation is in progress" and skip the index, so
+// a deleted index entry went unnoticed. The signed head binds the marker:
+// check (and every open) exits 7 naming it.
+func TestRotationMarkerFromOutsideExit7(t *testing.T) {
+	s := newKeyringScene(t)
+	s.ok(s.owner, "check")
+	s.edit(func(tx *bolt.Tx) error {
+		ada := recordKeyOf(t, tx, s.customer)
+		ib := tx.Bucket([]byte("index")).Bucket([]byte("v1"))
+		var gone []byte
+		must(t, ib.ForEach(func(k, _ []byte) error {
+			if k[0] == 'e' && bytes.HasSuffix(k, ada) {
+				gone = bytes.Clone(k)
+			}
+			return nil
+		}))
+		if gone == nil {
+			t.Fatal("no email index entry of the customer")
+		}
+		if err := ib.Delete(gone); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte("meta")).Put([]byte("rotation"), []byte(`{"groups":["index"],"to":{"index":2}}`))
+	})
+	code, out, errs := s.run(s.owner, "check")
+	if code != exitIntegrity || !strings.Contains(errs, "rotation marker") || strings.Contains(out, "rotation is in progress") {
+		t.Fatalf("check after a rotation marker was put in: exit %d, want %d naming the marker: %s%s", code, exitIntegrity, out, errs)
+	}
+	if code, out, errs := s.run(s.helper, "list"); code != exitIntegrity {
+		t.Fatalf("a helper's command after a rotation marker was put in: exit %d, want %d: %s%s", code, exitIntegrity, out, errs)
+	}
+}
