@@ -153,6 +153,10 @@ func (c *checker) trust() {
 		c.add("", "%v", err)
 	} else if err := verifyStatements(c.tx, c.v.vaultID, &res.latest, h); err != nil {
 		c.add("", "%v", err)
+	} else if chain, err := loadChain(c.tx, c.v.vaultID, &res.latest, h); err == nil {
+		if runs, erased, first := unapprovedRuns(chain, res.latest.body.RulesHash); runs > 0 {
+			c.res.Hints = append(c.res.Hints, unapprovedMessage(runs, erased, first))
+		}
 	}
 	c.head = h
 }

@@ -308,6 +308,11 @@ func (v *Vault) startFromStatements(tx *bolt.Tx, t *txTags, h *headBody) error {
 		return err
 	}
 	t.incremental, t.sums, t.verified = true, sums, true
+	if runs, erased, first := unapprovedRuns(chain, v.policy.body.RulesHash); runs > 0 && !shipping {
+		// This write takes the statements in: what check reported about
+		// their rules stays in the access log.
+		return v.appendAudit(tx, AuditEntry{Action: "purge rules not approved", Count: erased, Detail: unapprovedMessage(runs, erased, first)})
+	}
 	return nil
 }
 

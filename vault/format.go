@@ -60,8 +60,9 @@ var (
 	mLastPurge    = []byte("last_purge")
 	mLastID       = []byte("last_id")
 	mHead         = []byte("head")
-	mDataHead     = []byte("data_head") // the newest head an owner or support person signed (format 3)
-	mPurgeKey     = []byte("purge_key") // hex public key of the purge signing key (format 3)
+	mDataHead     = []byte("data_head")  // the newest head an owner or support person signed (format 3)
+	mPurgeKey     = []byte("purge_key")  // hex public key of the purge signing key (format 3)
+	mRulesHash    = []byte("rules_hash") // hex SHA-256 of the retention rules an owner approved (format 3)
 )
 
 // idLen: 8 bytes of creation time in nanoseconds (so ids arrive nearly sorted

@@ -53,6 +53,10 @@ type policyState struct {
 	PassphraseIdentity string                 `json:"passphrase_identity,omitempty"`
 	// PurgeKey is the hex public key of the purge signing key (meta/purge_key).
 	PurgeKey string `json:"purge_key,omitempty"`
+	// RulesHash is the hash of the retention rules an owner approved
+	// (meta/rules_hash, RulesHash): purge statements under other rules are
+	// reported, never refused (cron is not blocked).
+	RulesHash string `json:"rules_hash,omitempty"`
 }
 
 // policyBody is one signed policy version.
@@ -145,6 +149,7 @@ func readPolicyState(tx *bolt.Tx) (policyState, error) {
 		s.PassphraseIdentity = sha256Hex(p)
 	}
 	s.PurgeKey = string(m.Get(mPurgeKey))
+	s.RulesHash = string(m.Get(mRulesHash))
 	return s, nil
 }
 
@@ -208,6 +213,9 @@ func stateDiff(file, signed *policyState) string {
 	}
 	if file.PurgeKey != signed.PurgeKey {
 		return "the purge key differs from the signed policy"
+	}
+	if file.RulesHash != signed.RulesHash {
+		return "the approved retention rules differ from the signed policy"
 	}
 	if file.PassphraseIdentity != signed.PassphraseIdentity {
 		return "the passphrase-protected owner identity differs from the signed policy"

@@ -706,3 +706,63 @@ func FuzzStatementJustify(f *testing.F) {
 		}
 	})
 }
+
+// An owner can name the approved retention rules in the signed policy:
+// purges under other rules still run (cron is not blocked), and check
+// reports them while their statements wait, and the owner's next write
+// logs them when it takes them in. The approval is the owner's alone and
+// is verified like the rest of the policy.
+func TestUnapprovedRulesAreReported(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t)
+	mustAdd(t, v, oldCustomer(f, 1))
+	mustAdd(t, v, sampleCustomer(2))
+	if _, err := v.ApproveRules(exampleRules(t)); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	strict, err := ParseRules([]byte("[[rule]]\nname = \"all\"\nwhen = \"created\"\nolder_than = \"1d\"\naction = \"erase\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.t = f.clock.t.AddDate(0, 0, 2)
+	if res, err := purgeAsCron(t, f, strict, 0); err != nil || res.Erased != 2 {
+		t.Fatalf("purge under other rules: %+v %v", res, err)
+	}
+	v = f.open(t)
+	res, err := v.Check(false)
+	if err != nil || len(res.Hints) != 1 || !strings.Contains(res.Hints[0], "not approved") || !strings.Contains(res.Hints[0], "2 customers erased") {
+		t.Fatalf("check after a purge under other rules: %+v %v", res, err)
+	}
+	mustAdd(t, v, oldCustomer(f, 3))
+	log, err := v.AuditList(AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := log[len(log)-2]; e.Action != "purge rules not approved" || e.Count != 2 {
+		t.Fatalf("the owner's write did not log the unapproved purge: %+v", log[len(log)-3:])
+	}
+	if res, err := v.Check(false); err != nil || len(res.Hints) != 0 {
+		t.Fatalf("check after the owner's write: %+v %v", res, err)
+	}
+	helper, _ := age.GenerateX25519Identity()
+	if _, err := v.AddRecipient(helper.Recipient().String(), RoleSupport, "desk"); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	if res, err := purgeAsCron(t, f, exampleRules(t), 0); err != nil || res.Erased != 1 {
+		t.Fatalf("purge under the approved rules: %+v %v", res, err)
+	}
+	wantCheckOK(t, f, "after a purge under the approved rules")
+	h, err := Open(f.path, f.opts([]age.Identity{helper}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.ApproveRules(strict); err == nil {
+		t.Error("a support person approved rules")
+	}
+	h.Close()
+	f.tamper(t, func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(mRulesHash, []byte(RulesHash(strict))) })
+	_, err = Open(f.path, f.opts(nil))
+	wantIntegrity(t, err, "open after the approved rules were changed from outside")
+}

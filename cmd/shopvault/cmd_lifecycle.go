@@ -102,7 +102,34 @@ withdrew consent or asked for erasure. They live in a TOML file
 			return nil
 		},
 	}
-	c.AddCommand(initC, check)
+	approve := &cobra.Command{
+		Use:   "approve",
+		Short: "Name the rules file in the signed policy as the approved rules (owner)",
+		Long: `Record the SHA-256 of the rules file in a new version of the owner-signed
+policy. Keyless purge signs the rules it applied into each statement; a
+purge under other rules still runs (cron is never blocked), but purge warns,
+check reports those runs, and the next owner or support write logs them.`,
+		Example: "  shopvault rules approve\n  shopvault rules approve --rules ./retention.toml",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			rs, path, err := loadRules(env, rulesPath, false)
+			if err != nil {
+				return err
+			}
+			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
+				hash, err := v.ApproveRules(rs)
+				if err != nil {
+					return err
+				}
+				if g.JSON {
+					return printJSON(env.Out, map[string]string{"rules": path, "sha256": hash})
+				}
+				fmt.Fprintf(env.Out, "approved %s (sha256 %s)\n", path, hash[:16])
+				return nil
+			})
+		},
+	}
+	c.AddCommand(initC, check, approve)
 	return c
 }
 
@@ -140,6 +167,9 @@ whether or not anything was purged.`,
 			}
 			g.purging = apply
 			return g.withVault(env, vaultAccess{readOnly: !apply}, func(v *vault.Vault) error {
+				if approved := v.ApprovedRules(); approved != "" && approved != vault.RulesHash(rs) {
+					fmt.Fprintln(env.ErrOut, "shopvault: warning: these retention rules are not the ones an owner approved (shopvault rules approve); check reports purges made with them")
+				}
 				var res vault.PurgeResult
 				if apply {
 					res, err = v.Purge(rs)
