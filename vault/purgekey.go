@@ -208,6 +208,9 @@ func (v *Vault) signPurgeHead(tx *bolt.Tx, out *txSeal) error {
 // putStatement signs and stores a statement under its counter and moves
 // point's last statement to it.
 func putStatement(tx *bolt.Tx, key ed25519.PrivateKey, st *statementBody, point *stmtPoint) error {
+	if err := st.pack(); err != nil {
+		return err
+	}
 	body, err := json.Marshal(st)
 	if err != nil {
 		return err

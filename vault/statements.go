@@ -2,10 +2,13 @@ package vault
 
 import (
 	"bytes"
+	"compress/flate"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -52,11 +55,56 @@ type statementBody struct {
 	HeadBefore string `json:"head_before"`
 	// Base, in the first statement, is the person-signed head the chain
 	// starts from (its stored bytes): its sums are what the changes apply to.
-	Base    []byte        `json:"base,omitempty"`
-	Time    time.Time     `json:"time"`
-	Signer  string        `json:"signer"`
-	Rules   *appliedRules `json:"rules,omitempty"`
-	Changes []entryChange `json:"changes"`
+	Base   []byte        `json:"base,omitempty"`
+	Time   time.Time     `json:"time"`
+	Signer string        `json:"signer"`
+	Rules  *appliedRules `json:"rules,omitempty"`
+	// Changes travel as Packed: their JSON, deflated (keys, hashes and
+	// metadata of thousands of customers; about half the size).
+	Changes []entryChange `json:"-"`
+	Packed  []byte        `json:"changes_deflate"`
+}
+
+// maxChanges bounds what one statement's changes may inflate to (a batch
+// of 5,000 erasures is about 3 MB), so a doctored statement cannot exhaust
+// memory.
+const maxChanges = 256 << 20
+
+// pack deflates the changes into Packed.
+func (s *statementBody) pack() error {
+	raw, err := json.Marshal(s.Changes)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	w, err := flate.NewWriter(&buf, flate.BestSpeed)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(raw); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	s.Packed = buf.Bytes()
+	return nil
+}
+
+// decodeStatement reads a signed statement's body and inflates its changes.
+func decodeStatement(body []byte) (statementBody, error) {
+	var s statementBody
+	if err := json.Unmarshal(body, &s); err != nil {
+		return s, err
+	}
+	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(s.Packed)), maxChanges+1))
+	if err != nil {
+		return s, err
+	}
+	if len(raw) > maxChanges {
+		return s, errors.New("statement changes too large")
+	}
+	return s, json.Unmarshal(raw, &s.Changes)
 }
 
 // appliedRules are the retention rules a purge applied, with the SHA-256 of
@@ -167,7 +215,7 @@ func loadChain(tx *bolt.Tx, vaultID []byte, p *verifiedPolicy, h *headBody) (*st
 		signer, body, err := crypto.OpenSigned(crypto.DomainPurge, data)
 		var s statementBody
 		if err == nil {
-			err = json.Unmarshal(body, &s)
+			s, err = decodeStatement(body)
 		}
 		if err != nil {
 			return nil, &IntegrityError{What: fmt.Sprintf("purge statement %d does not verify: it was changed from outside", n)}

@@ -449,8 +449,10 @@ func TestStatementTampering(t *testing.T) {
 			var last []byte
 			for _, k := range keyed(b) {
 				_, body, _ := crypto.OpenSigned(crypto.DomainPurge, b.Get(k))
-				var s statementBody
-				json.Unmarshal(body, &s)
+				s, err := decodeStatement(body)
+				if err != nil {
+					t.Fatal(err)
+				}
 				s.Prev = prev
 				strict, _ := ParseRules([]byte("[[rule]]\nname = \"x\"\nwhen = \"created\"\nolder_than = \"9y\"\naction = \"erase\"\n"))
 				s.Rules = newAppliedRules(strict)
@@ -679,14 +681,22 @@ func FuzzStatementJustify(f *testing.F) {
 	erase := statementBody{Signer: purgeSigner, Time: time.Date(2026, 11, 23, 2, 30, 0, 0, time.UTC), Rules: newAppliedRules(rs),
 		Changes: []entryChange{{Bucket: "records", Key: bytes.Repeat([]byte{1}, idLen), Old: encodeMeta(old), OldSealed: make([]byte, 32)},
 			{Bucket: "tombstones", Key: bytes.Repeat([]byte{1}, idLen), New: []byte(`{"erased":"2026-11-23T02:30:00Z","by":"rule:inactive customers"}`)}}}
+	if err := erase.pack(); err != nil {
+		f.Fatal(err)
+	}
 	body, _ := json.Marshal(erase)
 	f.Add(body)
 	f.Add([]byte(`{}`))
-	f.Add([]byte(`{"signer":"purge","rules":{"hash":"00","rules":[{"name":"x","when":"created","older_than":"1d","action":"erase"}]},"changes":[{"b":"records","k":"AQ==","o":"Ag=="}]}`))
-	f.Add([]byte(`{"signer":"someone","changes":[{"b":"shipments","n":"e30="},{"b":"records","o":"AQ==","n":"AQ=="}]}`))
+	other := statementBody{Signer: "someone", Changes: []entryChange{{Bucket: "shipments", New: []byte("{}")}, {Bucket: "records", Old: []byte{1}, New: []byte{1}}}}
+	if err := other.pack(); err != nil {
+		f.Fatal(err)
+	}
+	body, _ = json.Marshal(other)
+	f.Add(body)
+	f.Add([]byte(`{"signer":"purge","changes_deflate":"AAAA"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var s statementBody
-		if json.Unmarshal(data, &s) != nil {
+		s, err := decodeStatement(data)
+		if err != nil {
 			return
 		}
 		st := statement{body: s}
