@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -197,4 +199,72 @@ func TestFormatEntryMustMatchHeadSums(t *testing.T) {
 			wantIntegrity(t, err, "format entry moved on to 4 by hand")
 		}
 	})
+}
+
+// ageBackup is a vault file encrypted to an identity's recipient, as
+// shopvault backup writes it.
+func ageBackup(t *testing.T, path string, to age.Identity) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, to.(*age.X25519Identity).Recipient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// A backup made by a format-3 shopvault restores: onto a new file and in
+// place over the upgraded vault, its 128-bit sums verified first and
+// upgraded in the copy before the restore writes to it.
+func TestRestoreFormat3Backup(t *testing.T) {
+	f, ids := committedFixture(t, "testdata/format3")
+	owner := ids("owner.txt")
+	backup := ageBackup(t, f.path, owner[0])
+
+	// Onto a new file on another machine (its own state directory).
+	g := &fixture{path: filepath.Join(t.TempDir(), "fresh.db"), state: t.TempDir(), clock: f.clock, rand: f.rand}
+	fresh := g.path
+	if err := RestoreFresh(fresh, bytes.NewReader(backup), g.opts(owner)); err != nil {
+		t.Fatalf("restore onto a new file: %v", err)
+	}
+	v, err := Open(fresh, g.opts(owner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := v.Check(false); err != nil || len(res.Hints) != 0 {
+		t.Fatalf("check of the restored copy: %+v %v", res, err)
+	}
+	v.Close()
+	if format, width := rawFormat(t, g); format != FormatVersion || width != crypto.TagSumSize {
+		t.Errorf("restored onto a new file: format %q, %d-byte sums", format, width)
+	}
+
+	v, err = Open(f.path, f.opts(owner)) // upgrades the vault itself
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := v.PrepareRestore(bytes.NewReader(backup))
+	if err != nil {
+		t.Fatalf("prepare: %v", err)
+	}
+	if _, err := v.ApplyRestore(plan); err != nil {
+		t.Fatalf("restore in place: %v", err)
+	}
+	if res, err := v.Check(false); err != nil || len(res.Hints) != 0 {
+		t.Fatalf("check after restoring in place: %+v %v", res, err)
+	}
+	v.Close()
+	if format, width := rawFormat(t, f); format != FormatVersion || width != crypto.TagSumSize {
+		t.Errorf("restored in place: format %q, %d-byte sums", format, width)
+	}
 }
