@@ -60,7 +60,7 @@ func restoreFresh(env *Env, g *Global, path string, backup io.Reader) error {
 	}
 	opts := vault.Options{Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), Identities: ids, StateDir: env.stateDir()}
 	if err := vault.RestoreFresh(path, backup, opts); err != nil {
-		return err
+		return g.nameImplicitIdentity(env, err)
 	}
 	fmt.Fprintf(env.Out, "restored %s\n", path)
 	return nil
