@@ -40,10 +40,10 @@ type RestoreSummary struct {
 	KeptRemoved []string `json:"kept_removed"`
 	// ReplacedOwners are owners the backup lists under an identity they
 	// replaced since (rotate --identity-out): the old identity stays out.
-	ReplacedOwners []string `json:"replaced_owners,omitempty"`
+	ReplacedOwners []string `json:"replaced_owners"`
 	// KeptOwners are owners added since the backup (or under a new
 	// identity): the restored vault keeps them, so it opens as it does now.
-	KeptOwners []string `json:"kept_owners,omitempty"`
+	KeptOwners []string `json:"kept_owners"`
 	// LostRecipients are helpers added since the backup: the restored
 	// vault does not know them; add them again with recipients add.
 	LostRecipients []string `json:"lost_recipients"`
@@ -367,6 +367,8 @@ func (p *RestorePlan) summarise(cur, bak *bolt.Tx) error {
 	// Lists are [] in JSON, never null: scripts index them without a check.
 	s.KeptRemoved = nonNil(s.KeptRemoved)
 	s.LostRecipients = nonNil(s.LostRecipients)
+	s.ReplacedOwners = nonNil(s.ReplacedOwners)
+	s.KeptOwners = nonNil(s.KeptOwners)
 	s.RotateGroups = nonNil(s.RotateGroups)
 	return nil
 }
