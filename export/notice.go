@@ -31,7 +31,7 @@ var fieldPurpose = map[string]string{
 func WriteNotice(w io.Writer, in NoticeInput) error {
 	shop := in.ShopName
 	if shop == "" {
-		shop = "This shop"
+		shop = "this shop" // mid-sentence: "How this shop looks after…"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# How %s looks after your data\n\n", shop)

@@ -16,6 +16,26 @@ var ErrExists = errors.New("a vault already exists at this path")
 // ErrNoVault means there is no vault file at the path.
 var ErrNoVault = errors.New("no vault at this path")
 
+// NoVaultError names the path where no vault was found (errors.Is
+// ErrNoVault), so a message can say where it looked.
+type NoVaultError struct{ Path string }
+
+func (e *NoVaultError) Error() string { return "no vault at " + e.Path }
+func (e *NoVaultError) Unwrap() error { return ErrNoVault }
+
+// NotVaultError means the file at Path is not a shopvault vault, or one too
+// damaged to open (random bytes, a CSV, a truncated file). It is
+// errors.Is ErrFormat.
+type NotVaultError struct {
+	Path  string
+	Cause string // what the database layer said, for check and bug reports
+}
+
+func (e *NotVaultError) Error() string {
+	return e.Path + " is not a shopvault vault or is damaged (" + e.Cause + ")"
+}
+func (e *NotVaultError) Unwrap() error { return ErrFormat }
+
 // ErrLocked means another shopvault process holds the vault.
 var ErrLocked = errors.New("vault is in use by another shopvault process")
 

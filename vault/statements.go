@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/shopvault/shopvault/crypto"
+	"github.com/shopvault/shopvault/internal/words"
 )
 
 // Purge statements (docs/format.md, "Purge statements"): a transaction
@@ -348,8 +349,8 @@ func (c *stmtChain) mismatch(bucket string) error {
 	if runs == 0 {
 		return &IntegrityError{What: fmt.Sprintf("the %s bucket is not what the signed state head and the statements since it say: entries were changed outside a signed write; restore from a backup", bucket)}
 	}
-	return &IntegrityError{What: fmt.Sprintf("the %s bucket is not what the signed state head and the %d purge statement(s) since %s say: entries were changed outside a signed purge, or metadata was changed (back-dated) before a purge acted on it (%d customers erased by those runs); restore from a backup made before %s",
-		bucket, runs, first.Format(time.RFC3339), erased, first.Format("2006-01-02 15:04"))}
+	return &IntegrityError{What: fmt.Sprintf("the %s bucket is not what the signed state head and the %s since %s say: entries were changed outside a signed purge, or metadata was changed (back-dated) before a purge acted on it (%s erased by those runs); restore from a backup made before %s",
+		bucket, words.Count(runs, "purge statement"), first.Format(time.RFC3339), words.Count(erased, "customer"), first.Format("2006-01-02 15:04"))}
 }
 
 func (s *statementBody) erasures() int {

@@ -363,7 +363,7 @@ func TestBackdatedMetadataBeforeKeylessPurge(t *testing.T) {
 	defer v.Close()
 	_, err := v.Add(sampleCustomer(3))
 	wantIntegrity(t, err, "the owner's write")
-	if !strings.Contains(err.Error(), "purge statement") || !strings.Contains(err.Error(), "1 customers erased") {
+	if !strings.Contains(err.Error(), "purge statement") || !strings.Contains(err.Error(), "1 customer erased") {
 		t.Errorf("the refusal does not name the purge run and its erasures: %v", err)
 	}
 	_, err = v.Check(false)

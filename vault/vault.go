@@ -151,11 +151,16 @@ func Open(path string, opts Options) (*Vault, error) {
 	if err := checkCustomerMetadata("reason", opts.Reason); err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(path); err != nil {
+	st, err := os.Stat(path)
+	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, ErrNoVault
+			return nil, &NoVaultError{Path: path}
 		}
 		return nil, fmt.Errorf("open vault: %w", err)
+	}
+	if st.Mode().IsRegular() && st.Size() == 0 {
+		// bbolt would make a new database of it, or fail to when read-only.
+		return nil, &NotVaultError{Path: path, Cause: "an empty file"}
 	}
 	lock, err := acquireLock(path, !opts.ReadOnly, opts.LockWait)
 	if err != nil {
@@ -225,17 +230,21 @@ func openLocked(path string, opts Options, lock *fileLock) (*Vault, error) {
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, ErrLocked
 		}
-		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrVersionMismatch) || errors.Is(err, berrors.ErrChecksum) {
-			return nil, &IntegrityError{What: "the vault file is not a valid database: " + err.Error()}
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("open vault: %w", err) // permissions, a folder
 		}
-		return nil, fmt.Errorf("open vault: %w", err)
+		// Anything else bbolt refuses is a file that is not a vault or a
+		// damaged one: random bytes say "file size too small", a CSV
+		// "invalid database"; one message and one exit code for all.
+		return nil, &NotVaultError{Path: path, Cause: err.Error()}
 	}
 	v := &Vault{db: db, path: path, lock: lock, opts: opts, ids: idMinter{rand: opts.Rand}}
 	v.keys = newKeyring(v)
 	err = db.View(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bMeta)
 		if m == nil {
-			return ErrFormat
+			return &NotVaultError{Path: path, Cause: "a database without shopvault's buckets"}
 		}
 		if f := string(m.Get(mFormat)); !signedFormat(f) && f != format2 && f != formatReadable {
 			return fmt.Errorf("%w: format version %q, this shopvault reads %q", ErrFormat, f, FormatVersion)

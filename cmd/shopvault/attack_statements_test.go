@@ -130,13 +130,13 @@ func TestBackdatedThenPurgedExit7(t *testing.T) {
 		return rb.Put(k, backDated(t, rb.Get(k), time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)))
 	})
 	out := s.ok("", "purge", "--apply", "--rules", s.rules)
-	if !strings.Contains(out, "1 customers erased") {
+	if !strings.Contains(out, "1 customer erased") {
 		t.Fatalf("purge: %s", out)
 	}
 	before, _ := os.ReadFile(s.vault)
 	for _, args := range [][]string{{"add", "--name", "Cy Cole", "--city", "Leeds", "--country", "GB"}, {"check"}} {
 		code, out, errs := s.run(s.owner, args...)
-		if code != exitIntegrity || !strings.Contains(errs, "purge statement(s) since") || !strings.Contains(errs, "1 customers erased") || !strings.Contains(errs, "restore from a backup made before") {
+		if code != exitIntegrity || !strings.Contains(errs, "1 purge statement since") || !strings.Contains(errs, "1 customer erased") || !strings.Contains(errs, "restore from a backup made before") {
 			t.Fatalf("%v after a purge of back-dated metadata: exit %d, want %d naming the purge: %s%s", args, code, exitIntegrity, out, errs)
 		}
 		if strings.Contains(out+errs, "Ada") || strings.Contains(out+errs, "Marina") {

@@ -193,7 +193,7 @@ whether or not anything was purged.`,
 				}
 				switch {
 				case apply:
-					fmt.Fprintf(env.Out, "purge: %d customers erased, %d fields dropped, %d held back\n", res.Erased, res.Dropped, res.Held)
+					fmt.Fprintf(env.Out, "purge: %s erased, %s dropped, %d held back\n", words.Count(res.Erased, "customer"), words.Count(res.Dropped, "field"), res.Held)
 				case span != nil:
 					fmt.Fprintf(env.Out, "purge: %d actions coming in the next %s (nothing changed)\n", len(res.Plan), upcoming)
 				default:

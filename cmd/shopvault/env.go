@@ -239,7 +239,9 @@ func (g *Global) loadIdentities(env *Env) ([]age.Identity, error) {
 		if err != nil {
 			return nil, &exitError{code: 3, msg: fmt.Sprintf("cannot read identity file %s", path), hint: "check the --identity path or SHOPVAULT_IDENTITY"}
 		}
-		if st.Mode().Perm()&0o077 != 0 {
+		// Only a regular file can be chmod-ed safely: /dev/null or a pipe
+		// from a secret manager is 0666 by nature.
+		if st.Mode().IsRegular() && st.Mode().Perm()&0o077 != 0 {
 			fmt.Fprintf(env.ErrOut, "shopvault: warning: identity file %s is readable by other users (mode %o); run: chmod 600 %s\n", path, st.Mode().Perm(), path)
 		}
 		data, err := os.ReadFile(path)

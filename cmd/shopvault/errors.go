@@ -81,6 +81,8 @@ func classify(err error) *exitError {
 	var in *vault.InputError
 	var nr *vault.NeedRoleError
 	var ie *vault.IntegrityError
+	var notVault *vault.NotVaultError
+	var noVault *vault.NoVaultError
 	var re *vault.RoleError
 	var way *vault.ErrInTheWay
 	var rb *vault.RollbackError
@@ -154,10 +156,13 @@ func classify(err error) *exitError {
 		return &exitError{code: exitLocked, msg: "vault is in use by another shopvault process", hint: "wait for it to finish, or pass --wait 30s"}
 	case errors.As(err, &ie), errors.Is(err, vault.ErrIntegrity):
 		return &exitError{code: exitIntegrity, msg: err.Error(), hint: "do not write to this vault; run shopvault check, and restore from a backup if it fails"}
+	case errors.As(err, &notVault):
+		return &exitError{code: exitIntegrity, msg: notVault.Error(),
+			hint: "check the --vault path (or SHOPVAULT_VAULT); if it is your vault, restore it from a backup: shopvault restore FILE.age"}
 	case errors.Is(err, vault.ErrFormat):
 		return &exitError{code: exitIntegrity, msg: err.Error(), hint: "check --vault points at a shopvault vault"}
-	case errors.Is(err, vault.ErrNoVault):
-		return &exitError{code: exitOther, msg: "no vault found", hint: "create one with shopvault init, or pass --vault PATH (or SHOPVAULT_VAULT)"}
+	case errors.As(err, &noVault):
+		return &exitError{code: exitOther, msg: "no vault found at " + noVault.Path, hint: "create one with shopvault init, or pass --vault PATH (or SHOPVAULT_VAULT)"}
 	case errors.Is(err, vault.ErrExists):
 		return &exitError{code: exitOther, msg: "a vault already exists there; init never overwrites one", hint: "pass another --vault PATH, or use the existing vault"}
 	case errors.Is(err, atomicfile.ErrNotRegular):

@@ -3,8 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -43,7 +46,13 @@ func (o *outputTarget) stdout() bool { return o.Path == "-" }
 // output may be written: a new file, a device or pipe, or an existing
 // regular file with --force or a yes typed on the terminal.
 func (o *outputTarget) claim(env *Env) error {
-	if o.stdout() || o.Force {
+	if o.stdout() {
+		return nil
+	}
+	if err := checkOutputFolder(o.Path); err != nil {
+		return err
+	}
+	if o.Force {
 		return nil
 	}
 	st, err := os.Lstat(o.Path)
@@ -91,8 +100,33 @@ func writeOutput(env *Env, path string, data []byte, mode os.FileMode) error {
 		return err
 	}
 	err := atomicfile.WriteFile(path, data, mode)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		// The writer's temp file is ours, not the user's: name their folder.
+		if ferr := checkOutputFolder(path); ferr != nil {
+			return ferr
+		}
+	}
 	if err != nil && !errors.Is(err, atomicfile.ErrNotRegular) { // that one names the path already
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return err
+}
+
+// checkOutputFolder refuses an output path whose folder does not exist (or
+// is not a folder), naming the folder the user gave rather than the temp
+// file the writer would have made in it.
+func checkOutputFolder(path string) error {
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case err == nil && st.IsDir():
+		return nil
+	case err == nil || errors.Is(err, syscall.ENOTDIR):
+		return &exitError{code: exitUsage, msg: fmt.Sprintf("cannot write %s: %s is not a folder", path, dir),
+			hint: "choose another path; nothing was written"}
+	case errors.Is(err, fs.ErrNotExist):
+		return &exitError{code: exitUsage, msg: fmt.Sprintf("cannot write %s: the folder %s does not exist", path, dir),
+			hint: "create the folder (mkdir -p " + dir + ") or choose another path; nothing was written"}
+	}
+	return nil // let the writer report what else is wrong (permissions)
 }
