@@ -101,6 +101,9 @@ func (v *Vault) Forget(alias string) (ForgetResult, error) {
 		if err != nil {
 			return err
 		}
+		if err := v.refuseCustomerName(tx, id, m, "reason", v.opts.Reason); err != nil {
+			return err
+		}
 		if err := v.eraseInTx(tx, id, m, "forget"); err != nil {
 			return err
 		}
@@ -133,6 +136,13 @@ func (v *Vault) RequestErasure(alias string) (ForgetResult, error) {
 // check the role, resolve the alias, let change edit the metadata and name
 // the audit entry, store both in one transaction.
 func (v *Vault) changeMeta(alias string, role Role, change func(m *recordMeta) AuditEntry) (Customer, error) {
+	return v.changeMetaNoting(alias, role, nil, change)
+}
+
+// changeMetaNoting is changeMeta for a change that also stores plaintext
+// text about the customer (field/value pairs, such as a hold's reason):
+// like --reason, it must not name them.
+func (v *Vault) changeMetaNoting(alias string, role Role, notes []string, change func(m *recordMeta) AuditEntry) (Customer, error) {
 	var c Customer
 	err := v.update(func(tx *bolt.Tx) error {
 		if err := v.requireRole(tx, role); err != nil {
@@ -140,6 +150,9 @@ func (v *Vault) changeMeta(alias string, role Role, change func(m *recordMeta) A
 		}
 		id, m, canon, err := v.resolve(tx, alias)
 		if err != nil {
+			return err
+		}
+		if err := v.refuseCustomerName(tx, id, m, append([]string{"reason", v.opts.Reason}, notes...)...); err != nil {
 			return err
 		}
 		e := change(m)

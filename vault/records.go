@@ -434,6 +434,9 @@ func (v *Vault) Show(alias string, fields []string) (Customer, error) {
 		if err != nil {
 			return err
 		}
+		if err := v.refuseCustomerName(tx, id, m, "reason", v.opts.Reason); err != nil {
+			return err
+		}
 		want := fields
 		if want == nil {
 			want = m.Fields

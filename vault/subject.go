@@ -45,7 +45,7 @@ func (v *Vault) SetHold(alias string, until time.Time, reason string) (Customer,
 		return Customer{}, &InputError{Field: "until", Reason: "is not after today; a hold lasts until a day to come",
 			Hint: "nothing was written; give a later date (--until 2027-06-30) or a length (--until 90d); --release lifts a hold"}
 	}
-	return v.changeMeta(alias, RoleOwner, func(m *recordMeta) AuditEntry {
+	return v.changeMetaNoting(alias, RoleOwner, []string{"reason", reason}, func(m *recordMeta) AuditEntry {
 		if until.IsZero() {
 			m.Hold = nil
 			return AuditEntry{Action: "hold", Detail: "lifted"}
