@@ -58,7 +58,7 @@ func TestReasonNamingTheCustomerIsRefused(t *testing.T) {
 		{"Ngozi Okafor called", true},
 		{"OKAFOR, ngozi asked", true},
 		{"asked for Ngózi Okafor's parcel", true},
-		{"Ngozi asked", false},                     // part of a name is any word
+		{"Ngozi asked", false}, // part of a name is any word
 		{"customer asked by phone", false},
 		{"", false},
 	}
