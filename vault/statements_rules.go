@@ -5,6 +5,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/internal/words"
 )
 
 // RulesHash is the SHA-256 a purge statement gives the rules it applied
@@ -58,5 +60,5 @@ func unapprovedRuns(chain *stmtChain, approved string) (runs, erased int, first 
 }
 
 func unapprovedMessage(runs, erased int, first time.Time) string {
-	return fmt.Sprintf("%d purge run(s) since %s applied retention rules an owner has not approved (%d customers erased by them); compare the rules file cron uses with the approved one", runs, first.Format(time.RFC3339), erased)
+	return fmt.Sprintf("%s since %s applied retention rules an owner has not approved (%s erased by them); compare the rules file cron uses with the approved one", words.Count(runs, "purge run"), first.Format(time.RFC3339), words.Count(erased, "customer"))
 }
