@@ -65,6 +65,10 @@ func TestDetectContact(t *testing.T) {
 		{"@handle asked on instagram", "reason", nil},
 		{"user@localhost", "reason", nil},
 		{"weekly report 1234567", "reason", nil},
+		{"0000123456", "ref", nil},
+		{"0044 20 7946 0958", "ref", nil},
+		{"order 0044207946", "reason", nil},
+		{"batch 00000000000", "reason", nil},
 		{"", "reason", nil},
 	}
 	for _, tt := range tests {

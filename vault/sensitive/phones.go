@@ -170,14 +170,15 @@ func isPhone(s string, piece []phoneGroup, international bool, field string) boo
 		return false
 	case international:
 		return n <= maxPhoneDigits
-	case strings.HasPrefix(d, "00") && n >= 10:
-		return true // the international prefix most countries dial
 	}
 	cue := phoneCueBefore(s, piece[0].start)
 	if cue == phoneCueNo || (field == "ref" && cue != phoneCueYes) {
 		return false
 	}
-	writtenAsPhone := cue == phoneCueYes || (d[0] == '0' && n >= 9) || (len(piece) >= 2 && n >= 8)
+	if strings.HasPrefix(d, "00") && n >= 10 && d[2] != '0' {
+		return true // the international prefix most countries dial (no calling code starts with 0)
+	}
+	writtenAsPhone := cue == phoneCueYes || (d[0] == '0' && d[1] != '0' && n >= 9) || (len(piece) >= 2 && n >= 8)
 	return writtenAsPhone && n <= maxPhoneDigits && phone.ValidSomewhere(d)
 }
 
