@@ -669,18 +669,14 @@ func (v *Vault) addStateKey() error {
 	if v.policy == nil || (len(v.opts.Identities) == 0 && v.opts.Passphrase == nil) {
 		return nil
 	}
-	owner := false
-	err := v.view(func(tx *bolt.Tx) error {
-		if tx.Bucket(bKeys).Bucket([]byte(GroupState)) != nil {
-			return nil
-		}
-		a, err := v.keys.whoAmI(tx)
-		owner = err == nil && a.Role == RoleOwner
-		if err != nil && !errors.Is(err, ErrWrongIdentity) && !errors.Is(err, ErrNoIdentity) {
-			return err
-		}
+	hasStateKey := false
+	if err := v.view(func(tx *bolt.Tx) error {
+		hasStateKey = tx.Bucket(bKeys).Bucket([]byte(GroupState)) != nil
 		return nil
-	})
+	}); err != nil || hasStateKey {
+		return err
+	}
+	owner, err := v.sessionIsOwner()
 	if err != nil || !owner {
 		return err
 	}

@@ -420,15 +420,8 @@ func (v *Vault) Upgraded() bool { return v.policy != nil }
 func (v *Vault) upgrade() error {
 	owner := false
 	if len(v.opts.Identities) > 0 || v.opts.Passphrase != nil {
-		err := v.view(func(tx *bolt.Tx) error {
-			a, err := v.keys.whoAmI(tx)
-			owner = err == nil && a.Role == RoleOwner
-			if err != nil && !errors.Is(err, ErrWrongIdentity) && !errors.Is(err, ErrNoIdentity) {
-				return err
-			}
-			return nil
-		})
-		if err != nil {
+		var err error
+		if owner, err = v.sessionIsOwner(); err != nil {
 			return err
 		}
 	}
@@ -614,4 +607,20 @@ func (v *Vault) impersonated(p *verifiedPolicy) string {
 		}
 	}
 	return ""
+}
+
+// sessionIsOwner tells whether the session's identity is an owner of the
+// vault. Not being able to tell (no identity, or one that opens nothing)
+// is "no", not an error: the caller then leaves owner-only work undone.
+func (v *Vault) sessionIsOwner() (bool, error) {
+	owner := false
+	err := v.view(func(tx *bolt.Tx) error {
+		a, err := v.keys.whoAmI(tx)
+		owner = err == nil && a.Role == RoleOwner
+		if err != nil && !errors.Is(err, ErrWrongIdentity) && !errors.Is(err, ErrNoIdentity) {
+			return err
+		}
+		return nil
+	})
+	return owner, err
 }

@@ -52,15 +52,7 @@ func (v *Vault) upgradeSums() error {
 	if err != nil || format != format3 {
 		return err
 	}
-	owner := false
-	err = v.view(func(tx *bolt.Tx) error {
-		a, err := v.keys.whoAmI(tx)
-		owner = err == nil && a.Role == RoleOwner
-		if err != nil && !errors.Is(err, ErrWrongIdentity) && !errors.Is(err, ErrNoIdentity) {
-			return err
-		}
-		return nil
-	})
+	owner, err := v.sessionIsOwner()
 	if err != nil || !owner {
 		return err
 	}
