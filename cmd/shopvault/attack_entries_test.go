@@ -93,23 +93,7 @@ func TestEntryAttacksExit7(t *testing.T) {
 			})
 		}, "the records bucket's entry tags do not add up", nil},
 		{"forgotten customer re-inserted with the tombstone deleted", func(s *keyringScene, _ string) {
-			var key, record, aliasEntry []byte
-			s.edit(func(tx *bolt.Tx) error {
-				key = recordKeyOf(t, tx, s.customer)
-				record = bytes.Clone(tx.Bucket([]byte("records")).Get(key))
-				aliasEntry = bytes.Clone(tx.Bucket([]byte("aliases")).Get(canonical(s.customer)))
-				return nil
-			})
-			s.ok(s.owner, "forget", s.customer, "--yes")
-			s.edit(func(tx *bolt.Tx) error {
-				if err := tx.Bucket([]byte("tombstones")).Delete(key); err != nil {
-					return err
-				}
-				if err := tx.Bucket([]byte("aliases")).Put(canonical(s.customer), aliasEntry); err != nil {
-					return err
-				}
-				return tx.Bucket([]byte("records")).Put(key, record)
-			})
+			s.reinsertForgotten()
 		}, "bucket holds", nil},
 	}
 	for _, tc := range cases {

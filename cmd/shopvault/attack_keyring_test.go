@@ -47,6 +47,29 @@ func (s *keyringScene) edit(change func(tx *bolt.Tx) error) {
 	}
 }
 
+// reinsertForgotten forgets the scene's customer, then puts the record and
+// its alias back and deletes the tombstone, with no key: an erased
+// customer brought back from outside.
+func (s *keyringScene) reinsertForgotten() {
+	var key, record, aliasEntry []byte
+	s.edit(func(tx *bolt.Tx) error {
+		key = recordKeyOf(s.t, tx, s.customer)
+		record = bytes.Clone(tx.Bucket([]byte("records")).Get(key))
+		aliasEntry = bytes.Clone(tx.Bucket([]byte("aliases")).Get(canonical(s.customer)))
+		return nil
+	})
+	s.ok(s.owner, "forget", s.customer, "--yes")
+	s.edit(func(tx *bolt.Tx) error {
+		if err := tx.Bucket([]byte("tombstones")).Delete(key); err != nil {
+			return err
+		}
+		if err := tx.Bucket([]byte("aliases")).Put(canonical(s.customer), aliasEntry); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte("records")).Put(key, record)
+	})
+}
+
 func wrapTo(t *testing.T, recipient string, key []byte) []byte {
 	r, err := age.ParseX25519Recipient(recipient)
 	if err != nil {

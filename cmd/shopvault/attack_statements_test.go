@@ -68,19 +68,7 @@ func TestKeylessWindowAttacksExit7(t *testing.T) {
 			})
 		},
 		"forgotten customer re-inserted, tombstone deleted": func(s *keyringScene) {
-			var key, record, alias []byte
-			s.edit(func(tx *bolt.Tx) error {
-				key = recordKeyOf(t, tx, s.customer)
-				record = bytes.Clone(tx.Bucket([]byte("records")).Get(key))
-				alias = bytes.Clone(tx.Bucket([]byte("aliases")).Get(canonical(s.customer)))
-				return nil
-			})
-			s.ok(s.owner, "forget", s.customer, "--yes")
-			s.edit(func(tx *bolt.Tx) error {
-				tx.Bucket([]byte("tombstones")).Delete(key)
-				tx.Bucket([]byte("aliases")).Put(canonical(s.customer), alias)
-				return tx.Bucket([]byte("records")).Put(key, record)
-			})
+			s.reinsertForgotten()
 		},
 	}
 	for name, attack := range attacks {
