@@ -23,16 +23,25 @@ func shippingSetup(t *testing.T) (*fixture, *age.X25519Identity, string, string)
 	a1, a2 := mustAdd(t, v, sampleCustomer(1)), mustAdd(t, v, sampleCustomer(2))
 	helper := addHelper(t, v, RoleShipping, "packing-desk")
 	must(t, v.Close())
+	shipAsHelper(t, f, helper, a1)
+	return f, helper, a1, a2
+}
+
+// shipAsHelper ships each alias with the helper's identity, an hour apart,
+// in a session of its own.
+func shipAsHelper(t *testing.T, f *fixture, helper age.Identity, aliases ...string) {
+	t.Helper()
 	h, err := Open(f.path, f.opts([]age.Identity{helper}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.clock.t = f.clock.t.Add(time.Hour)
-	if _, err := h.Ship(a1, "dhl", "", f.clock.t); err != nil {
-		t.Fatal(err)
+	for _, a := range aliases {
+		f.clock.t = f.clock.t.Add(time.Hour)
+		if _, err := h.Ship(a, "dhl", "", f.clock.t); err != nil {
+			t.Fatal(err)
+		}
 	}
 	must(t, h.Close())
-	return f, helper, a1, a2
 }
 
 // helperKeys are what the shipping helper's session holds: their signing

@@ -127,15 +127,7 @@ func shippingAttackSetup(t *testing.T) *shippingAttack {
 		t.Fatal(err)
 	}
 	must(t, v.Close())
-	h, err := Open(f.path, f.opts([]age.Identity{helper}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.clock.t = f.clock.t.Add(time.Hour)
-	if _, err := h.Ship(shipped, "dhl", "", f.clock.t); err != nil {
-		t.Fatal(err)
-	}
-	must(t, h.Close())
+	shipAsHelper(t, f, helper, shipped)
 	return p
 }
 
@@ -302,17 +294,7 @@ func TestShippingHeadOnlyAddsShipments(t *testing.T) {
 // ships succeeds, and check passes.
 func TestOwnerWriteAfterHonestShips(t *testing.T) {
 	f, helper, a1, a2 := shippingSetup(t)
-	h, err := Open(f.path, f.opts([]age.Identity{helper}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range []string{a2, a1} {
-		f.clock.t = f.clock.t.Add(time.Hour)
-		if _, err := h.Ship(a, "dhl", "", f.clock.t); err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(t, h.Close())
+	shipAsHelper(t, f, helper, a2, a1)
 	v := f.open(t)
 	if _, err := v.Show(a2, nil); err != nil {
 		t.Fatal(err)
