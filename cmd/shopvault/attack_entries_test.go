@@ -82,15 +82,7 @@ func TestEntryAttacksExit7(t *testing.T) {
 			})
 		}, "the aliases bucket's entry tags do not add up", []string{"label", "%s", "--format", "text", "-o", "-"}},
 		{"record rolled back to its earlier value", func(s *keyringScene, _ string) {
-			var before []byte
-			s.edit(func(tx *bolt.Tx) error {
-				before = bytes.Clone(tx.Bucket([]byte("records")).Get(recordKeyOf(t, tx, s.customer)))
-				return nil
-			})
-			s.ok(s.owner, "edit", s.customer, "--line1", "9 Broad Street")
-			s.edit(func(tx *bolt.Tx) error {
-				return tx.Bucket([]byte("records")).Put(recordKeyOf(t, tx, s.customer), before)
-			})
+			s.rollBackRecord()
 		}, "the records bucket's entry tags do not add up", nil},
 		{"forgotten customer re-inserted with the tombstone deleted", func(s *keyringScene, _ string) {
 			s.reinsertForgotten()

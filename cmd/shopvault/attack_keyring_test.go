@@ -47,6 +47,20 @@ func (s *keyringScene) edit(change func(tx *bolt.Tx) error) {
 	}
 }
 
+// rollBackRecord edits the scene's customer, then puts the record's earlier
+// value back with no key.
+func (s *keyringScene) rollBackRecord() {
+	var before []byte
+	s.edit(func(tx *bolt.Tx) error {
+		before = bytes.Clone(tx.Bucket([]byte("records")).Get(recordKeyOf(s.t, tx, s.customer)))
+		return nil
+	})
+	s.ok(s.owner, "edit", s.customer, "--line1", "9 Broad Street")
+	s.edit(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("records")).Put(recordKeyOf(s.t, tx, s.customer), before)
+	})
+}
+
 // reinsertForgotten forgets the scene's customer, then puts the record and
 // its alias back and deletes the tombstone, with no key: an erased
 // customer brought back from outside.

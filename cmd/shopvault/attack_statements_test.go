@@ -57,15 +57,7 @@ func appendUnsigned(t *testing.T, tx *bolt.Tx, action string) {
 func TestKeylessWindowAttacksExit7(t *testing.T) {
 	attacks := map[string]func(s *keyringScene){
 		"record rolled back": func(s *keyringScene) {
-			var before []byte
-			s.edit(func(tx *bolt.Tx) error {
-				before = bytes.Clone(tx.Bucket([]byte("records")).Get(recordKeyOf(t, tx, s.customer)))
-				return nil
-			})
-			s.ok(s.owner, "edit", s.customer, "--line1", "9 Broad Street")
-			s.edit(func(tx *bolt.Tx) error {
-				return tx.Bucket([]byte("records")).Put(recordKeyOf(t, tx, s.customer), before)
-			})
+			s.rollBackRecord()
 		},
 		"forgotten customer re-inserted, tombstone deleted": func(s *keyringScene) {
 			s.reinsertForgotten()
