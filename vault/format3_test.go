@@ -12,14 +12,12 @@ import (
 	"github.com/shopvault/shopvault/crypto"
 )
 
-// committedFixture copies a vault committed under dir (v.db) into a temp
-// folder and returns a fixture on it and a reader of dir's identity files.
+// committedFixture copies a vault committed under dir (v.db.gz, see
+// testdata/README) into a temp folder, decompressed, and returns a fixture
+// on it and a reader of dir's identity files.
 func committedFixture(t *testing.T, dir string) (*fixture, func(name string) []age.Identity) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "v.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := gunzipFixture(t, filepath.Join(dir, "v.db.gz"))
 	path := filepath.Join(t.TempDir(), "v.db")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
