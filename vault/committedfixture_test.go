@@ -1,34 +1,21 @@
 package vault
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/shopvault/shopvault/internal/vaultfixture"
 )
 
 // gunzipFixture reads a committed vault stored gzip-compressed (vault files
 // are never tracked as .db: the before-stop hook refuses them).
 func gunzipFixture(t testing.TB, path string) []byte {
 	t.Helper()
-	compressed, err := os.ReadFile(path)
+	data, err := vaultfixture.Read(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(compressed))
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	data, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	if err := zr.Close(); err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 	return data
 }

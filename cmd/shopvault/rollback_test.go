@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"filippo.io/age"
+
+	"github.com/shopvault/shopvault/internal/vaultfixture"
 )
 
 // Issue 13 item 4, from outside: an older copy of the whole vault file put
@@ -108,7 +110,8 @@ func equalBytes(a, b []byte) bool { return string(a) == string(b) }
 func TestFormat2BackupRestoresAfterUpgrade(t *testing.T) {
 	h := newCLIHarness(t)
 	fixture := filepath.Join("..", "..", "vault", "testdata", "format2")
-	old := mustRead(t, filepath.Join(fixture, "v.db"))
+	old, err := vaultfixture.Read(filepath.Join(fixture, "v.db.gz"))
+	must(t, err)
 	must(t, os.WriteFile(h.vault, old, 0o600))
 	must(t, os.WriteFile(h.owner, mustRead(t, filepath.Join(fixture, "owner.txt")), 0o600))
 	rcpt, err := age.ParseX25519Recipient(publicKeyOf(t, h.owner))
