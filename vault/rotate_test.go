@@ -253,7 +253,7 @@ func TestRotationAfterKeylessPurgeKeepsSums(t *testing.T) {
 		}
 		mustAdd(t, v, c)
 	}
-	v.Close()
+	must(t, v.Close())
 	rules, err := ParseRules([]byte(ExampleRules))
 	if err != nil {
 		t.Fatal(err)
@@ -262,7 +262,7 @@ func TestRotationAfterKeylessPurgeKeepsSums(t *testing.T) {
 	if res, err := k.Purge(rules); err != nil || res.Erased != 10 {
 		t.Fatalf("purge: %+v %v", res, err)
 	}
-	k.Close()
+	must(t, k.Close())
 
 	o := f.opts([]age.Identity{f.owner})
 	o.BatchSize = 7
@@ -274,7 +274,7 @@ func TestRotationAfterKeylessPurgeKeepsSums(t *testing.T) {
 	if _, err := v.Rotate(AllGroups); !errors.Is(err, ErrCrashHook) {
 		t.Fatalf("rotate with crash hook: %v", err)
 	}
-	v.db.Close()
+	must(t, v.db.Close())
 	v.db = nil
 	v.lock.release()
 	r, err := Open(f.path, Options{Now: f.clock.now, Rand: f.rand, Identities: o.Identities, ReadOnly: true, StateDir: f.state})
@@ -284,9 +284,9 @@ func TestRotationAfterKeylessPurgeKeepsSums(t *testing.T) {
 	if res, err := r.Check(false); err != nil || len(res.Problems) != 0 || len(res.Hints) != 0 {
 		t.Fatalf("check mid-rotation: %+v %v", res, err)
 	}
-	r.Close()
+	must(t, r.Close())
 	v = f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	if res, err := v.Check(false); err != nil || len(res.Problems) != 0 || len(res.Hints) != 0 || res.Records != 30 {
 		t.Fatalf("check after rotation: %+v %v", res, err)
 	}

@@ -35,7 +35,7 @@ func purgeAsCron(t *testing.T, f *fixture, rs *Rules, batch int) (PurgeResult, e
 	if err != nil {
 		return PurgeResult{}, err
 	}
-	defer k.Close()
+	defer func() { must(t, k.Close()) }()
 	return k.Purge(rs)
 }
 
@@ -53,21 +53,21 @@ func statementCount(t *testing.T, f *fixture) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { must(t, db.Close()) }()
 	n := 0
-	db.View(func(tx *bolt.Tx) error {
+	must(t, db.View(func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bPurges); b != nil {
 			n = b.Stats().KeyN
 		}
 		return nil
-	})
+	}))
 	return n
 }
 
 func wantCheckOK(t *testing.T, f *fixture, what string) {
 	t.Helper()
 	v := f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	if res, err := v.Check(false); err != nil || len(res.Hints) != 0 {
 		t.Fatalf("%s: check: %+v %v", what, res, err)
 	}
@@ -87,7 +87,7 @@ func TestPurgeStatementsAreVerifiedAndTakenIn(t *testing.T) {
 	if _, err := v.Ship(shipped, "gig", "", f.clock.t.AddDate(0, -2, 0)); err != nil {
 		t.Fatal(err)
 	}
-	v.Close()
+	must(t, v.Close())
 	res, err := purgeAsCron(t, f, exampleRules(t), 1)
 	if err != nil || res.Erased != 2 || res.Dropped != 1 {
 		t.Fatalf("purge: %+v %v", res, err)
@@ -105,14 +105,14 @@ func TestPurgeStatementsAreVerifiedAndTakenIn(t *testing.T) {
 	if rep, err := k.AuditVerify(); err != nil || rep.Pending != 0 {
 		t.Fatalf("audit verify: %+v %v", rep, err)
 	}
-	k.Close()
+	must(t, k.Close())
 	wantCheckOK(t, f, "while the statements wait")
 	v = f.open(t)
 	mustAdd(t, v, sampleCustomer(5))
 	if v.head.Stmts != nil || v.head.Buckets == nil {
 		t.Fatalf("owner head after taking the statements in: %+v", v.head)
 	}
-	v.Close()
+	must(t, v.Close())
 	if n := statementCount(t, f); n != 0 {
 		t.Fatalf("%d statements left after the owner's write", n)
 	}
@@ -138,7 +138,7 @@ func TestShippingWritesWhileStatementsWait(t *testing.T) {
 	if _, err := v.AddRecipient(helper.Recipient().String(), RoleShipping, "packing-desk"); err != nil {
 		t.Fatal(err)
 	}
-	v.Close()
+	must(t, v.Close())
 	if _, err := purgeAsCron(t, f, exampleRules(t), 0); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestShippingWritesWhileStatementsWait(t *testing.T) {
 		if h.head.Stmts == nil || h.head.Stmts.Verified != h.head.Stmts.Last {
 			t.Fatalf("shipping head while statements wait: %+v", h.head.Stmts)
 		}
-		h.Close()
+		must(t, h.Close())
 	}
 	if n := statementCount(t, f); n != 3 {
 		t.Fatalf("%d statements, want the purge's and two shipments'", n)
@@ -162,7 +162,7 @@ func TestShippingWritesWhileStatementsWait(t *testing.T) {
 	wantCheckOK(t, f, "after the shipments")
 	v = f.open(t)
 	mustAdd(t, v, sampleCustomer(3))
-	v.Close()
+	must(t, v.Close())
 	wantCheckOK(t, f, "after the owner's write")
 }
 
@@ -189,25 +189,26 @@ func snapshotBucket(t *testing.T, f *fixture, bucket []byte) map[string][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	db.View(func(tx *bolt.Tx) error {
+	defer func() { must(t, db.Close()) }()
+	must(t, db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
 			out[string(k)] = bytes.Clone(v)
 			return nil
 		})
-	})
+	}))
 	return out
 }
 
 // snapshotIn copies a bucket's entries through an open vault.
-func snapshotIn(v *Vault, bucket []byte) map[string][]byte {
+func snapshotIn(t *testing.T, v *Vault, bucket []byte) map[string][]byte {
+	t.Helper()
 	out := map[string][]byte{}
-	v.view(func(tx *bolt.Tx) error {
+	must(t, v.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucket).ForEach(func(k, val []byte) error {
 			out[string(k)] = bytes.Clone(val)
 			return nil
 		})
-	})
+	}))
 	return out
 }
 
@@ -238,7 +239,7 @@ func TestKeylessWindowIsClosed(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.helper = []age.Identity{helper}
-		recs := snapshotIn(v, bRecords)
+		recs := snapshotIn(t, v, bRecords)
 		if _, err := v.Ship(s.a1, "dhl", "", f.clock.t); err != nil {
 			t.Fatal(err)
 		}
@@ -257,18 +258,18 @@ func TestKeylessWindowIsClosed(t *testing.T) {
 		if _, err := v.Forget(s.forgot); err != nil {
 			t.Fatal(err)
 		}
-		v.Close()
+		must(t, v.Close())
 		return s
 	}
 	attacks := map[string]func(t *testing.T, s *setup, tx *bolt.Tx){
 		"a record rolled back": func(t *testing.T, s *setup, tx *bolt.Tx) {
 			rb := tx.Bucket(bRecords)
-			rb.ForEach(func(k, val []byte) error {
+			must(t, rb.ForEach(func(k, val []byte) error {
 				if m, _ := decodeMeta(val); m != nil && bytes.Equal([]byte(m.Alias), s.aliasA1) {
 					s.erasedID = bytes.Clone(k)
 				}
 				return nil
-			})
+			}))
 			if err := rb.Put(s.erasedID, s.a1Before); err != nil {
 				t.Fatal(err)
 			}
@@ -284,8 +285,8 @@ func TestKeylessWindowIsClosed(t *testing.T) {
 		"two alias links swapped": func(t *testing.T, s *setup, tx *bolt.Tx) {
 			ab := tx.Bucket(bAliases)
 			x, y := bytes.Clone(ab.Get(s.aliasA1)), bytes.Clone(ab.Get(s.aliasA2))
-			ab.Put(s.aliasA1, y)
-			ab.Put(s.aliasA2, x)
+			must(t, ab.Put(s.aliasA1, y))
+			must(t, ab.Put(s.aliasA2, x))
 		},
 	}
 	for name, attack := range attacks {
@@ -305,7 +306,7 @@ func TestKeylessWindowIsClosed(t *testing.T) {
 						if err == nil {
 							err = v.Unlock()
 						}
-						v.Close()
+						must(t, v.Close())
 					}
 					wantIntegrity(t, err, who+"'s open")
 				}
@@ -326,7 +327,7 @@ func TestKeylessWindowIsClosed(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = h.Ship(s.a2, "dhl", "", s.f.clock.t)
-			h.Close()
+			must(t, h.Close())
 			wantIntegrity(t, err, "the shipping helper's write")
 			v := s.f.open(t)
 			_, err = v.Add(sampleCustomer(9))
@@ -336,7 +337,7 @@ func TestKeylessWindowIsClosed(t *testing.T) {
 			}
 			_, err = v.Check(false)
 			wantIntegrity(t, err, "check")
-			v.Close()
+			must(t, v.Close())
 			if after, _ := os.ReadFile(s.f.path); !bytes.Equal(before, after) {
 				t.Fatal("the file changed")
 			}
@@ -353,14 +354,14 @@ func TestBackdatedMetadataBeforeKeylessPurge(t *testing.T) {
 	v := f.open(t)
 	victim := mustAdd(t, v, sampleCustomer(1))
 	mustAdd(t, v, sampleCustomer(2))
-	v.Close()
+	must(t, v.Close())
 	f.tamper(t, func(tx *bolt.Tx) error { backdate(t, tx, victim); return nil })
 	if res, err := purgeAsCron(t, f, exampleRules(t), 0); err != nil || res.Erased != 1 {
 		t.Fatalf("purge: %+v %v", res, err)
 	}
 	before, _ := os.ReadFile(f.path)
 	v = f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	_, err := v.Add(sampleCustomer(3))
 	wantIntegrity(t, err, "the owner's write")
 	if !strings.Contains(err.Error(), "purge statement") || !strings.Contains(err.Error(), "1 customer erased") {
@@ -381,7 +382,7 @@ func TestStatementTampering(t *testing.T) {
 		f := newFixture(t)
 		v := f.open(t)
 		mustAdd(t, v, oldCustomer(f, 1))
-		v.Close()
+		must(t, v.Close())
 		if _, err := purgeAsCron(t, f, exampleRules(t), 0); err != nil {
 			t.Fatal(err)
 		}
@@ -391,55 +392,56 @@ func TestStatementTampering(t *testing.T) {
 		for i := 3; i <= 5; i++ {
 			mustAdd(t, v, oldCustomer(f, i))
 		}
-		v.Close()
+		must(t, v.Close())
 		if _, err := purgeAsCron(t, f, exampleRules(t), 1); err != nil {
 			t.Fatal(err)
 		}
 		return f, earlier
 	}
-	keyed := func(b *bolt.Bucket) [][]byte {
+	keyed := func(t *testing.T, b *bolt.Bucket) [][]byte {
+		t.Helper()
 		var ks [][]byte
-		b.ForEach(func(k, _ []byte) error { ks = append(ks, bytes.Clone(k)); return nil })
+		must(t, b.ForEach(func(k, _ []byte) error { ks = append(ks, bytes.Clone(k)); return nil }))
 		return ks
 	}
 	attacks := map[string]func(t *testing.T, f *fixture, earlier map[string][]byte, tx *bolt.Tx){
 		"the first deleted": func(t *testing.T, _ *fixture, _ map[string][]byte, tx *bolt.Tx) {
 			b := tx.Bucket(bPurges)
-			b.Delete(keyed(b)[0])
+			must(t, b.Delete(keyed(t, b)[0]))
 		},
 		"a middle one deleted": func(t *testing.T, _ *fixture, _ map[string][]byte, tx *bolt.Tx) {
 			b := tx.Bucket(bPurges)
-			b.Delete(keyed(b)[1])
+			must(t, b.Delete(keyed(t, b)[1]))
 		},
 		"the last deleted": func(t *testing.T, _ *fixture, _ map[string][]byte, tx *bolt.Tx) {
 			b := tx.Bucket(bPurges)
-			ks := keyed(b)
-			b.Delete(ks[len(ks)-1])
+			ks := keyed(t, b)
+			must(t, b.Delete(ks[len(ks)-1]))
 		},
 		"one altered": func(t *testing.T, _ *fixture, _ map[string][]byte, tx *bolt.Tx) {
 			b := tx.Bucket(bPurges)
-			k := keyed(b)[1]
+			k := keyed(t, b)[1]
 			val := bytes.Clone(b.Get(k))
 			val[len(val)-3] ^= 1
-			b.Put(k, val)
+			must(t, b.Put(k, val))
 		},
 		"two reordered": func(t *testing.T, _ *fixture, _ map[string][]byte, tx *bolt.Tx) {
 			b := tx.Bucket(bPurges)
-			ks := keyed(b)
+			ks := keyed(t, b)
 			x, y := bytes.Clone(b.Get(ks[0])), bytes.Clone(b.Get(ks[1]))
-			b.Put(ks[0], y)
-			b.Put(ks[1], x)
+			must(t, b.Put(ks[0], y))
+			must(t, b.Put(ks[1], x))
 		},
 		"an earlier run's put back": func(t *testing.T, _ *fixture, earlier map[string][]byte, tx *bolt.Tx) {
 			b := tx.Bucket(bPurges)
 			for k, val := range earlier {
-				b.Put([]byte(k), val)
+				must(t, b.Put([]byte(k), val))
 			}
 		},
 		"an earlier run's replayed in place of one": func(t *testing.T, _ *fixture, earlier map[string][]byte, tx *bolt.Tx) {
 			b := tx.Bucket(bPurges)
 			for _, val := range earlier {
-				b.Put(keyed(b)[1], val)
+				must(t, b.Put(keyed(t, b)[1], val))
 			}
 		},
 		"re-signed with the purge key over other rules": func(t *testing.T, f *fixture, _ map[string][]byte, tx *bolt.Tx) {
@@ -447,7 +449,7 @@ func TestStatementTampering(t *testing.T) {
 			b := tx.Bucket(bPurges)
 			prev := ""
 			var last []byte
-			for _, k := range keyed(b) {
+			for _, k := range keyed(t, b) {
 				_, body, _ := crypto.OpenSigned(crypto.DomainPurge, b.Get(k))
 				s, err := decodeStatement(body)
 				if err != nil {
@@ -458,16 +460,16 @@ func TestStatementTampering(t *testing.T) {
 				s.Rules = newAppliedRules(strict)
 				nb, _ := json.Marshal(s)
 				last = crypto.EncodeSigned(key, crypto.DomainPurge, nb)
-				b.Put(k, last)
+				must(t, b.Put(k, last))
 				prev = sha256Hex(last)
 			}
 			_, hb, _ := crypto.OpenSigned(crypto.DomainHead, tx.Bucket(bMeta).Get(mHead))
 			var h headBody
-			json.Unmarshal(hb, &h)
+			must(t, json.Unmarshal(hb, &h))
 			h.Stmts.Hash = sha256Hex(last)
 			h.Counter++ // past this machine's rollback witness
 			nb, _ := json.Marshal(h)
-			tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(key, crypto.DomainHead, nb))
+			must(t, tx.Bucket(bMeta).Put(mHead, crypto.EncodeSigned(key, crypto.DomainHead, nb)))
 		},
 	}
 	for name, attack := range attacks {
@@ -483,7 +485,7 @@ func TestStatementTampering(t *testing.T) {
 				wantIntegrity(t, cerr, "keyless check")
 				_, aerr := k.AuditVerify()
 				wantIntegrity(t, aerr, "keyless audit verify")
-				k.Close()
+				must(t, k.Close())
 			} else {
 				wantIntegrity(t, err, "keyless open")
 			}
@@ -492,7 +494,7 @@ func TestStatementTampering(t *testing.T) {
 				_, cerr := v.Check(false)
 				wantIntegrity(t, cerr, "check")
 				_, err = v.Add(sampleCustomer(9))
-				v.Close()
+				must(t, v.Close())
 			}
 			wantIntegrity(t, err, "the owner's open or write")
 			if name == "re-signed with the purge key over other rules" && !strings.Contains(err.Error(), "do not justify") {
@@ -509,7 +511,7 @@ func TestStatementTampering(t *testing.T) {
 func purgeKeyOf(t *testing.T, f *fixture) []byte {
 	t.Helper()
 	k := f.openKeyless(t)
-	defer k.Close()
+	defer func() { must(t, k.Close()) }()
 	key, err := k.loadPurgeKey(k.policy.body.PurgeKey)
 	if err != nil || key == nil {
 		t.Fatalf("purge key: %v", err)
@@ -525,13 +527,13 @@ func TestPurgeWithoutThePurgeKey(t *testing.T) {
 	v := f.open(t)
 	mustAdd(t, v, oldCustomer(f, 1))
 	mustAdd(t, v, oldCustomer(f, 2))
-	v.Close()
+	must(t, v.Close())
 	keyFile, _ := filepath.Glob(filepath.Join(f.state, "purge-*.key"))
 	if len(keyFile) != 1 {
 		t.Fatalf("purge key files: %v", keyFile)
 	}
 	saved, _ := os.ReadFile(keyFile[0])
-	os.Remove(keyFile[0])
+	must(t, os.Remove(keyFile[0]))
 	before, _ := os.ReadFile(f.path)
 	_, err := purgeAsCron(t, f, exampleRules(t), 0)
 	var te *TrustError
@@ -545,14 +547,14 @@ func TestPurgeWithoutThePurgeKey(t *testing.T) {
 	if _, err := v.NewPurgeKey(); err != nil {
 		t.Fatal(err)
 	}
-	v.Close()
+	must(t, v.Close())
 	if res, err := purgeAsCron(t, f, exampleRules(t), 1); err != nil || res.Erased != 2 {
 		t.Fatalf("purge with the new key: %+v %v", res, err)
 	}
 	v = f.open(t)
 	mustAdd(t, v, oldCustomer(f, 3))
-	v.Close()
-	os.WriteFile(keyFile[0], saved, 0o600)
+	must(t, v.Close())
+	must(t, os.WriteFile(keyFile[0], saved, 0o600))
 	if _, err := purgeAsCron(t, f, exampleRules(t), 1); !errors.As(err, &te) {
 		t.Fatalf("purge with the old key: %v, want a TrustError", err)
 	}
@@ -562,12 +564,12 @@ func TestPurgeWithoutThePurgeKey(t *testing.T) {
 	if _, err := v.AddRecipient(helper.Recipient().String(), RoleSupport, "desk"); err != nil {
 		t.Fatal(err)
 	}
-	v.Close()
+	must(t, v.Close())
 	h, err := Open(f.path, f.opts([]age.Identity{helper}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close()
+	defer func() { must(t, h.Close()) }()
 	if _, err := h.NewPurgeKey(); err == nil {
 		t.Fatal("a support person issued a purge key")
 	}
@@ -583,7 +585,7 @@ func TestOpensVaultPurgedBeforeStatements(t *testing.T) {
 	keys, _ := filepath.Glob("testdata/format3-purge/purge-*.key")
 	for _, k := range keys {
 		data, _ := os.ReadFile(k)
-		os.WriteFile(filepath.Join(f.state, filepath.Base(k)), data, 0o600)
+		must(t, os.WriteFile(filepath.Join(f.state, filepath.Base(k)), data, 0o600))
 	}
 	var te *TrustError
 	if _, err := purgeAsCron(t, f, exampleRules(t), 0); !errors.As(err, &te) {
@@ -598,7 +600,7 @@ func TestOpensVaultPurgedBeforeStatements(t *testing.T) {
 	if res, err := o.Check(false); err != nil || len(res.Hints) != 1 {
 		t.Fatalf("check before the owner's write: %+v %v", res, err)
 	}
-	o.Close()
+	must(t, o.Close())
 	// The owner's writable open upgrades the sums to format 4: after the
 	// unsigned keyless purge it cannot compare the 128-bit ones first, and
 	// its log entry says so.
@@ -615,7 +617,7 @@ func TestOpensVaultPurgedBeforeStatements(t *testing.T) {
 	if res, err := o.Check(false); err != nil || len(res.Hints) != 0 || res.Records != 2 {
 		t.Fatalf("check after the owner's write: %+v %v", res, err)
 	}
-	o.Close()
+	must(t, o.Close())
 	if res, err := purgeAsCron(t, f, exampleRules(t), 0); err != nil || res.Erased != 1 {
 		t.Fatalf("purge after the owner's write: %+v %v", res, err)
 	}
@@ -623,7 +625,7 @@ func TestOpensVaultPurgedBeforeStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer o.Close()
+	defer func() { must(t, o.Close()) }()
 	if res, err := o.Check(false); err != nil || len(res.Hints) != 0 || res.Records != 1 {
 		t.Fatalf("check with statements: %+v %v", res, err)
 	}
@@ -646,7 +648,7 @@ func TestDoctoredShippingHeadBeforePurge(t *testing.T) {
 		t.Fatalf("purge: %+v %v", res, err)
 	}
 	v := f.open(t)
-	defer v.Close()
+	defer func() { must(t, v.Close()) }()
 	_, err := v.Add(sampleCustomer(3))
 	wantIntegrity(t, err, "the owner's write")
 	if !strings.Contains(err.Error(), "shipping person") {
@@ -668,7 +670,7 @@ func TestShippingBaseBeforePurge(t *testing.T) {
 	wantCheckOK(t, f, "with statements from a shipping head")
 	v := f.open(t)
 	mustAdd(t, v, sampleCustomer(3))
-	v.Close()
+	must(t, v.Close())
 	wantCheckOK(t, f, "after the owner's write")
 }
 
@@ -730,7 +732,7 @@ func TestUnapprovedRulesAreReported(t *testing.T) {
 	if _, err := v.ApproveRules(exampleRules(t)); err != nil {
 		t.Fatal(err)
 	}
-	v.Close()
+	must(t, v.Close())
 	strict, err := ParseRules([]byte("[[rule]]\nname = \"all\"\nwhen = \"created\"\nolder_than = \"1d\"\naction = \"erase\"\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -759,7 +761,7 @@ func TestUnapprovedRulesAreReported(t *testing.T) {
 	if _, err := v.AddRecipient(helper.Recipient().String(), RoleSupport, "desk"); err != nil {
 		t.Fatal(err)
 	}
-	v.Close()
+	must(t, v.Close())
 	if res, err := purgeAsCron(t, f, exampleRules(t), 0); err != nil || res.Erased != 1 {
 		t.Fatalf("purge under the approved rules: %+v %v", res, err)
 	}
@@ -771,7 +773,7 @@ func TestUnapprovedRulesAreReported(t *testing.T) {
 	if _, err := h.ApproveRules(strict); err == nil {
 		t.Error("a support person approved rules")
 	}
-	h.Close()
+	must(t, h.Close())
 	f.tamper(t, func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(mRulesHash, []byte(RulesHash(strict))) })
 	_, err = Open(f.path, f.opts(nil))
 	wantIntegrity(t, err, "open after the approved rules were changed from outside")

@@ -24,8 +24,8 @@ func rawFormat(t *testing.T, f *fixture) (format string, sumBytes int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	db.View(func(tx *bolt.Tx) error {
+	defer func() { must(t, db.Close()) }()
+	must(t, db.View(func(tx *bolt.Tx) error {
 		format = string(tx.Bucket(bMeta).Get(mFormat))
 		_, h, err := decodeHead(tx.Bucket(bMeta).Get(mHead))
 		if err != nil {
@@ -38,7 +38,7 @@ func rawFormat(t *testing.T, f *fixture) (format string, sumBytes int) {
 			}
 		}
 		return nil
-	})
+	}))
 	return format, sumBytes
 }
 
@@ -76,7 +76,7 @@ func TestUpgradeFromFormat3Sums(t *testing.T) {
 	if _, err := s.Ship("Z8EJ-0C25-F", "dhl", "", f.clock.t); !errors.As(err, &te) || te.Reason != TrustNotUpgraded {
 		t.Errorf("shipping ship before the upgrade: %v, want a TrustError asking for the owner (exit 3)", err)
 	}
-	s.Close()
+	must(t, s.Close())
 	ro := f.opts(ids("owner.txt"))
 	ro.ReadOnly = true
 	r, err := Open(f.path, ro)
@@ -86,7 +86,7 @@ func TestUpgradeFromFormat3Sums(t *testing.T) {
 	if res, err := r.Check(false); err != nil || len(res.Problems) != 0 || len(res.Hints) != 0 {
 		t.Errorf("a read-only owner check verifies the 128-bit sums: %+v %v", res, err)
 	}
-	r.Close()
+	must(t, r.Close())
 	if format, width := rawFormat(t, f); format != format3 || width != crypto.LegacyTagSize {
 		t.Fatalf("before the owner's writable open: format %q, %d-byte sums", format, width)
 	}
@@ -105,7 +105,7 @@ func TestUpgradeFromFormat3Sums(t *testing.T) {
 	if res, err := o.Check(false); err != nil || len(res.Hints) != 0 {
 		t.Fatalf("check after the upgrade: %+v %v", res, err)
 	}
-	o.Close()
+	must(t, o.Close())
 	if format, width := rawFormat(t, f); format != FormatVersion || width != crypto.TagSumSize {
 		t.Fatalf("after the owner's open: format %q, %d-byte sums", format, width)
 	}
@@ -118,12 +118,12 @@ func TestUpgradeFromFormat3Sums(t *testing.T) {
 	if _, err := s.Ship("Z8EJ-0C25-F", "dhl", "", f.clock.t); err != nil {
 		t.Fatalf("shipping ship after the upgrade: %v", err)
 	}
-	s.Close()
+	must(t, s.Close())
 	o, err = Open(f.path, f.opts(ids("owner.txt")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer o.Close()
+	defer func() { must(t, o.Close()) }()
 	if res, err := o.Check(false); err != nil || len(res.Hints) != 0 {
 		t.Fatalf("owner check after the helper's ship: %+v %v", res, err)
 	}
@@ -157,7 +157,7 @@ func TestFormat3UpgradeCatchesEarlierChanges(t *testing.T) {
 			f.tamper(t, func(tx *bolt.Tx) error { tc.edit(t, tx); return nil })
 			v, err := Open(f.path, f.opts(ids("owner.txt")))
 			if err == nil {
-				v.Close()
+				must(t, v.Close())
 			}
 			wantIntegrity(t, err, tc.name)
 			if !strings.Contains(err.Error(), "upgrading") {
@@ -178,12 +178,12 @@ func TestFormatEntryMustMatchHeadSums(t *testing.T) {
 		f := newFixture(t)
 		v := f.open(t)
 		mustAdd(t, v, sampleCustomer(1))
-		v.Close()
+		must(t, v.Close())
 		f.tamper(t, func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(mFormat, []byte(format3)) })
 		for _, ids := range [][]age.Identity{{f.owner}, nil} {
 			v, err := Open(f.path, f.opts(ids))
 			if err == nil {
-				v.Close()
+				must(t, v.Close())
 			}
 			wantIntegrity(t, err, "format entry put back to 3")
 		}
@@ -194,7 +194,7 @@ func TestFormatEntryMustMatchHeadSums(t *testing.T) {
 		for _, id := range []string{"owner.txt", "shipping.txt"} {
 			v, err := Open(f.path, helperOpts(t, f, ids, id))
 			if err == nil {
-				v.Close()
+				must(t, v.Close())
 			}
 			wantIntegrity(t, err, "format entry moved on to 4 by hand")
 		}
@@ -244,7 +244,7 @@ func TestRestoreFormat3Backup(t *testing.T) {
 	if res, err := v.Check(false); err != nil || len(res.Hints) != 0 {
 		t.Fatalf("check of the restored copy: %+v %v", res, err)
 	}
-	v.Close()
+	must(t, v.Close())
 	if format, width := rawFormat(t, g); format != FormatVersion || width != crypto.TagSumSize {
 		t.Errorf("restored onto a new file: format %q, %d-byte sums", format, width)
 	}
@@ -263,7 +263,7 @@ func TestRestoreFormat3Backup(t *testing.T) {
 	if res, err := v.Check(false); err != nil || len(res.Hints) != 0 {
 		t.Fatalf("check after restoring in place: %+v %v", res, err)
 	}
-	v.Close()
+	must(t, v.Close())
 	if format, width := rawFormat(t, f); format != FormatVersion || width != crypto.TagSumSize {
 		t.Errorf("restored in place: format %q, %d-byte sums", format, width)
 	}
