@@ -2,13 +2,10 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
 
@@ -38,7 +35,7 @@ func loadRules(env *Env, path string, missingOK bool) (*vault.Rules, string, err
 }
 
 func newRulesCmd(env *Env, g *Global) *cobra.Command {
-	var rulesPath string
+	var o rulesOptions
 	c := &cobra.Command{
 		Use:   "rules",
 		Short: "Write and check retention rules",
@@ -48,7 +45,7 @@ withdrew consent or asked for erasure. They live in a TOML file
 ($XDG_CONFIG_HOME/shopvault/retention.toml, or --rules FILE).`,
 		Example: "  shopvault rules init\n  shopvault rules check --rules ./retention.toml",
 	}
-	c.PersistentFlags().StringVar(&rulesPath, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
+	c.PersistentFlags().StringVar(&o.Rules, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
 	initC := &cobra.Command{
 		Use:     "init",
 		Short:   "Write a commented example rules file",
@@ -56,16 +53,7 @@ withdrew consent or asked for erasure. They live in a TOML file
 		Example: "  shopvault rules init\n  shopvault rules init --rules ./retention.toml",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			path := rulesPath
-			if path == "" {
-				path = env.defaultRulesPath()
-			}
-			exists := &exitError{code: exitOther, msg: path + " already exists; it is never overwritten", hint: "edit it, or pass another --rules path"}
-			if err := createFile(path, []byte(vault.ExampleRules), 0o644, exists); err != nil {
-				return err
-			}
-			fmt.Fprintf(env.Out, "wrote %s\n", path)
-			return nil
+			return rulesInitRun(env, g, &o)
 		},
 	}
 	check := &cobra.Command{
@@ -75,31 +63,7 @@ withdrew consent or asked for erasure. They live in a TOML file
 		Example: "  shopvault rules check\n  shopvault rules check --rules ./retention.toml --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			rs, path, err := loadRules(env, rulesPath, false)
-			if err != nil {
-				return err
-			}
-			for _, r := range rs.Rules {
-				if w := r.Warning(); w != "" {
-					fmt.Fprintf(env.ErrOut, "shopvault: warning: %s\n", w)
-				}
-			}
-			if g.JSON {
-				type explained struct {
-					vault.Rule
-					Explanation string `json:"explanation"`
-				}
-				out := []explained{}
-				for _, r := range rs.Rules {
-					out = append(out, explained{r, r.Explain()})
-				}
-				return printJSON(env.Out, out)
-			}
-			fmt.Fprintf(env.Out, "%s: %s, all valid\n", path, words.Count(len(rs.Rules), "rule"))
-			for _, r := range rs.Rules {
-				fmt.Fprintf(env.Out, "- %s (line %d): %s\n", r.Name, r.Line, r.Explain())
-			}
-			return nil
+			return rulesCheckRun(env, g, &o)
 		},
 	}
 	approve := &cobra.Command{
@@ -112,21 +76,7 @@ check reports those runs, and the next owner or support write logs them.`,
 		Example: "  shopvault rules approve\n  shopvault rules approve --rules ./retention.toml",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			rs, path, err := loadRules(env, rulesPath, false)
-			if err != nil {
-				return err
-			}
-			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
-				hash, err := v.ApproveRules(rs)
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					return printJSON(env.Out, map[string]string{"rules": path, "sha256": hash})
-				}
-				fmt.Fprintf(env.Out, "approved %s (sha256 %s)\n", path, hash[:16])
-				return nil
-			})
+			return rulesApproveRun(env, g, &o)
 		},
 	}
 	c.AddCommand(initC, check, approve)
@@ -134,8 +84,7 @@ check reports those runs, and the next owner or support write logs them.`,
 }
 
 func newPurgeCmd(env *Env, g *Global) *cobra.Command {
-	var rulesPath, upcoming string
-	var apply, verbose bool
+	var o purgeOptions
 	c := &cobra.Command{
 		Use:   "purge",
 		Short: "Apply retention rules (a dry run unless --apply)",
@@ -150,63 +99,13 @@ whether or not anything was purged.`,
   shopvault purge --upcoming 7d --json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if apply && upcoming != "" {
-				return usageErr("--upcoming lists what is coming; it cannot be combined with --apply")
-			}
-			var span *vault.Span
-			if upcoming != "" {
-				sp, err := vault.ParseSpan(upcoming)
-				if err != nil {
-					return usageErr("--upcoming: %v", err)
-				}
-				span = &sp
-			}
-			rs, _, err := loadRules(env, rulesPath, false)
-			if err != nil {
-				return err
-			}
-			g.purging = apply
-			return g.withVault(env, vaultAccess{readOnly: !apply}, func(v *vault.Vault) error {
-				if approved := v.ApprovedRules(); approved != "" && approved != vault.RulesHash(rs) {
-					fmt.Fprintln(env.ErrOut, "shopvault: warning: these retention rules are not the ones an owner approved (shopvault rules approve); check reports purges made with them")
-				}
-				var res vault.PurgeResult
-				if apply {
-					res, err = v.Purge(rs)
-				} else {
-					res, err = v.Plan(rs, span)
-				}
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					return printJSON(env.Out, res)
-				}
-				if verbose || !apply {
-					for _, it := range res.Plan {
-						what := string(it.Action)
-						if it.Action == vault.ActionDrop {
-							what += " " + strings.Join(it.Fields, ",")
-						}
-						fmt.Fprintf(env.Out, "%s\t%s\t%s\t%s\n", day(it.Due), it.Alias, what, it.Rule)
-					}
-				}
-				switch {
-				case apply:
-					fmt.Fprintf(env.Out, "purge: %s erased, %s dropped, %d held back\n", words.Count(res.Erased, "customer"), words.Count(res.Dropped, "field"), res.Held)
-				case span != nil:
-					fmt.Fprintf(env.Out, "purge: %d actions coming in the next %s (nothing changed)\n", len(res.Plan), upcoming)
-				default:
-					fmt.Fprintf(env.Out, "purge (dry run): %d actions planned, %d held back; run with --apply to carry them out\n", len(res.Plan), res.Held)
-				}
-				return nil
-			})
+			return purgeRun(env, g, &o)
 		},
 	}
-	c.Flags().StringVar(&rulesPath, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
-	c.Flags().BoolVar(&apply, "apply", false, "carry out the plan")
-	c.Flags().StringVar(&upcoming, "upcoming", "", "list what the rules will take in the coming span (7d, 2w)")
-	c.Flags().BoolVar(&verbose, "verbose", false, "with --apply, also print each action")
+	c.Flags().StringVar(&o.Rules, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
+	c.Flags().BoolVar(&o.Apply, "apply", false, "carry out the plan")
+	c.Flags().StringVar(&o.Upcoming, "upcoming", "", "list what the rules will take in the coming span (7d, 2w)")
+	c.Flags().BoolVar(&o.Verbose, "verbose", false, "with --apply, also print each action")
 	return c
 }
 
@@ -268,31 +167,13 @@ sms, …), with the time. Withdrawal is a retention-rule trigger. list
   shopvault consent K7QM-4TXR-Z withdraw sms`,
 		Args: exactArgs(3, "ALIAS, grant or withdraw, and a PURPOSE"),
 		RunE: func(c *cobra.Command, args []string) error {
-			var grant bool
-			switch args[1] {
-			case "grant":
-				grant = true
-			case "withdraw":
-			default:
-				return usageErr("the second argument must be grant or withdraw")
-			}
-			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
-				cust, err := v.SetConsent(args[0], strings.ToLower(args[2]), grant)
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					return printJSON(env.Out, customerJSON(cust, nil))
-				}
-				fmt.Fprintf(env.Out, "%s: %s %s\n", cust.Alias, args[2], map[bool]string{true: "granted", false: "withdrawn"}[grant])
-				return nil
-			})
+			return consentRun(env, g, args[0], args[1], args[2])
 		},
 	}
 }
 
 func newInventoryCmd(env *Env, g *Global) *cobra.Command {
-	var rulesPath string
+	var o inventoryOptions
 	c := &cobra.Command{
 		Use:   "inventory",
 		Short: "Count what the vault holds (no key needed)",
@@ -302,10 +183,10 @@ rule would act on today, and when purge last ran. From metadata: no key.`,
 		Example: "  shopvault inventory\n  shopvault inventory --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return inventoryRun(env, g, rulesPath)
+			return inventoryRun(env, g, &o)
 		},
 	}
-	c.Flags().StringVar(&rulesPath, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
+	c.Flags().StringVar(&o.Rules, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
 	return c
 }
 

@@ -93,9 +93,14 @@ func forgetRun(env *Env, g *Global, o *forgetOptions, alias string) error {
 	})
 }
 
+// inventoryOptions are inventory's flags.
+type inventoryOptions struct {
+	Rules string // rules file ("" is the default path; none is fine)
+}
+
 // inventoryRun counts what the vault holds, from metadata (no key).
-func inventoryRun(env *Env, g *Global, rulesPath string) error {
-	rs, _, err := loadRules(env, rulesPath, true)
+func inventoryRun(env *Env, g *Global, o *inventoryOptions) error {
+	rs, _, err := loadRules(env, o.Rules, true)
 	if err != nil {
 		return err
 	}
@@ -177,5 +182,29 @@ func noticeRun(env *Env, g *Global, o *noticeOptions) error {
 			return err
 		}
 		return o.Out.write(env, buf.Bytes(), 0o644)
+	})
+}
+
+// consentRun records that the customer of alias granted or withdrew
+// consent to purpose; action is "grant" or "withdraw".
+func consentRun(env *Env, g *Global, alias, action, purpose string) error {
+	var grant bool
+	switch action {
+	case "grant":
+		grant = true
+	case "withdraw":
+	default:
+		return usageErr("the second argument must be grant or withdraw")
+	}
+	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
+		cust, err := v.SetConsent(alias, strings.ToLower(purpose), grant)
+		if err != nil {
+			return err
+		}
+		if g.JSON {
+			return printJSON(env.Out, customerJSON(cust, nil))
+		}
+		fmt.Fprintf(env.Out, "%s: %s %s\n", cust.Alias, purpose, map[bool]string{true: "granted", false: "withdrawn"}[grant])
+		return nil
 	})
 }

@@ -38,14 +38,20 @@ func newCLIHarness(t *testing.T) *cliHarness {
 	return h
 }
 
-// run runs one command as the given identity ("" for keyless, as cron).
-func (h *cliHarness) run(identity string, args ...string) (int, string, string) {
+// env is the outside world of one command: the harness's variables and
+// clock, an empty stdin, no terminal.
+func (h *cliHarness) env() (*Env, *bytes.Buffer, *bytes.Buffer) {
 	var out, errOut bytes.Buffer
 	now := h.now
-	env := &Env{In: strings.NewReader(""), Out: &out, ErrOut: &errOut,
+	return &Env{In: strings.NewReader(""), Out: &out, ErrOut: &errOut,
 		Getenv: func(k string) string { return h.vars[k] }, Now: func() time.Time { return now }, Rand: rand.Reader,
 		OpenTTY:          func() (ttyFile, error) { return nil, errors.New("no tty in tests") },
-		ScryptWorkFactor: testScryptWorkFactor}
+		ScryptWorkFactor: testScryptWorkFactor}, &out, &errOut
+}
+
+// run runs one command as the given identity ("" for keyless, as cron).
+func (h *cliHarness) run(identity string, args ...string) (int, string, string) {
+	env, out, errOut := h.env()
 	full := []string{"--vault", h.vault}
 	if identity != "" {
 		full = append(full, "--identity", identity)

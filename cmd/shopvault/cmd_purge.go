@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/shopvault/shopvault/internal/words"
+	"github.com/shopvault/shopvault/vault"
+)
+
+// purgeOptions are purge's flags.
+type purgeOptions struct {
+	Rules    string // rules file ("" is the default path)
+	Apply    bool   // carry out the plan, else a dry run
+	Upcoming string // a span: list what is coming instead of what is due
+	Verbose  bool   // with Apply, print each action too
+}
+
+// purgeRun plans, or with --apply carries out, what the retention rules
+// take today; keyless, so cron holds no secret.
+func purgeRun(env *Env, g *Global, o *purgeOptions) error {
+	if o.Apply && o.Upcoming != "" {
+		return usageErr("--upcoming lists what is coming; it cannot be combined with --apply")
+	}
+	var span *vault.Span
+	if o.Upcoming != "" {
+		sp, err := vault.ParseSpan(o.Upcoming)
+		if err != nil {
+			return usageErr("--upcoming: %v", err)
+		}
+		span = &sp
+	}
+	rs, _, err := loadRules(env, o.Rules, false)
+	if err != nil {
+		return err
+	}
+	g.purging = o.Apply
+	return g.withVault(env, vaultAccess{readOnly: !o.Apply}, func(v *vault.Vault) error {
+		if approved := v.ApprovedRules(); approved != "" && approved != vault.RulesHash(rs) {
+			fmt.Fprintln(env.ErrOut, "shopvault: warning: these retention rules are not the ones an owner approved (shopvault rules approve); check reports purges made with them")
+		}
+		var res vault.PurgeResult
+		if o.Apply {
+			res, err = v.Purge(rs)
+		} else {
+			res, err = v.Plan(rs, span)
+		}
+		if err != nil {
+			return err
+		}
+		if g.JSON {
+			return printJSON(env.Out, res)
+		}
+		if o.Verbose || !o.Apply {
+			for _, it := range res.Plan {
+				what := string(it.Action)
+				if it.Action == vault.ActionDrop {
+					what += " " + strings.Join(it.Fields, ",")
+				}
+				fmt.Fprintf(env.Out, "%s\t%s\t%s\t%s\n", day(it.Due), it.Alias, what, it.Rule)
+			}
+		}
+		switch {
+		case o.Apply:
+			fmt.Fprintf(env.Out, "purge: %s erased, %s dropped, %d held back\n", words.Count(res.Erased, "customer"), words.Count(res.Dropped, "field"), res.Held)
+		case span != nil:
+			fmt.Fprintf(env.Out, "purge: %d actions coming in the next %s (nothing changed)\n", len(res.Plan), o.Upcoming)
+		default:
+			fmt.Fprintf(env.Out, "purge (dry run): %d actions planned, %d held back; run with --apply to carry them out\n", len(res.Plan), res.Held)
+		}
+		return nil
+	})
+}

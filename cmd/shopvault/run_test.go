@@ -1,0 +1,72 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// wantExit checks that err is an exitError with code whose message
+// contains msg (code 0: err is nil).
+func wantExit(t *testing.T, name string, err error, code int, msg string) {
+	t.Helper()
+	if code == exitOK {
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		return
+	}
+	var ee *exitError
+	if !errors.As(err, &ee) {
+		t.Errorf("%s: got %v, want exit %d", name, err, code)
+		return
+	}
+	if ee.code != code || !strings.Contains(ee.msg, msg) {
+		t.Errorf("%s: got exit %d %q, want exit %d with %q", name, ee.code, ee.msg, code, msg)
+	}
+}
+
+// The run functions are called without cobra: the options struct is the
+// whole interface, so flag combinations are tested as plain values.
+func TestPurgeRun(t *testing.T) {
+	h := newCLIHarness(t)
+	h.ok("", "init", "--identity-out", h.owner)
+	h.ok(h.owner, "add", "--name", "Cy Old", "--city", "York", "--country", "GB", "--created", "2020-01-01")
+	h.ok(h.owner, "add", "--name", "Di New", "--city", "York", "--country", "GB")
+	badRules := filepath.Join(h.dir, "bad.toml")
+	must(t, os.WriteFile(badRules, []byte("[[rule]]\nname = \"x\"\nwhen = \"someday\"\n"), 0o600))
+	for _, tc := range []struct {
+		name     string
+		o        purgeOptions
+		code     int
+		msg      string
+		stdout   string
+		unerased bool
+	}{
+		{"apply and upcoming", purgeOptions{Rules: h.rules, Apply: true, Upcoming: "7d"}, exitUsage, "cannot be combined with --apply", "", true},
+		{"upcoming not a span", purgeOptions{Rules: h.rules, Upcoming: "soon"}, exitUsage, "--upcoming:", "", true},
+		{"no rules file", purgeOptions{Rules: filepath.Join(h.dir, "missing.toml")}, exitOther, "cannot read rules file", "", true},
+		{"rules file refused", purgeOptions{Rules: badRules}, exitRefused, "", "", true},
+		{"dry run", purgeOptions{Rules: h.rules}, exitOK, "", "purge (dry run): 1 actions planned, 0 held back", true},
+		{"upcoming", purgeOptions{Rules: h.rules, Upcoming: "30d"}, exitOK, "", "purge: 0 actions coming in the next 30d (nothing changed)", true},
+		{"apply", purgeOptions{Rules: h.rules, Apply: true}, exitOK, "", "purge: 1 customer erased, 0 fields dropped, 0 held back", false},
+	} {
+		env, out, _ := h.env()
+		g := &Global{VaultPath: h.vault, Wait: time.Second}
+		err := purgeRun(env, g, &tc.o)
+		wantExit(t, tc.name, err, tc.code, tc.msg)
+		if !strings.Contains(out.String(), tc.stdout) {
+			t.Errorf("%s: stdout %q lacks %q", tc.name, out.String(), tc.stdout)
+		}
+		if tc.code != exitOK && out.Len() != 0 {
+			t.Errorf("%s: refused, yet printed %q", tc.name, out.String())
+		}
+		inv := h.ok("", "inventory")
+		if erased := !strings.Contains(inv, "erased so far: 0"); erased == tc.unerased {
+			t.Errorf("%s: after it the vault holds %q", tc.name, inv)
+		}
+	}
+}
