@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -554,6 +555,11 @@ func (v *Vault) lookup(tx *bolt.Tx, kind byte, value string) (map[recordID]bool,
 // value) for the index version they were computed under.
 func (v *Vault) lookupWith(tx *bolt.Tx, kind byte, value func() string, pre *sealedRecord) (map[recordID]bool, error) {
 	var out map[recordID]bool // allocated on the first match: most lookups of an import find none
+	buckets := v.indexBuckets(tx)
+	// Mid-rotation (more than one version): the versions each record was
+	// found in, to tell a leftover of the old version from a match.
+	var foundIn map[recordID][]uint32
+	var ver uint32
 	add := func(k []byte) {
 		if out == nil {
 			out = map[recordID]bool{}
@@ -561,9 +567,15 @@ func (v *Vault) lookupWith(tx *bolt.Tx, kind byte, value func() string, pre *sea
 		var id recordID
 		copy(id[:], k[len(k)-idLen:])
 		out[id] = true
+		if len(buckets) > 1 {
+			if foundIn == nil {
+				foundIn = map[recordID][]uint32{}
+			}
+			foundIn[id] = append(foundIn[id], ver)
+		}
 	}
-	for _, ib := range v.indexBuckets(tx) {
-		ver := ib.version
+	for _, ib := range buckets {
+		ver = ib.version
 		var tok []byte
 		if pre != nil && pre.indexVersion == ver {
 			tok = pre.token(kind)
@@ -594,7 +606,47 @@ func (v *Vault) lookupWith(tx *bolt.Tx, kind byte, value func() string, pre *sea
 			}
 		}
 	}
+	for id, vers := range foundIn {
+		stale, err := v.leftoverEntry(tx, id, vers, kind, value, pre)
+		if err != nil {
+			return nil, err
+		}
+		if stale {
+			delete(out, id)
+		}
+	}
 	return out, nil
+}
+
+// leftoverEntry tells whether record id's index entries for (kind, value)
+// in index versions vers are leftovers of a value it no longer holds. A
+// rotation drops the old version's bucket whole when it ends
+// (docs/design-notes.md), so a record it has re-indexed under the new
+// version and that is then edited, merged into or purged keeps its old
+// entries there until then. Only entries outside the version the record's
+// metadata names can be such leftovers: they match only if the record
+// holds the value's token under its own version. An entry in the record's
+// own version is left for holdsToken, which refuses one the record does
+// not back (changed from outside).
+func (v *Vault) leftoverEntry(tx *bolt.Tx, id recordID, vers []uint32, kind byte, value func() string, pre *sealedRecord) (bool, error) {
+	m, err := loadMeta(tx, id)
+	if err != nil || m == nil || m.Index == nil || slices.Contains(vers, m.IndexVersion) {
+		return false, err
+	}
+	var tok []byte
+	if pre != nil && pre.indexVersion == m.IndexVersion {
+		tok = pre.token(kind)
+	}
+	if tok == nil {
+		ix, err := v.keys.indexer(tx, m.IndexVersion)
+		if err != nil {
+			return false, err
+		}
+		tok = ix.Token(kindNames[kind], value())
+	}
+	// A format-1 index version's tokens are longer and start with today's.
+	stored := m.Index[kindNames[kind]]
+	return stored == "" || !strings.HasPrefix(stored, hex.EncodeToString(tok)), nil
 }
 
 // indexBucket is one index version's bucket with a cursor for lookups.
@@ -609,7 +661,15 @@ type indexBucket struct {
 // hasIndexEntry tells whether record id has the index entry of (kind,
 // value) in any index version: an exact-key lookup.
 func (v *Vault) hasIndexEntry(tx *bolt.Tx, kind byte, value func() string, pre *sealedRecord, id recordID) (bool, error) {
-	for _, ib := range v.indexBuckets(tx) {
+	buckets := v.indexBuckets(tx)
+	found := func(ver uint32) (bool, error) {
+		if len(buckets) == 1 {
+			return true, nil
+		}
+		stale, err := v.leftoverEntry(tx, id, []uint32{ver}, kind, value, pre)
+		return !stale, err
+	}
+	for _, ib := range buckets {
 		var tok []byte
 		if pre != nil && pre.indexVersion == ib.version {
 			tok = pre.token(kind)
@@ -622,24 +682,24 @@ func (v *Vault) hasIndexEntry(tx *bolt.Tx, kind byte, value func() string, pre *
 			tok = ix.Token(kindNames[kind], value())
 		}
 		key := indexKey(kind, tok, id)
-		if v.pending != nil && v.pending.has(ib.version, key) {
-			return true, nil
+		hit := (v.pending != nil && v.pending.has(ib.version, key)) || (v.held != nil && v.held.has(ib.version, key))
+		if !hit && ib.cursor != nil {
+			if k, _ := ib.cursor.Seek(key); bytes.Equal(k, key) {
+				hit = true
+			}
 		}
-		if v.held != nil && v.held.has(ib.version, key) {
-			return true, nil
-		}
-		if ib.cursor == nil {
-			continue
-		}
-		if k, _ := ib.cursor.Seek(key); bytes.Equal(k, key) {
-			return true, nil
-		}
-		if ib.legacy {
+		if !hit && ib.cursor != nil && ib.legacy {
 			prefix := key[:1+len(tok)]
 			for k, _ := ib.cursor.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = ib.cursor.Next() {
 				if bytes.HasSuffix(k, id[:]) {
-					return true, nil
+					hit = true
+					break
 				}
+			}
+		}
+		if hit {
+			if ok, err := found(ib.version); ok || err != nil {
+				return ok, err
 			}
 		}
 	}
