@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,8 +8,8 @@ import (
 	"time"
 )
 
-// wantExit checks that err is an exitError with code whose message
-// contains msg (code 0: err is nil).
+// wantExit checks that err exits with code and a message containing msg
+// (code 0: err is nil).
 func wantExit(t *testing.T, name string, err error, code int, msg string) {
 	t.Helper()
 	if code == exitOK {
@@ -19,11 +18,12 @@ func wantExit(t *testing.T, name string, err error, code int, msg string) {
 		}
 		return
 	}
-	var ee *exitError
-	if !errors.As(err, &ee) {
-		t.Errorf("%s: got %v, want exit %d", name, err, code)
+	if err == nil {
+		t.Errorf("%s: no error, want exit %d", name, code)
 		return
 	}
+	// classify is what turns a run function's error into the exit code.
+	ee := classify(err)
 	if ee.code != code || !strings.Contains(ee.msg, msg) {
 		t.Errorf("%s: got exit %d %q, want exit %d with %q", name, ee.code, ee.msg, code, msg)
 	}
@@ -67,6 +67,51 @@ func TestPurgeRun(t *testing.T) {
 		inv := h.ok("", "inventory")
 		if erased := !strings.Contains(inv, "erased so far: 0"); erased == tc.unerased {
 			t.Errorf("%s: after it the vault holds %q", tc.name, inv)
+		}
+	}
+}
+
+func TestRotateRun(t *testing.T) {
+	h := newCLIHarness(t)
+	h.ok("", "init", "--identity-out", h.owner)
+	a := h.alias(h.ok(h.owner, "add", "--name", "Ada Obi", "--email", "ada@example.org", "--json"))
+	h.ok(h.owner, "add", "--name", "Bo Bell", "--city", "Leeds", "--country", "GB")
+	taken := filepath.Join(h.dir, "taken.txt")
+	must(t, os.WriteFile(taken, []byte("another vault's key\n"), 0o600))
+	for _, tc := range []struct {
+		name     string
+		identity string
+		o        rotateOptions
+		code     int
+		msg      string
+		stdout   string
+	}{
+		{"unknown group", h.owner, rotateOptions{Group: "everything"}, exitUsage, "--group must be shipping, contact, notes, index, audit or all", ""},
+		{"no identity", "", rotateOptions{Group: "contact"}, exitKey, "(role owner)", ""},
+		{"identity-out over a file", h.owner, rotateOptions{Group: "all", IdentityOut: taken}, exitOther, "is never overwritten", ""},
+		{"one group", h.owner, rotateOptions{Group: "contact"}, exitOK, "", "rotated contact over 2 customers"},
+		{"all groups", h.owner, rotateOptions{Group: "all"}, exitOK, "", "rotated shipping, contact, notes, index, audit over 2 customers"},
+	} {
+		env, out, _ := h.env()
+		g := &Global{VaultPath: h.vault, Wait: time.Second}
+		if tc.identity != "" {
+			g.Identities = []string{tc.identity}
+		}
+		err := rotateRun(env, g, &tc.o)
+		wantExit(t, tc.name, err, tc.code, tc.msg)
+		if !strings.Contains(out.String(), tc.stdout) {
+			t.Errorf("%s: stdout %q lacks %q", tc.name, out.String(), tc.stdout)
+		}
+		if tc.code != exitOK && out.Len() != 0 {
+			t.Errorf("%s: refused, yet printed %q", tc.name, out.String())
+		}
+		// whatever happened, the owner still reads every record and the
+		// file that was in the way is untouched
+		if got := h.ok(h.owner, "show", a); !strings.Contains(got, "ada@example.org") {
+			t.Errorf("%s: after it, show prints %q", tc.name, got)
+		}
+		if data, err := os.ReadFile(taken); err != nil || string(data) != "another vault's key\n" {
+			t.Errorf("%s: %s now holds %q (%v)", tc.name, taken, data, err)
 		}
 	}
 }
