@@ -26,7 +26,7 @@ courier or per shipment, let them expire, revoke them when done.`,
   shopvault alias list K7QM-4TXR-Z
   shopvault alias revoke M3JD-8QWE-4`,
 	}
-	var courier, expires, note string
+	var o aliasIssueOptions
 	issue := &cobra.Command{
 		Use:   "issue ALIAS",
 		Short: "Issue an extra alias for a customer",
@@ -38,30 +38,12 @@ of an owner or support person (not shipping): the access log names who issued it
 		Args:              exactArgs(1, "ALIAS"),
 		ValidArgsFunction: completeAliases(env, g),
 		RunE: func(c *cobra.Command, args []string) error {
-			var exp *time.Time
-			if expires != "" {
-				t, err := vault.ParseDateOrSpan(expires, env.Now().UTC())
-				if err != nil {
-					return usageErr("--expires: %v", err)
-				}
-				exp = &t
-			}
-			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
-				a, err := v.IssueAlias(args[0], courier, note, exp)
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					return printJSON(env.Out, map[string]string{"alias": a})
-				}
-				fmt.Fprintln(env.Out, a)
-				return nil
-			})
+			return aliasIssueRun(env, g, &o, args[0])
 		},
 	}
-	issue.Flags().StringVar(&courier, "courier", "", "courier this alias is for")
-	issue.Flags().StringVar(&expires, "expires", "", "expiry: a length (30d, 2w, 6m) or a date (YYYY-MM-DD)")
-	issue.Flags().StringVar(&note, "note", "", "what the alias is for (metadata; do not put personal data here)")
+	issue.Flags().StringVar(&o.Courier, "courier", "", "courier this alias is for")
+	issue.Flags().StringVar(&o.Expires, "expires", "", "expiry: a length (30d, 2w, 6m) or a date (YYYY-MM-DD)")
+	issue.Flags().StringVar(&o.Note, "note", "", "what the alias is for (metadata; do not put personal data here)")
 	list := &cobra.Command{
 		Use:               "list ALIAS",
 		Short:             "List every alias of a customer",
@@ -70,23 +52,7 @@ of an owner or support person (not shipping): the access log names who issued it
 		Args:              exactArgs(1, "ALIAS"),
 		ValidArgsFunction: completeAliases(env, g),
 		RunE: func(c *cobra.Command, args []string) error {
-			return g.withVault(env, readKeyless, func(v *vault.Vault) error {
-				as, err := v.ListAliases(args[0])
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					if as == nil {
-						as = []vault.AliasInfo{}
-					}
-					return printJSON(env.Out, as)
-				}
-				t := newTable(env, "ALIAS", "PRIMARY", "COURIER", "CREATED", "EXPIRES", "REVOKED", "LIVE")
-				for _, a := range as {
-					t.add(a.Alias, yesNo(a.Primary), a.Courier, day(a.Created), dayPtr(a.Expires), dayPtr(a.Revoked), yesNo(a.Live))
-				}
-				return t.flush()
-			})
+			return aliasListRun(env, g, args[0])
 		},
 	}
 	revoke := &cobra.Command{
@@ -96,16 +62,7 @@ of an owner or support person (not shipping): the access log names who issued it
 		Example: "  shopvault alias revoke M3JD-8QWE-4",
 		Args:    exactArgs(1, "ALIAS"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
-				if err := v.RevokeAlias(args[0]); err != nil {
-					return err
-				}
-				if g.JSON {
-					return printJSON(env.Out, map[string]any{"alias": args[0], "revoked": true})
-				}
-				fmt.Fprintf(env.Out, "revoked %s\n", args[0])
-				return nil
-			})
+			return aliasRevokeRun(env, g, args[0])
 		},
 	}
 	c.AddCommand(issue, list, revoke)
@@ -437,7 +394,6 @@ type labelSummary struct {
 	NotDone []int  `json:"lines_not_done"`
 }
 
-// plural says "1 label" or "3 labels".
 // renderLabels draws labels in memory first, so a failure (a missing
 // glyph) leaves no half-written file. pdf's fallback fonts and date are
 // filled in here.
