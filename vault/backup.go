@@ -133,10 +133,14 @@ func RestoreFresh(path string, src io.Reader, opts Options) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	tmp := path + ".restore-tmp"
-	// Once replaced into path, tmp is gone; before, it is an unverified
-	// copy of sealed data that the next restore removes if this fails.
-	defer func() { _ = os.Remove(tmp) }()
+	folder, err := newTempVault(path, "restore")
+	if err != nil {
+		return err
+	}
+	// Once replaced into path, the file is gone from the folder; before,
+	// it is an unverified copy of sealed data, removed with the folder.
+	defer folder.remove()
+	tmp := folder.path
 	if err := decryptBackup(src, ids, tmp); err != nil {
 		return err
 	}

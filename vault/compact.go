@@ -1,9 +1,7 @@
 package vault
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 
 	bolt "go.etcd.io/bbolt"
@@ -32,10 +30,12 @@ func (v *Vault) CompactReport() (CompactResult, error) {
 	if st, err := os.Stat(v.path); err == nil {
 		res.Before = st.Size()
 	}
-	tmp := v.path + ".compact-tmp"
-	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	tv, err := newTempVault(v.path, "compact")
+	if err != nil {
 		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
 	}
+	defer tv.remove()
+	tmp := tv.path
 	// Mapped at the old file's size from the start: each time bbolt grows
 	// its map it first copies every page the copying transaction holds
 	// (64 MB of them) to the heap, and doubling from 32 KB did that a
@@ -44,14 +44,12 @@ func (v *Vault) CompactReport() (CompactResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("compact: %w", err)
 	}
-	// abandon removes the unfinished copy: the error that stopped the
-	// compaction is the one to report, and the next compaction removes a
-	// copy left behind.
+	// abandon closes the unfinished copy (removed with its folder): the
+	// error that stopped the compaction is the one to report.
 	abandon := func(err error) (CompactResult, error) {
 		if dst != nil {
 			_ = dst.Close()
 		}
-		_ = os.Remove(tmp)
 		return res, fmt.Errorf("compact (the vault is unchanged): %w", err)
 	}
 	if err := bolt.Compact(dst, v.db, 64<<20); err != nil {

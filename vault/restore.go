@@ -59,8 +59,10 @@ type RestoreSummary struct {
 // Discard it when not applied.
 type RestorePlan struct {
 	Summary RestoreSummary
-	tmp     string
-	ids     []age.Identity
+	// tmp holds the decrypted backup (sealed data only) until it replaces
+	// the vault.
+	tmp *tempVault
+	ids []age.Identity
 	// removed are recipient ids the backup lists and the vault no longer does.
 	removed map[string]string
 	// carried are the vault's owners the backup does not list, kept as
@@ -72,10 +74,10 @@ type RestorePlan struct {
 
 // Discard deletes the decrypted backup.
 func (p *RestorePlan) Discard() {
-	if p != nil && p.tmp != "" {
+	if p != nil && p.tmp != nil {
 		// Sealed data only; the next restore removes a copy left behind.
-		_ = os.Remove(p.tmp)
-		p.tmp = ""
+		p.tmp.remove()
+		p.tmp = nil
 	}
 }
 
@@ -122,12 +124,16 @@ func (v *Vault) PrepareRestore(src io.Reader) (*RestorePlan, error) {
 	}); err != nil {
 		return nil, err
 	}
-	p := &RestorePlan{tmp: v.path + ".restore-tmp", ids: ids, removed: map[string]string{}, carried: map[string]recipientInfo{}, actor: *owner}
-	if err := decryptBackup(src, ids, p.tmp); err != nil {
+	tmp, err := newTempVault(v.path, "restore")
+	if err != nil {
+		return nil, err
+	}
+	p := &RestorePlan{tmp: tmp, ids: ids, removed: map[string]string{}, carried: map[string]recipientInfo{}, actor: *owner}
+	if err := decryptBackup(src, ids, p.tmp.path); err != nil {
 		p.Discard()
 		return nil, err
 	}
-	tv, err := v.openCopy(p.tmp, ids, true)
+	tv, err := v.openCopy(p.tmp.path, ids, true)
 	if err != nil {
 		p.Discard()
 		return nil, err
@@ -402,7 +408,7 @@ func nonNil[T any](s []T) []T {
 // PATH.before-restore until the new one is in place.
 func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 	res := RestoreResult{Removed: []string{}, Rotated: []Group{}}
-	if p == nil || p.tmp == "" {
+	if p == nil || p.tmp == nil {
 		return res, errors.New("restore: no prepared backup")
 	}
 	var stones map[string]tombstone
@@ -423,7 +429,7 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 	}); err != nil {
 		return res, err
 	}
-	tv, err := v.openCopy(p.tmp, p.ids, false)
+	tv, err := v.openCopy(p.tmp.path, p.ids, false)
 	if err != nil {
 		return res, err
 	}
@@ -516,7 +522,7 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("preparing the backup (the vault is unchanged): %w", err)
 	}
-	if err := os.Chmod(p.tmp, 0o600); err != nil {
+	if err := os.Chmod(p.tmp.path, 0o600); err != nil {
 		return res, err
 	}
 	before := v.path + ".before-restore"
@@ -527,10 +533,10 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 		return res, err
 	}
 	v.db = nil
-	if err := atomicfile.Replace(p.tmp, v.path); err != nil {
+	if err := atomicfile.Replace(p.tmp.path, v.path); err != nil {
 		return res, v.reopen(err)
 	}
-	p.tmp = ""
+	p.Discard() // the folder, now empty
 	if err := v.reopen(nil); err != nil {
 		return res, err
 	}

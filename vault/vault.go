@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -322,11 +321,13 @@ func Create(path string, opts CreateOptions) (*Vault, error) {
 	}
 	// Build the file under a temporary name and rename it into place, so a
 	// failed or interrupted init never leaves a half-made vault.
-	tmp := path + ".init-tmp"
-	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	tv, err := newTempVault(path, "init")
+	if err != nil {
 		lock.release()
 		return nil, fmt.Errorf("create vault: %w", err)
 	}
+	defer tv.remove()
+	tmp := tv.path
 	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: opts.LockWait})
 	if err != nil {
 		lock.release()
@@ -334,11 +335,11 @@ func Create(path string, opts CreateOptions) (*Vault, error) {
 	}
 	v := &Vault{db: db, path: tmp, lock: lock, opts: opts.Options, ids: idMinter{rand: opts.Rand}}
 	v.keys = newKeyring(v)
-	// fail leaves nothing behind: the error that stopped init is the one
-	// to report, and the next init removes a half-made file left anyway.
+	// fail leaves nothing behind (the deferred remove takes the folder):
+	// the error that stopped init is the one to report, and the next init
+	// removes a half-made file left anyway.
 	fail := func(err error) (*Vault, error) {
 		_ = db.Close()
-		_ = os.Remove(tmp)
 		lock.release()
 		return nil, err
 	}

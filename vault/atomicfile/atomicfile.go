@@ -178,8 +178,9 @@ func copyExclusive(tmp, path string, perm fs.FileMode) error {
 
 // Replace moves tmp, a finished file the caller built itself (a bbolt
 // database opens by path, so it cannot use Write), over path: fsync of
-// tmp, rename, fsync of the folder. tmp must be in path's folder. On error
-// path is unchanged; tmp is left for the caller to remove.
+// tmp, rename, fsync of the folder. tmp must be on path's file system (in
+// its folder, or a private folder in it). On error path is unchanged; tmp
+// is left for the caller to remove.
 //
 // The new file keeps the replaced one's permissions and group: a vault
 // shared with a helper's account through a group (README, step 5) stays
