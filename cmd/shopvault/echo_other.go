@@ -3,4 +3,4 @@
 package main
 
 // echoOff: term.ReadPassword alone hides the input here.
-func echoOff(int) {}
+func echoOff(int) bool { return false }

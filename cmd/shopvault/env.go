@@ -307,9 +307,10 @@ func readSecret(env *Env, prompt string) (string, error) {
 	// Ctrl-C while echo is off must not leave the terminal silent: restore
 	// it, then die of the signal as usual (nothing has been written yet).
 	fd := int(tty.Fd())
+	hidden := false
 	if state, err := term.GetState(fd); err == nil {
 		defer func() { _ = term.Restore(fd, state) }()
-		echoOff(fd)
+		hidden = echoOff(fd)
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 		done := make(chan struct{})
@@ -326,7 +327,14 @@ func readSecret(env *Env, prompt string) (string, error) {
 		}()
 	}
 	fmt.Fprintf(tty, "%s: ", prompt)
-	b, err := term.ReadPassword(fd)
+	// Not term.ReadPassword where echo is already off: it saves and sets the
+	// terminal mode again, and a Ctrl-C in between left the terminal silent
+	// after the handler above had restored it.
+	read := term.ReadPassword
+	if hidden {
+		read = func(int) ([]byte, error) { return readTTYLine(tty) }
+	}
+	b, err := read(fd)
 	fmt.Fprintln(tty)
 	if err != nil {
 		return "", &exitError{code: 3, msg: "could not read the passphrase", hint: "try again, or pass --passphrase-file FILE"}
@@ -341,24 +349,42 @@ func readLine(env *Env, prompt string) (string, error) {
 	}
 	defer func() { _ = tty.Close() }() // the terminal: nothing of ours to lose
 	fmt.Fprint(tty, prompt)
-	var b []byte
+	b, err := readTTYLine(tty)
+	if err != nil {
+		return "", &exitError{code: 1, msg: "cancelled", hint: "nothing was changed"}
+	}
+	return string(b), nil
+}
+
+// readTTYLine reads one line typed at the terminal, without its end (a
+// carriage return is dropped, a backspace the terminal passes on takes back
+// a byte, as term.ReadPassword does). What was typed before the terminal
+// went away counts; nothing typed is an error.
+func readTTYLine(r io.Reader) ([]byte, error) {
+	var line []byte
 	one := make([]byte, 1)
 	for {
-		n, err := tty.Read(one)
+		n, err := r.Read(one)
 		if n == 1 {
-			if one[0] == '\n' {
-				break
+			switch one[0] {
+			case '\n':
+				return line, nil
+			case '\r':
+			case '\b':
+				if len(line) > 0 {
+					line = line[:len(line)-1]
+				}
+			default:
+				line = append(line, one[0])
 			}
-			b = append(b, one[0])
 		}
 		if err != nil {
-			if len(b) == 0 {
-				return "", &exitError{code: 1, msg: "cancelled", hint: "nothing was changed"}
+			if len(line) > 0 {
+				return line, nil
 			}
-			break
+			return nil, err
 		}
 	}
-	return strings.TrimRight(string(b), "\r"), nil
 }
 
 // openVault opens the vault for a command. Keyless commands pass keys=false

@@ -24,7 +24,15 @@ type ptySession struct {
 	cmd  *exec.Cmd
 	mu   sync.Mutex
 	out  bytes.Buffer
+	// seen is how much of out waitFor has matched: a prompt shown twice is
+	// waited for twice, not found again in what was already read.
+	seen int
 }
+
+// ptyPatience bounds every wait on the child. It only matters when the
+// test fails: on a loaded machine (load 20 on two cores) a child can take
+// seconds to start or answer, and nothing here depends on it being quick.
+const ptyPatience = 2 * time.Minute
 
 func (p *ptySession) output() string {
 	p.mu.Lock()
@@ -64,13 +72,19 @@ func startOnPty(t *testing.T, dir string, args ...string) *ptySession {
 	return p
 }
 
-// waitFor reads terminal output until it contains s.
+// waitFor reads terminal output until what came after the last match
+// contains s.
 func (p *ptySession) waitFor(s string) {
 	p.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(p.output(), s) {
+	deadline := time.Now().Add(ptyPatience)
+	for {
+		out := p.output()
+		if i := strings.Index(out[p.seen:], s); i >= 0 {
+			p.seen += i + len(s)
+			return
+		}
 		if time.Now().After(deadline) {
-			p.t.Fatalf("timed out waiting for %q; terminal shows %q", s, p.output())
+			p.t.Fatalf("timed out waiting for %q; terminal shows %q", s, out)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -80,7 +94,7 @@ func (p *ptySession) waitFor(s string) {
 // before, the terminal would echo it whatever shopvault does.
 func (p *ptySession) typeSecret(s string) {
 	p.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(ptyPatience)
 	for {
 		tio, err := unix.IoctlGetTermios(int(p.tty.Fd()), unix.TCGETS)
 		if err != nil {
@@ -105,8 +119,15 @@ func (p *ptySession) typeKeys(s string) {
 	}
 }
 
+// wait is the child's exit code (128+N for a death by signal N); a child
+// that does not end within ptyPatience is killed and fails the test.
 func (p *ptySession) wait() int {
+	p.t.Helper()
+	hung := time.AfterFunc(ptyPatience, func() { _ = p.cmd.Process.Kill() }) // a failed kill: it ended just now
 	err := p.cmd.Wait()
+	if !hung.Stop() {
+		p.t.Fatalf("shopvault did not end within %v; terminal shows %q", ptyPatience, p.output())
+	}
 	if ee, ok := err.(*exec.ExitError); ok {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			return 128 + int(ws.Signal())
@@ -215,35 +236,42 @@ func TestWeakPassphraseAsksAgain(t *testing.T) {
 	const strong = "skylight-poet-moody-cod-concert-shrapnel"
 	p := startOnPty(t, dir, "--vault", filepath.Join(dir, "v.db"), "init", "--passphrase", "--shop-name", "Mama Put Kitchen")
 	p.waitFor("new vault passphrase: ")
-	p.typeKeys("MamaPutKitchen2026!\r")
+	p.typeSecret("MamaPutKitchen2026!")
 	p.waitFor("try 2 of 3")
-	if !strings.Contains(p.output(), "the shop's name") || !strings.Contains(p.output(), "init --generate-passphrase") {
+	p.waitFor("init --generate-passphrase")
+	if !strings.Contains(p.output(), "the shop's name") {
 		t.Fatalf("the refusal does not explain itself: %q", p.output())
 	}
-	p.typeKeys(strong + "\r")
+	p.waitFor("new vault passphrase: ")
+	p.typeSecret(strong)
 	p.waitFor("the same passphrase again: ")
-	p.typeKeys(strong + "-typo\r")
+	p.typeSecret(strong + "-typo")
 	p.waitFor("try 3 of 3")
 	if !strings.Contains(p.output(), "the two passphrases differ") {
 		t.Fatalf("a mistyped confirmation is not explained: %q", p.output())
 	}
-	p.typeKeys(strong + "\r")
+	p.waitFor("new vault passphrase: ")
+	p.typeSecret(strong)
 	p.waitFor("the same passphrase again: ")
-	p.typeKeys(strong + "\r")
+	p.typeSecret(strong)
 	p.waitFor("recovery sheet")
 	p.typeKeys("\r")
 	p.waitFor("Next: shopvault add")
 	if code := p.wait(); code != 0 {
 		t.Fatalf("init exited %d: %q", code, p.output())
 	}
+	if strings.Contains(p.output(), "skylight") || strings.Contains(p.output(), "MamaPut") {
+		t.Fatalf("a passphrase typed again was echoed: %q", p.output())
+	}
 
 	w := startOnPty(t, dir, "--vault", filepath.Join(dir, "w.db"), "init", "--passphrase")
-	w.waitFor("new vault passphrase: ")
-	w.typeKeys("correcthorsebatterystaple\r")
-	w.waitFor("try 2 of 3")
-	w.typeKeys("aaaaaaaaaaaaaaaa\r")
-	w.waitFor("try 3 of 3")
-	w.typeKeys("qwertyuiop123456\r")
+	for i, weak := range []string{"correcthorsebatterystaple", "aaaaaaaaaaaaaaaa", "qwertyuiop123456"} {
+		if i > 0 {
+			w.waitFor(fmt.Sprintf("try %d of 3", i+1))
+		}
+		w.waitFor("new vault passphrase: ")
+		w.typeSecret(weak)
+	}
 	if code := w.wait(); code != exitRefused {
 		t.Fatalf("three weak passphrases: exit %d, want %d; output %q", code, exitRefused, w.output())
 	}
