@@ -174,3 +174,43 @@ func (t *EntryTagger) LegacyTag(bucket string, key []byte, valueHash [32]byte) E
 	e.limbs[0] = binary.BigEndian.Uint64(m[8:16])
 	return e
 }
+
+// publicTagDomain separates the public (unkeyed) expansion from the keyed
+// one and from any other use of SHAKE256.
+const publicTagDomain = "shopvault public entry tag 4096\x00"
+
+// PublicEntryTagger computes the unkeyed elements of format 5's records
+// sum (docs/format.md, "Entry tags"): SHAKE256(domain || bucket || 0x00 ||
+// key || 0x00 || valueHash) read to TagSumSize bytes. Anyone can compute
+// them, so anyone holding the signed head (cron, which holds no key) can
+// recount the sum; the 4096-bit AdHash is sized for summands an insider
+// chooses, which is all a keyless attacker gets from them. Not safe for
+// concurrent use.
+type PublicEntryTagger struct {
+	xof *sha3.SHAKE
+	buf [TagSumSize]byte
+}
+
+// NewPublicEntryTagger returns a tagger that needs no key.
+func NewPublicEntryTagger() *PublicEntryTagger {
+	return &PublicEntryTagger{xof: sha3.NewSHAKE256()}
+}
+
+// Tag is the public element of an entry whose H(value) is valueHash. The
+// bucket name holds no 0x00 and valueHash has a fixed length, so the
+// input encodes (bucket, key, valueHash) unambiguously.
+func (t *PublicEntryTagger) Tag(bucket string, key []byte, valueHash [32]byte) EntryTag {
+	t.xof.Reset()
+	t.xof.Write([]byte(publicTagDomain))
+	t.xof.Write([]byte(bucket))
+	t.xof.Write([]byte{0})
+	t.xof.Write(key)
+	t.xof.Write([]byte{0})
+	t.xof.Write(valueHash[:])
+	t.xof.Read(t.buf[:])
+	var e EntryTag
+	for i := range e.limbs {
+		e.limbs[i] = binary.BigEndian.Uint64(t.buf[TagSumSize-8*(i+1):])
+	}
+	return e
+}

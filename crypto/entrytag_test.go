@@ -2,6 +2,7 @@ package crypto
 
 import (
 	"bytes"
+	"crypto/sha3"
 	"encoding/binary"
 	"math/big"
 	"math/bits"
@@ -165,6 +166,41 @@ func TestLegacySumIsFormat3s(t *testing.T) {
 	back := TagSumFromLegacy(want)
 	if back.Legacy128() != want {
 		t.Fatal("a legacy sum does not round-trip")
+	}
+}
+
+// A public element binds bucket, key and value hash, is not any keyed
+// tag, and is SHAKE256 of the documented input read as a big-endian
+// integer (docs/format.md, "Entry tags"), computed here independently.
+func TestPublicEntryTag(t *testing.T) {
+	pt := NewPublicEntryTagger()
+	keyed, _ := NewEntryTagger(bytes.Repeat([]byte{1}, 32), 1)
+	h := [32]byte{7}
+	base := pt.Tag("records", []byte("id-1"), h)
+	others := map[string]EntryTag{
+		"another bucket":      pt.Tag("aliases", []byte("id-1"), h),
+		"another key":         pt.Tag("records", []byte("id-2"), h),
+		"another value":       pt.Tag("records", []byte("id-1"), [32]byte{8}),
+		"bucket/key boundary": pt.Tag("recordsi", []byte("d-1"), h),
+		"the keyed tag":       keyed.Tag("records", []byte("id-1"), h),
+	}
+	for name, e := range others {
+		if e == base {
+			t.Errorf("%s gives the same element", name)
+		}
+	}
+	in := append([]byte("shopvault public entry tag 4096\x00records\x00id-1\x00"), h[:]...)
+	var got TagSum
+	got.Add(&base)
+	want, err := ParseTagSum(sha3.SumSHAKE256(in, TagSumSize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Equal(&want) {
+		t.Fatal("the public element is not SHAKE256 of the documented input")
+	}
+	if again := NewPublicEntryTagger().Tag("records", []byte("id-1"), h); again != base {
+		t.Error("the same entry gives another element")
 	}
 }
 

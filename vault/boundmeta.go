@@ -20,6 +20,7 @@ func (h *headBody) bindMeta(tx *bolt.Tx) {
 		rotation = sha256Hex(r)
 	}
 	h.Rotation = &rotation
+	h.Format = string(m.Get(mFormat))
 }
 
 // checkBoundMeta compares meta/created and meta/last_id with the head's

@@ -29,6 +29,7 @@ func TestCommittedFixturesAreUnchanged(t *testing.T) {
 		"format2":       "329061dba8529e25f79f6f79c679b759422bb6201f8fe948fe9dd51caec9c5fc",
 		"format3":       "2a05b3c440da3d049c195f8ae87416c7bb61d6389e5c6942c2a2ba07228e5573",
 		"format3-purge": "3f1eaa889a27c6be4ba98c8787d358e7023cec1aa494d24179d7cb24137cf805",
+		"format4":       "6c7461cf383662bc97289718740f342da68de9d106909ecbb6e2ad3cf0f5e36e",
 	}
 	found, err := filepath.Glob("testdata/*/v.db.gz")
 	if err != nil {

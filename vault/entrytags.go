@@ -29,15 +29,24 @@ var taggedBuckets = []string{"records", "aliases", "shipments", "tombstones"}
 // SHAKE256 of HMAC-SHA-256(key, bucket || 0 || key || 0 || H(value)),
 // 4096 bits; for a record H(value) is SHA-256(H(metadata) || H(sealed))
 // so that a statement can carry metadata and sealed hash without the
-// ciphertext. In a format-3 vault it is the HMAC truncated to 16 bytes.
+// ciphertext. In format 5 a record's element is unkeyed
+// (crypto.PublicEntryTagger), so that keyless purge can recount the
+// records sum; in a format-3 vault every tag is the HMAC truncated to 16
+// bytes.
 type entryTag = crypto.EntryTag
 
 // tagger computes entry tags under one version of the state key.
 type tagger struct {
+	// mac is nil in a keyless tagger (publicTagger), which tags records
+	// only.
 	mac *crypto.EntryTagger
+	pub *crypto.PublicEntryTagger
 	// legacy: format 3's 16-byte tags, whose sums are mod 2^128. Only
 	// verified (check, the upgrade); never written by a new sum.
 	legacy bool
+	// keyedRecords: records tagged under the state key as the other
+	// buckets, as formats 3 and 4 did, until an owner upgrades the vault.
+	keyedRecords bool
 }
 
 func newTagger(stateKey []byte, version uint32) (*tagger, error) {
@@ -45,15 +54,31 @@ func newTagger(stateKey []byte, version uint32) (*tagger, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tagger{mac: m}, nil
+	return &tagger{mac: m, pub: crypto.NewPublicEntryTagger()}, nil
+}
+
+// publicTagger tags the records bucket of a format-5 vault without any
+// key: what keyless purge and check recount (recordsum.go).
+func publicTagger() *tagger { return &tagger{pub: crypto.NewPublicEntryTagger()} }
+
+// clone is a tagger of the same kind for another goroutine.
+func (t *tagger) clone() *tagger {
+	c := *t
+	if t.mac != nil {
+		c.mac = t.mac.Clone()
+	}
+	c.pub = crypto.NewPublicEntryTagger()
+	return &c
 }
 
 // taggerFor is the tagger of the sums tx's format keeps: format 3's
-// 128-bit ones until an owner upgrades the vault.
+// 128-bit ones, or format 4's keyed records, until an owner upgrades the
+// vault.
 func taggerFor(tx *bolt.Tx, stateKey []byte, version uint32) (*tagger, error) {
 	t, err := newTagger(stateKey, version)
 	if err == nil {
 		t.legacy = legacySums(tx)
+		t.keyedRecords = keyedRecordSums(tx)
 	}
 	return t, err
 }
@@ -64,14 +89,24 @@ func legacySums(tx *bolt.Tx) bool {
 	return string(tx.Bucket(bMeta).Get(mFormat)) == format3
 }
 
+// keyedRecordSums tells whether tx's vault tags its records under the
+// state key (formats 3 and 4; docs/format.md, "Upgrade from format 4").
+func keyedRecordSums(tx *bolt.Tx) bool {
+	f := string(tx.Bucket(bMeta).Get(mFormat))
+	return f == format3 || f == format4
+}
+
 func (t *tagger) tag(bucket string, key, value []byte) entryTag {
 	return t.tagHash(bucket, key, valueHash(bucket, value))
 }
 
 // tagHash is the tag of an entry whose H(value) is h.
 func (t *tagger) tagHash(bucket string, key []byte, h [32]byte) entryTag {
-	if t.legacy {
+	switch {
+	case t.legacy:
 		return t.mac.LegacyTag(bucket, key, h)
+	case bucket == "records" && !t.keyedRecords:
+		return t.pub.Tag(bucket, key, h)
 	}
 	return t.mac.Tag(bucket, key, h)
 }
@@ -503,7 +538,7 @@ func (v *Vault) putTaggedRecordTags(tx *bolt.Tx, key, value []byte, metaLen int,
 		return err
 	}
 	shipping := v.keys.actor != nil && v.keys.actor.Role == RoleShipping
-	if tags == nil || t == nil || t.tagger == nil || t.tagger.legacy || !t.incremental || t.version != tags.version || shipping {
+	if tags == nil || t == nil || t.tagger == nil || t.tagger.keyedRecords || !t.incremental || t.version != tags.version || shipping {
 		return v.putTaggedRecord(tx, key, value, metaLen, nil)
 	}
 	s := t.sums["records"]
@@ -583,9 +618,15 @@ func (v *Vault) endTags(tx *bolt.Tx) (*bucketSums, error) {
 // sumBuckets recomputes every tagged bucket's count and sum, the tags on
 // one goroutine per core (tx is not changed until they are done).
 func sumBuckets(tx *bolt.Tx, t *tagger) map[string]bucketSum {
+	return sumBucketsOf(tx, t, taggedBuckets)
+}
+
+// sumBucketsOf is sumBuckets for some of the tagged buckets (keyless: the
+// records alone).
+func sumBucketsOf(tx *bolt.Tx, t *tagger, buckets []string) map[string]bucketSum {
 	p := newTagPool(t)
 	counts := map[string]uint64{}
-	for _, b := range taggedBuckets {
+	for _, b := range buckets {
 		c := tx.Bucket([]byte(b)).Cursor()
 		for k, val := c.First(); k != nil; k, val = c.Next() {
 			p.add(tagJob{bucket: b, key: k, value: val, hashValue: true})
@@ -594,7 +635,7 @@ func sumBuckets(tx *bolt.Tx, t *tagger) map[string]bucketSum {
 	}
 	partial := p.sums()
 	out := map[string]bucketSum{}
-	for _, b := range taggedBuckets {
+	for _, b := range buckets {
 		s := bucketSum{Count: counts[b], legacy: t.legacy}
 		if ps := partial[b]; ps != nil {
 			s.Sum = *ps

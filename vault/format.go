@@ -11,16 +11,21 @@ import (
 
 // FormatVersion is written at init and checked at every open; a vault with
 // another version is refused rather than misread. docs/format.md describes it.
-const FormatVersion = "4"
+const FormatVersion = "5"
+
+// format4 keyed every entry tag under the state key, so that only a person
+// could recount the sums: an owner's first writable open upgrades it to
+// format 5, whose records sum anyone can recount (upgradeSums).
+const format4 = "4"
 
 // format3 is the first authenticated format, whose state head sums 16-byte
 // entry tags mod 2^128: it opens and is verified as it is, and an owner's
-// first writable open upgrades it to format 4 (upgradeSums).
+// first writable open upgrades it to format 5 (upgradeSums).
 const format3 = "3"
 
 // signedFormat tells whether a vault of format f has a signed policy and
-// state head (formats 3 and 4).
-func signedFormat(f string) bool { return f == FormatVersion || f == format3 }
+// state head (formats 3 to 5).
+func signedFormat(f string) bool { return f == FormatVersion || f == format4 || f == format3 }
 
 // format2 is the format a format-1 vault is marked with at its first write
 // when no owner has upgraded it to format 3 yet.

@@ -120,3 +120,4 @@ func TestOpensFormat3VaultFromBefore(t *testing.T) {
 		t.Fatalf("check after rotate: %+v %v", res, err)
 	}
 }
+

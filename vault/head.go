@@ -57,6 +57,9 @@ type headBody struct {
 	// when no rotation ran; nil in heads written before it was bound, so
 	// that a marker put in from outside is exit 7 at open (checkBoundMeta).
 	Rotation *string `json:"rotation,omitempty"`
+	// Format is meta/format as the signer saw it; absent in heads written
+	// before format 5 (checkSumsFormat).
+	Format string `json:"format,omitempty"`
 }
 
 // shippedRecord is one record a shipping person's ship changed: its id and

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -94,9 +95,18 @@ func planRecord(rules *Rules, id recordID, m *recordMeta, horizon time.Time) []P
 
 // Plan computes what the rules would do now (upcoming == 0) or in the
 // coming span. Keyless and read-only. Records under a hold are skipped.
+// It first recounts the records sum (verifyRecordsSum): a plan, and so a
+// purge, is never made from metadata changed outside a signed write.
 func (v *Vault) Plan(rules *Rules, upcoming *Span) (PurgeResult, error) {
 	var res PurgeResult
 	err := v.view(func(tx *bolt.Tx) error {
+		if err := verifyRecordsSum(tx, v.vaultID, v.policy, v.head); err != nil {
+			var ie *IntegrityError
+			if errors.As(err, &ie) {
+				return &IntegrityError{What: "purge refused, nothing was changed: " + ie.What}
+			}
+			return err
+		}
 		var err error
 		res, err = v.plan(tx, rules, upcoming)
 		return err

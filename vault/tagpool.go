@@ -40,7 +40,7 @@ func newTagPool(t *tagger) *tagPool {
 	p := &tagPool{jobs: make(chan []tagJob, 2*n), partial: map[string]*crypto.TagSum{}}
 	p.batch = make([]tagJob, 0, tagBatchSize)
 	for range n {
-		tg := &tagger{mac: t.mac.Clone(), legacy: t.legacy}
+		tg := t.clone()
 		p.wg.Add(1)
 		go p.work(tg)
 	}

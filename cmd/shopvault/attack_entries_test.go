@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rogpeppe/go-internal/testscript"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -36,12 +38,20 @@ func recordKeyOf(t *testing.T, tx *bolt.Tx, alias string) []byte {
 // times (docs/format.md, "Records") to at.
 func backDated(t *testing.T, v []byte, at time.Time) []byte {
 	t.Helper()
+	out, err := backDatedValue(v, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func backDatedValue(v []byte, at time.Time) ([]byte, error) {
 	n, l := binary.Uvarint(v[1:])
 	pos := 1 + l + int(n)
 	out := bytes.Clone(v[:pos])
 	for range 3 {
 		if v[pos] != 1 {
-			t.Fatal("a record time is not set")
+			return nil, errors.New("a record time is not set")
 		}
 		_, ls := binary.Varint(v[pos+1:])
 		_, ln := binary.Uvarint(v[pos+1+ls:])
@@ -50,7 +60,33 @@ func backDated(t *testing.T, v []byte, at time.Time) []byte {
 		out = binary.AppendUvarint(out, 0)
 		pos += 1 + ls + ln
 	}
-	return append(out, v[pos:]...)
+	return append(out, v[pos:]...), nil
+}
+
+// backdateAll is the testscript command "backdate VAULT": every record's
+// times set to 2015 with bbolt and no key, as anyone who can write the
+// file can.
+func backdateAll(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: backdate VAULT")
+	}
+	db, err := bolt.Open(ts.MkAbs(args[0]), 0o600, nil)
+	ts.Check(err)
+	defer func() { ts.Check(db.Close()) }()
+	ts.Check(db.Update(func(tx *bolt.Tx) error {
+		rb := tx.Bucket([]byte("records"))
+		c := rb.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			out, err := backDatedValue(v, time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC))
+			if err != nil {
+				return err
+			}
+			if err := rb.Put(bytes.Clone(k), out); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 }
 
 // Issue 13: the attacks on customer data from the issue, made by editing

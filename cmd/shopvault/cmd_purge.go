@@ -39,6 +39,11 @@ func purgeRun(env *Env, g *Global, o *purgeOptions) error {
 		if approved := v.ApprovedRules(); approved != "" && approved != vault.RulesHash(rs) {
 			fmt.Fprintln(env.ErrOut, "shopvault: warning: these retention rules are not the ones an owner approved (shopvault rules approve); check reports purges made with them")
 		}
+		if ok, err := v.RecordsVerifiable(); err != nil {
+			return err
+		} else if !ok {
+			fmt.Fprintln(env.ErrOut, "shopvault: note: this vault's format cannot be verified by purge before it acts: customer metadata changed from outside is found afterwards, by check; run any command once with the owner's identity to upgrade the vault and enable that verification")
+		}
 		var res vault.PurgeResult
 		if o.Apply {
 			res, err = v.Purge(rs)

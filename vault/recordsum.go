@@ -1,0 +1,89 @@
+package vault
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/shopvault/shopvault/internal/words"
+)
+
+// The records sum of a format-5 vault adds unkeyed elements (entrytags.go,
+// publicTagger), so that keyless purge, which holds no key, can recount it
+// before it acts on the metadata and refuse metadata changed from outside
+// (back-dated so that the rules erase those customers) instead of erasing
+// first and being found out by the next person's write (docs/format.md,
+// "Keyless verification of the records").
+
+// verifyRecordsSum recounts the records bucket with no key and compares
+// it with what head h (verified at open with the public keys this machine
+// pins) signs: its records sum, or, while statements wait, the sum of the
+// person-signed head they start from plus every records change they list,
+// each statement verified and justified as check does. Nothing is
+// compared in a vault whose records are still keyed (formats 3 and 4:
+// RecordsVerifiable says so), or whose head has no sums yet. A mismatch is
+// an IntegrityError naming the bucket, never a value.
+func verifyRecordsSum(tx *bolt.Tx, vaultID []byte, p *verifiedPolicy, h *headBody) error {
+	if p == nil || h == nil || h.Buckets == nil || keyedRecordSums(tx) || legacyKeyless(tx, h) {
+		return nil
+	}
+	pt := publicTagger()
+	want := h.Buckets.Buckets["records"]
+	runs := 0
+	if h.Stmts != nil {
+		chain, err := loadChain(tx, vaultID, p, h)
+		if err != nil {
+			return err
+		}
+		if chain.base.Buckets == nil {
+			return nil
+		}
+		want = chain.base.Buckets.Buckets["records"]
+		sums := map[string]*bucketSum{"records": &want}
+		for i := range chain.stmts {
+			for _, c := range chain.stmts[i].body.Changes {
+				if c.Bucket != "records" {
+					continue
+				}
+				if err := c.apply(pt, sums); err != nil {
+					return err
+				}
+			}
+			if err := chain.stmts[i].justified(); err != nil {
+				return err
+			}
+			runs++
+		}
+		if chain.base.Role == RoleShipping {
+			if err := verifyShippingBase(tx, pt, chain); err != nil {
+				return err
+			}
+		}
+	}
+	got := sumBucketsOf(tx, pt, []string{"records"})["records"]
+	if got == want {
+		return nil
+	}
+	since := "the signed state head says"
+	if runs > 0 {
+		since = "the signed state head and the " + words.Count(runs, "statement") + " since it say"
+	}
+	what := "records were deleted or inserted"
+	if got.Count == want.Count {
+		what = "a customer's metadata was changed (for example back-dated so that the rules would erase them) or a record was put back"
+	}
+	return &IntegrityError{What: fmt.Sprintf("the records bucket is not what %s: %s from outside a signed write; shopvault check with an owner's identity names what changed; restore from a backup if it fails", since, what)}
+}
+
+// RecordsVerifiable tells whether keyless purge and check can recount this
+// vault's records sum: from format 5 on. Before an owner's writable open
+// upgrades a format-3 or format-4 vault, a change of metadata made from
+// outside is found only after a purge acted on it (by the next person's
+// write and by check).
+func (v *Vault) RecordsVerifiable() (bool, error) {
+	f, err := v.format()
+	if err != nil || v.policy == nil {
+		return false, err
+	}
+	return f == FormatVersion, nil
+}
