@@ -120,4 +120,3 @@ func TestOpensFormat3VaultFromBefore(t *testing.T) {
 		t.Fatalf("check after rotate: %+v %v", res, err)
 	}
 }
-
