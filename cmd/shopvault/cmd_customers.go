@@ -73,19 +73,7 @@ flags, add asks for each field in turn.`,
   echo '{"name":"Fay Fresh","phone":"+49 30 12345678","country":"DE"}' | shopvault add --stdin --json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			set := o.Fields.set(c)
-			switch {
-			case o.Stdin:
-				if len(set) > 0 {
-					return usageErr("--stdin reads the fields from stdin; do not also give field flags")
-				}
-				return addStdinRun(env, g, o)
-			case len(set) == 0 && env.StdinIsTTY:
-				return addGuidedRun(env, g, o)
-			case len(set) == 0:
-				return usageErr("no fields given: pass --name, --phone, … or --stdin")
-			}
-			return addRun(env, g, o, set)
+			return addModeRun(env, g, o, o.Fields.set(c))
 		},
 	}
 	o.Fields = addFieldFlags(c)
@@ -519,21 +507,7 @@ The new values are checked like add's, and the change is one transaction.`,
 		Args:              exactArgs(1, "ALIAS"),
 		ValidArgsFunction: completeAliases(env, g),
 		RunE: func(c *cobra.Command, args []string) error {
-			set := ff.set(c)
-			if len(set) == 0 {
-				return usageErr("nothing to change: pass the fields to change, e.g. --phone")
-			}
-			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
-				cust, err := v.Edit(args[0], set)
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					return printJSON(env.Out, customerJSON(cust, nil))
-				}
-				fmt.Fprintf(env.Out, "updated %s\n", cust.Alias)
-				return nil
-			})
+			return editRun(env, g, ff.set(c), args[0])
 		},
 	}
 	ff = addFieldFlags(c)
