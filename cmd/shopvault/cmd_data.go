@@ -341,7 +341,7 @@ func unfinishedHints(res vault.CheckResult) []string {
 }
 
 func newCheckCmd(env *Env, g *Global) *cobra.Command {
-	var metaOnly, sensitive, dropSensitive bool
+	var o checkOptions
 	c := &cobra.Command{
 		Use:   "check",
 		Short: "Verify the whole vault",
@@ -356,37 +356,11 @@ the edit command that removes each; exit 5 when it finds any.
 		Example: "  shopvault check\n  shopvault check --metadata-only --json\n  shopvault check --sensitive",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if sensitive || dropSensitive {
-				return checkSensitiveRun(env, g, dropSensitive)
-			}
-			return g.withVault(env, vaultAccess{keys: !metaOnly, readOnly: true}, func(v *vault.Vault) error {
-				res, err := v.Check(metaOnly)
-				res.Hints = append(res.Hints, unfinishedHints(res)...)
-				if g.JSON {
-					if jerr := printJSON(env.Out, res); jerr != nil && err == nil {
-						err = jerr
-					}
-				} else {
-					for _, p := range res.Problems {
-						if p.Record != "" {
-							fmt.Fprintf(env.Out, "record %s: %s\n", p.Record, p.What)
-						} else {
-							fmt.Fprintln(env.Out, p.What)
-						}
-					}
-					for _, h := range res.Hints {
-						fmt.Fprintf(env.Out, "hint: %s\n", h)
-					}
-					if err == nil {
-						fmt.Fprintf(env.Out, "vault ok: %s, %s opened, %s, %s, %s\n", words.Count(res.Records, "customer"), words.Count(res.SealedOpened, "sealed value"), words.Count(res.IndexEntries, "index entry"), words.Count(res.Aliases, "alias"), words.Count(res.AuditEntries, "audit entry"))
-					}
-				}
-				return err
-			})
+			return checkRun(env, g, &o)
 		},
 	}
-	c.Flags().BoolVar(&metaOnly, "metadata-only", false, "check only what needs no key")
-	c.Flags().BoolVar(&sensitive, "sensitive", false, "list stored values the sensitive-data guard refuses today (needs a key that reads every field)")
-	c.Flags().BoolVar(&dropSensitive, "drop-sensitive", false, "with --sensitive: drop those fields (logged, without the value)")
+	c.Flags().BoolVar(&o.MetadataOnly, "metadata-only", false, "check only what needs no key")
+	c.Flags().BoolVar(&o.Sensitive, "sensitive", false, "list stored values the sensitive-data guard refuses today (needs a key that reads every field)")
+	c.Flags().BoolVar(&o.DropSensitive, "drop-sensitive", false, "with --sensitive: drop those fields (logged, without the value)")
 	return c
 }
