@@ -16,7 +16,7 @@ import (
 )
 
 func addDocCmds(root *cobra.Command, env *Env, g *Global) {
-	var dir string
+	var o manOptions
 	man := &cobra.Command{
 		Use:     "man -o DIR",
 		Short:   "Write man pages for every command",
@@ -24,16 +24,10 @@ func addDocCmds(root *cobra.Command, env *Env, g *Global) {
 		Example: "  shopvault man -o ./man\n  sudo shopvault man -o /usr/local/share/man/man1 && man shopvault",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if dir == "" {
-				return usageErr("man needs -o DIR")
-			}
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return err
-			}
-			return writeManPages(root, dir)
+			return manRun(env, g, &o, root)
 		},
 	}
-	man.Flags().StringVarP(&dir, "output", "o", "", "folder to write the pages into")
+	man.Flags().StringVarP(&o.Dir, "output", "o", "", "folder to write the pages into")
 	root.AddCommand(man)
 	root.CompletionOptions.HiddenDefaultCmd = false
 	root.InitDefaultCompletionCmd()
@@ -45,6 +39,23 @@ func addDocCmds(root *cobra.Command, env *Env, g *Global) {
 			}
 		}
 	}
+}
+
+// manOptions are man's flags.
+type manOptions struct {
+	Dir string // the folder to write the pages into
+}
+
+// manRun writes a man page for root and each of its commands into the
+// folder.
+func manRun(env *Env, g *Global, o *manOptions, root *cobra.Command) error {
+	if o.Dir == "" {
+		return usageErr("man needs -o DIR")
+	}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return err
+	}
+	return writeManPages(root, o.Dir)
 }
 
 func writeRecoverySheet(env *Env, path, identity, recipient, vaultPath string) error {

@@ -41,7 +41,6 @@ vault or identity file. Losing the key means losing the data: keep a copy.`,
   shopvault init --generate-passphrase --shop-name "Mama Put Kitchen"`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			o.Passphrase = o.Passphrase || g.PassphraseFile != ""
 			return initRun(env, g, o)
 		},
 	}
@@ -57,6 +56,8 @@ vault or identity file. Losing the key means losing the data: keep a copy.`,
 }
 
 func initRun(env *Env, g *Global, o *initOptions) error {
+	// --passphrase-file implies --passphrase, read from the file instead of asked
+	o.Passphrase = o.Passphrase || g.PassphraseFile != ""
 	path := g.vaultPath(env)
 	if _, err := os.Stat(path); err == nil {
 		return vault.ErrExists

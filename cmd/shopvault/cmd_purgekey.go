@@ -21,17 +21,22 @@ owner's identity.`,
 		Example: "  shopvault purge-key\n  shopvault purge-key --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
-				path, err := v.NewPurgeKey()
-				if err != nil {
-					return err
-				}
-				if g.JSON {
-					return printJSON(env.Out, map[string]string{"purge_key": path})
-				}
-				fmt.Fprintf(env.Out, "wrote a new purge key to %s; the previous one signs nothing any more\n", path)
-				return nil
-			})
+			return purgeKeyRun(env, g)
 		},
 	}
+}
+
+// purgeKeyRun writes a new purge signing key and names it in the policy.
+func purgeKeyRun(env *Env, g *Global) error {
+	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
+		path, err := v.NewPurgeKey()
+		if err != nil {
+			return err
+		}
+		if g.JSON {
+			return printJSON(env.Out, map[string]string{"purge_key": path})
+		}
+		fmt.Fprintf(env.Out, "wrote a new purge key to %s; the previous one signs nothing any more\n", path)
+		return nil
+	})
 }

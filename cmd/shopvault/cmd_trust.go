@@ -32,11 +32,7 @@ read out to you, never with one taken from the vault file.`,
 		Example: "  shopvault trust add 3f2a-9c1d-0b7e-55aa-81c2-7d40-e913-6b0f",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			g.pinOwner = args[0]
-			return g.withVault(env, readKeyless, func(v *vault.Vault) error {
-				fmt.Fprintf(env.Out, "trusted owner %s for this vault on this machine\n", args[0])
-				return nil
-			})
+			return trustAddRun(env, g, args[0])
 		},
 	}
 	show := &cobra.Command{
@@ -46,18 +42,33 @@ read out to you, never with one taken from the vault file.`,
 		Example: "  shopvault trust show\n  shopvault trust show --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return g.withVault(env, readKeyless, func(v *vault.Vault) error {
-				fps := v.OwnerFingerprints()
-				if g.JSON {
-					return printJSON(env.Out, map[string][]string{"owners": fps})
-				}
-				for _, fp := range fps {
-					fmt.Fprintln(env.Out, fp)
-				}
-				return nil
-			})
+			return trustShowRun(env, g)
 		},
 	}
 	c.AddCommand(add, show)
 	return c
+}
+
+// trustAddRun pins an owner fingerprint for this vault on this machine;
+// opening the vault checks that that owner signed its policy.
+func trustAddRun(env *Env, g *Global, fingerprint string) error {
+	g.pinOwner = fingerprint
+	return g.withVault(env, readKeyless, func(v *vault.Vault) error {
+		fmt.Fprintf(env.Out, "trusted owner %s for this vault on this machine\n", fingerprint)
+		return nil
+	})
+}
+
+// trustShowRun prints the owner fingerprints of the vault's signed policy.
+func trustShowRun(env *Env, g *Global) error {
+	return g.withVault(env, readKeyless, func(v *vault.Vault) error {
+		fps := v.OwnerFingerprints()
+		if g.JSON {
+			return printJSON(env.Out, map[string][]string{"owners": fps})
+		}
+		for _, fp := range fps {
+			fmt.Fprintln(env.Out, fp)
+		}
+		return nil
+	})
 }

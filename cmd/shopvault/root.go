@@ -116,11 +116,16 @@ func newVersionCmd(env *Env, g *Global) *cobra.Command {
 		Example: "  shopvault version\n  shopvault version --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if g.JSON {
-				return printJSON(c.OutOrStdout(), currentVersion())
-			}
-			_, err := c.OutOrStdout().Write([]byte(versionString() + "\n"))
-			return err
+			return versionRun(env, g)
 		},
 	}
+}
+
+// versionRun prints the binary's version and the vault format it writes.
+func versionRun(env *Env, g *Global) error {
+	if g.JSON {
+		return printJSON(env.Out, currentVersion())
+	}
+	_, err := env.Out.Write([]byte(versionString() + "\n"))
+	return err
 }
