@@ -66,7 +66,7 @@ nothing was written.`,
 }
 
 func newDedupeCmd(env *Env, g *Global) *cobra.Command {
-	var apply bool
+	var o dedupeOptions
 	c := &cobra.Command{
 		Use:   "dedupe",
 		Short: "Find and merge likely duplicate customers",
@@ -77,20 +77,25 @@ lists them (from metadata, no key needed).`,
 		Example: "  shopvault dedupe\n  shopvault dedupe --apply --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return dedupeRun(env, g, apply)
+			return dedupeRun(env, g, &o)
 		},
 	}
-	c.Flags().BoolVar(&apply, "apply", false, "merge them")
+	c.Flags().BoolVar(&o.Apply, "apply", false, "merge them")
 	return c
 }
 
-// dedupeRun lists likely duplicates (from metadata) or, with apply,
+// dedupeOptions are dedupe's flags.
+type dedupeOptions struct {
+	Apply bool // merge, else only list
+}
+
+// dedupeRun lists likely duplicates (from metadata) or, with --apply,
 // merges each into the older record.
-func dedupeRun(env *Env, g *Global, apply bool) error {
-	return g.withVault(env, vaultAccess{keys: apply, readOnly: !apply}, func(v *vault.Vault) error {
+func dedupeRun(env *Env, g *Global, o *dedupeOptions) error {
+	return g.withVault(env, vaultAccess{keys: o.Apply, readOnly: !o.Apply}, func(v *vault.Vault) error {
 		var pairs []vault.DuplicatePair
 		var err error
-		if apply {
+		if o.Apply {
 			pairs, err = v.Dedupe()
 		} else {
 			pairs, err = v.FindDuplicates()
@@ -111,7 +116,7 @@ func dedupeRun(env *Env, g *Global, apply bool) error {
 		if err := t.flush(); err != nil {
 			return err
 		}
-		if apply {
+		if o.Apply {
 			fmt.Fprintf(env.Out, "merged %s\n", words.Count(len(pairs), "duplicate"))
 		} else {
 			fmt.Fprintf(env.Out, "%s; run dedupe --apply to merge them\n", words.Count(len(pairs), "likely duplicate"))

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,4 +117,67 @@ func TestRotateRun(t *testing.T) {
 			t.Errorf("%s: %s now holds %q (%v)", tc.name, taken, data, err)
 		}
 	}
+}
+
+// One command style (issue 16): a command's RunE only hands its options to
+// its run function. It may first note what only cobra knows (which flags
+// were given), in one assignment.
+func TestEveryRunEOnlyCallsItsRunFunction(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	must(t, err)
+	fset := token.NewFileSet()
+	seen := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		must(t, err)
+		ast.Inspect(f, func(n ast.Node) bool {
+			kv, ok := n.(*ast.KeyValueExpr)
+			if !ok {
+				return true
+			}
+			if key, ok := kv.Key.(*ast.Ident); !ok || key.Name != "RunE" {
+				return true
+			}
+			seen++
+			where := fset.Position(kv.Pos())
+			fn, ok := kv.Value.(*ast.FuncLit)
+			if !ok {
+				t.Errorf("%s: RunE is not a function literal", where)
+				return false
+			}
+			if !onlyCallsRun(fn.Body.List) {
+				t.Errorf("%s: RunE does more than call a run function (xRun(env, g, &o, args...)): move the body into one", where)
+			}
+			return false
+		})
+	}
+	if seen < 40 {
+		t.Fatalf("found %d RunE fields; the walk missed commands", seen)
+	}
+}
+
+// onlyCallsRun tells whether stmts are at most one assignment, then
+// return xRun(…).
+func onlyCallsRun(stmts []ast.Stmt) bool {
+	if len(stmts) == 0 || len(stmts) > 2 {
+		return false
+	}
+	if len(stmts) == 2 {
+		if _, ok := stmts[0].(*ast.AssignStmt); !ok {
+			return false
+		}
+	}
+	ret, ok := stmts[len(stmts)-1].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != 1 {
+		return false
+	}
+	call, ok := ret.Results[0].(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	fn, ok := call.Fun.(*ast.Ident)
+	return ok && strings.HasSuffix(fn.Name, "Run")
 }
