@@ -119,6 +119,68 @@ func TestRotateRun(t *testing.T) {
 	}
 }
 
+// Flags that cannot work are refused by the run function before the vault
+// is opened: the usage error names the flag, and no vault file appears.
+func TestRunFunctionsRefuseBadFlagsFirst(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		run  func(*Env, *Global) error
+		code int
+		msg  string
+	}{
+		{"consent maybe", func(env *Env, g *Global) error {
+			return consentRun(env, g, "K7QM-4TXR-Z", "maybe", "marketing")
+		}, exitUsage, "the second argument must be grant or withdraw"},
+		{"audit report without --since", func(env *Env, g *Global) error {
+			return auditReportRun(env, g, &auditReportOptions{})
+		}, exitUsage, "audit report needs --since DATE"},
+		{"audit report --since not a date", func(env *Env, g *Global) error {
+			return auditReportRun(env, g, &auditReportOptions{Since: "last week"})
+		}, exitUsage, "--since:"},
+		{"audit list --since not a date", func(env *Env, g *Global) error {
+			return auditListRun(env, g, &auditListOptions{Since: "31/12/2026"})
+		}, exitUsage, "--since:"},
+		{"alias issue --expires not a span", func(env *Env, g *Global) error {
+			return aliasIssueRun(env, g, &aliasIssueOptions{Expires: "soon"}, "K7QM-4TXR-Z")
+		}, exitUsage, "--expires:"},
+		{"recipients add without --role", func(env *Env, g *Global) error {
+			return recipientsAddRun(env, g, &recipientsAddOptions{Name: "desk"}, "age1x")
+		}, exitUsage, "recipients add needs --role"},
+		{"recipients add --role boss", func(env *Env, g *Global) error {
+			return recipientsAddRun(env, g, &recipientsAddOptions{Role: "boss", Name: "desk"}, "age1x")
+		}, exitRefused, "must be owner, support or shipping"},
+		{"edit nothing", func(env *Env, g *Global) error {
+			return editRun(env, g, map[string]string{}, "K7QM-4TXR-Z")
+		}, exitUsage, "nothing to change"},
+		{"add --stdin with field flags", func(env *Env, g *Global) error {
+			return addModeRun(env, g, &addOptions{Stdin: true}, map[string]string{"name": "Ada Obi"})
+		}, exitUsage, "do not also give field flags"},
+		{"add no fields, no terminal", func(env *Env, g *Global) error {
+			return addModeRun(env, g, &addOptions{}, map[string]string{})
+		}, exitUsage, "no fields given"},
+		{"no vault to open", func(env *Env, g *Global) error {
+			return dedupeRun(env, g, &dedupeOptions{})
+		}, exitOther, "no vault found at"},
+		{"man without -o", func(env *Env, g *Global) error {
+			return manRun(env, g, &manOptions{}, nil)
+		}, exitUsage, "man needs -o DIR"},
+		{"rules check without a rules file", func(env *Env, g *Global) error {
+			return rulesCheckRun(env, g, &rulesOptions{Rules: filepath.Join(dir, "missing.toml")})
+		}, exitOther, "cannot read rules file"},
+	} {
+		env, out, _ := testEnv(t, "")
+		g := &Global{VaultPath: filepath.Join(dir, "v.db"), Wait: time.Second}
+		wantExit(t, tc.name, tc.run(env, g), tc.code, tc.msg)
+		if out.Len() != 0 {
+			t.Errorf("%s: refused, yet printed %q", tc.name, out.String())
+		}
+		if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+			t.Errorf("%s: left %v in the folder (%v)", tc.name, entries, err)
+		}
+	}
+}
+
 // One command style (issue 16): a command's RunE only hands its options to
 // its run function. It may first note what only cobra knows (which flags
 // were given), in one assignment.
