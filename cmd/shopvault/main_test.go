@@ -46,23 +46,27 @@ func TestScripts(t *testing.T) {
 			e.Setenv("NO_COLOR", "1")
 			return copyFile(filepath.Join("..", "..", "testdata", "customers-sample.csv"), filepath.Join(e.WorkDir, "customers-sample.csv"))
 		},
-		Condition: func(cond string) (bool, error) {
-			switch cond {
-			case "pdftotext":
-				_, err := exec.LookPath("pdftotext")
-				return err == nil, nil
-			case "cjkfont":
-				for _, p := range cjkFontPaths {
-					if _, err := os.Stat(p); err == nil {
-						return true, nil
-					}
-				}
-				return false, nil
-			}
-			// A misspelt condition would otherwise skip its line silently.
-			return false, fmt.Errorf("unknown condition %q (known here: pdftotext, cjkfont, and testscript's own)", cond)
-		},
+		Condition: scriptCondition,
 	})
+}
+
+// scriptCondition answers the conditions the scripts use beyond
+// testscript's own (TestUnknownScriptConditionFails).
+func scriptCondition(cond string) (bool, error) {
+	switch cond {
+	case "pdftotext":
+		_, err := exec.LookPath("pdftotext")
+		return err == nil, nil
+	case "cjkfont":
+		for _, p := range cjkFontPaths {
+			if _, err := os.Stat(p); err == nil {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	// A misspelt condition would otherwise skip its line silently.
+	return false, fmt.Errorf("unknown condition %q (known here: pdftotext, cjkfont, and testscript's own)", cond)
 }
 
 func copyFile(src, dst string) error {
