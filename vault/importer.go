@@ -248,8 +248,8 @@ func (im *importer) flushTail() error {
 	return nil
 }
 
-// findDuplicate applies the duplicate rule through the blind index: same
-// normalised email, or same phone and same name (households share phones).
+// findDuplicate applies the duplicate rule (duplicateOf), and in a dry
+// run also to the rows seen before, whose batches were rolled back.
 func (im *importer) findDuplicate(tx *bolt.Tx, norm func() map[string]string, pre *sealedRecord) (*recordID, string, error) {
 	v := im.v
 	if im.o.DryRun {
@@ -259,67 +259,10 @@ func (im *importer) findDuplicate(tx *bolt.Tx, norm func() map[string]string, pr
 			}
 		}
 	}
-	// The normalised index values are computed only when a token must be
-	// (the row was not sealed ahead, or an older index version exists).
-	var vals map[byte]string
-	value := func(kind byte) func() string {
-		return func() string {
-			if vals == nil {
-				vals = indexValues(norm())
-			}
-			return vals[kind]
-		}
+	var hh *households
+	if im.tail != nil && pre != nil && len(v.indexBuckets(tx)) == 1 {
+		hh = im.tail.households // nil in merge mode (a merge can add a name)
 	}
-	has := func(kind byte) bool {
-		if pre != nil {
-			return pre.token(kind) != nil
-		}
-		return value(kind)() != ""
-	}
-	if has(kindEmail) {
-		ids, err := v.lookupWith(tx, kindEmail, value(kindEmail), pre)
-		if err != nil {
-			return nil, "", err
-		}
-		for id := range ids {
-			return &id, "", nil
-		}
-	}
-	if has(kindPhone) && has(kindName) {
-		var hh *households
-		if im.tail != nil && pre != nil && len(v.indexBuckets(tx)) == 1 {
-			hh = im.tail.households // nil in merge mode (a merge can add a name)
-		}
-		if id, known := hh.lookup(pre); known {
-			return id, "", nil
-		}
-		byPhone, err := v.lookupWith(tx, kindPhone, value(kindPhone), pre)
-		if err != nil {
-			return nil, "", err
-		}
-		if len(byPhone) > 0 {
-			if err := hh.fill(tx, pre, byPhone); err != nil {
-				return nil, "", err
-			}
-			if id, known := hh.lookup(pre); known {
-				return id, "", nil
-			}
-		}
-		if len(byPhone) == 0 {
-			return nil, "", nil
-		}
-		// Few records share a phone (a household); thousands can share a
-		// name, so each phone match is checked for the name's entry rather
-		// than listing everyone with the name.
-		for id := range byPhone {
-			found, err := v.hasIndexEntry(tx, kindName, value(kindName), pre, id)
-			if err != nil {
-				return nil, "", err
-			}
-			if found {
-				return &id, "", nil
-			}
-		}
-	}
-	return nil, "", nil
+	id, _, err := v.duplicateOf(tx, norm, pre, hh)
+	return id, "", err
 }

@@ -51,6 +51,10 @@ type NewCustomer struct {
 	// activity. Zero means now.
 	Created time.Time
 	Consent []string
+	// AllowDuplicate adds the customer even when the duplicate rule
+	// (duplicateOf) matches an existing one: two people sharing an email,
+	// a family. Otherwise Add and AddAll refuse with a DuplicateError.
+	AllowDuplicate bool
 }
 
 // Index kinds: one byte each in the index key.
@@ -406,6 +410,11 @@ func (v *Vault) Add(nc NewCustomer) (string, error) {
 		if err := v.need(tx, append(groupsOf(keysOf(norm)), GroupIndex)...); err != nil {
 			return err
 		}
+		if !nc.AllowDuplicate {
+			if err := v.refuseDuplicate(tx, norm, 0); err != nil {
+				return err
+			}
+		}
 		a, _, err := v.addInTx(tx, nc, norm, nil, nil)
 		if err != nil {
 			return err
@@ -630,8 +639,14 @@ func (v *Vault) lookupWith(tx *bolt.Tx, kind byte, value func() string, pre *sea
 // not back (changed from outside).
 func (v *Vault) leftoverEntry(tx *bolt.Tx, id recordID, vers []uint32, kind byte, value func() string, pre *sealedRecord) (bool, error) {
 	m, err := loadMeta(tx, id)
-	if err != nil || m == nil || m.Index == nil || slices.Contains(vers, m.IndexVersion) {
+	if err != nil {
 		return false, err
+	}
+	if m == nil {
+		return true, nil // erased since: its entries here go with the bucket
+	}
+	if m.Index == nil || slices.Contains(vers, m.IndexVersion) {
+		return false, nil
 	}
 	var tok []byte
 	if pre != nil && pre.indexVersion == m.IndexVersion {
@@ -872,6 +887,12 @@ func (v *Vault) AddAll(batch []NewCustomer) ([]string, error) {
 		}
 		var canon []string
 		for i, nc := range batch {
+			// Each is checked against the ones before it in the batch too.
+			if !nc.AllowDuplicate {
+				if err := v.refuseDuplicate(tx, norms[i], i); err != nil {
+					return err
+				}
+			}
 			a, _, err := v.addInTx(tx, nc, norms[i], nil, nil)
 			if err != nil {
 				return err

@@ -50,10 +50,11 @@ func splitList(s string) []string {
 }
 
 type addOptions struct {
-	Fields  fieldFlags
-	Stdin   bool
-	Consent string
-	Created string
+	Fields         fieldFlags
+	Stdin          bool
+	Consent        string
+	Created        string
+	AllowDuplicate bool
 }
 
 func newAddCmd(env *Env, g *Global) *cobra.Command {
@@ -65,9 +66,12 @@ func newAddCmd(env *Env, g *Global) *cobra.Command {
 
 Every value is checked before anything is stored: phones become international
 (+E.164) using the country as the default region; payment card numbers and
-national IDs are refused in any field (exit 5). Each customer gets a random
-alias such as K7QM-4TXR-Z, printed on success. On a terminal with no field
-flags, add asks for each field in turn.`,
+national IDs are refused in any field (exit 5). A customer with the same
+email as one already kept, or the same phone and name, is refused too
+(exit 5, naming that customer's alias): pass --allow-duplicate when it is
+another person sharing them (a family). Each customer gets a random alias
+such as K7QM-4TXR-Z, printed on success. On a terminal with no field flags,
+add asks for each field in turn.`,
 		Example: `  shopvault add --name "Adébáyọ̀ Ọládípọ̀" --phone "0803 123 4567" --line1 "14 Herbert Macaulay Way" --city Yaba --country NG
   shopvault add --name "Pat Parcel" --email pat@example.co.uk --consent marketing --created 2024-05-01 --json
   echo '{"name":"Fay Fresh","phone":"+49 30 12345678","country":"DE"}' | shopvault add --stdin --json`,
@@ -80,11 +84,12 @@ flags, add asks for each field in turn.`,
 	c.Flags().BoolVar(&o.Stdin, "stdin", false, "read one JSON object per line from stdin (keys: the field names, created, consent)")
 	c.Flags().StringVar(&o.Consent, "consent", "", "consent purposes granted, comma-separated: marketing, sms, whatsapp, calls, post")
 	c.Flags().StringVar(&o.Created, "created", "", "back-date an existing customer (YYYY-MM-DD): sets created and last activity")
+	c.Flags().BoolVar(&o.AllowDuplicate, "allow-duplicate", false, "add even when a customer with the same email, or the same phone and name, is kept (a family sharing them)")
 	return c
 }
 
 func (o *addOptions) newCustomer(fields map[string]string) (vault.NewCustomer, error) {
-	nc := vault.NewCustomer{Fields: fields, Consent: splitList(o.Consent)}
+	nc := vault.NewCustomer{Fields: fields, Consent: splitList(o.Consent), AllowDuplicate: o.AllowDuplicate}
 	if o.Created != "" {
 		t, err := vault.ParseDate(o.Created)
 		if err != nil {
@@ -184,6 +189,7 @@ func parseStdinLine(data []byte) (stdinLine, error) {
 // transaction: a bad line refuses the whole input and nothing is written.
 func addStdinRun(env *Env, g *Global, o *addOptions) error {
 	var batch []vault.NewCustomer
+	var lines []int // each customer's line number
 	sc := bufio.NewScanner(env.In)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	n := 0
@@ -197,7 +203,7 @@ func addStdinRun(env *Env, g *Global, o *addOptions) error {
 		if err != nil {
 			return lineErr(n, err)
 		}
-		nc := vault.NewCustomer{Fields: sl.Fields, Consent: sl.Consent}
+		nc := vault.NewCustomer{Fields: sl.Fields, Consent: sl.Consent, AllowDuplicate: o.AllowDuplicate}
 		if sl.Created != "" {
 			t, err := vault.ParseDate(sl.Created)
 			if err != nil {
@@ -209,6 +215,7 @@ func addStdinRun(env *Env, g *Global, o *addOptions) error {
 			return lineErr(n, err)
 		}
 		batch = append(batch, nc)
+		lines = append(lines, n)
 	}
 	if err := sc.Err(); err != nil {
 		return &exitError{code: exitRefused, msg: fmt.Sprintf("reading stdin at line %d: %v", n+1, err), hint: "one JSON object per line, at most 1 MiB each; nothing was written"}
@@ -223,6 +230,11 @@ func addStdinRun(env *Env, g *Global, o *addOptions) error {
 	}
 	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
 		aliases, err := v.AddAll(batch)
+		var dup *vault.DuplicateError
+		if errors.As(err, &dup) {
+			e := classify(err)
+			return &exitError{code: e.code, msg: fmt.Sprintf("line %d: %s", lines[dup.Entry], e.msg), hint: e.hint}
+		}
 		if err != nil {
 			return err
 		}

@@ -121,7 +121,10 @@ func classify(err error) *exitError {
 		return &exitError{code: exitNotFound, msg: nf.Error(), hint: hint}
 	case errors.As(err, &in):
 		hint := "nothing was written; fix the value and try again"
+		var dup *vault.DuplicateError
 		switch {
+		case errors.As(err, &dup):
+			hint = fmt.Sprintf("nothing was written; it is probably the same person: see them with shopvault show %s, or change them with shopvault edit %s; if it is another person sharing it (a family), add again with --allow-duplicate", dup.Alias, dup.Alias)
 		case in.Hint != "":
 			hint = in.Hint
 		case errors.Is(err, vault.ErrNoCountry):
