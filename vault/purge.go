@@ -95,26 +95,44 @@ func planRecord(rules *Rules, id recordID, m *recordMeta, horizon time.Time) []P
 
 // Plan computes what the rules would do now (upcoming == 0) or in the
 // coming span. Keyless and read-only. Records under a hold are skipped.
-// It first recounts the records sum (verifyRecordsSum): a plan, and so a
-// purge, is never made from metadata changed outside a signed write.
+// It recounts the records sum as it reads them (verifyRecordsSum): a
+// plan, and so a purge, is never made from metadata changed outside a
+// signed write.
 func (v *Vault) Plan(rules *Rules, upcoming *Span) (PurgeResult, error) {
 	var res PurgeResult
 	err := v.view(func(tx *bolt.Tx) error {
-		if err := verifyRecordsSum(tx, v.vaultID, v.policy, v.head); err != nil {
-			var ie *IntegrityError
-			if errors.As(err, &ie) {
-				return &IntegrityError{What: "purge refused, nothing was changed: " + ie.What}
-			}
-			return err
+		r, err := startRecount(tx, v.vaultID, v.policy, v.head)
+		if err != nil {
+			return refusePurge(err)
 		}
-		var err error
-		res, err = v.plan(tx, rules, upcoming)
+		var seen func(k, data []byte)
+		if r != nil {
+			seen = r.add
+		}
+		res, err = v.plan(tx, rules, upcoming, seen)
+		if r != nil {
+			if rerr := r.finish(); rerr != nil {
+				return refusePurge(rerr)
+			}
+		}
 		return err
 	})
 	return res, err
 }
 
-func (v *Vault) plan(tx *bolt.Tx, rules *Rules, upcoming *Span) (PurgeResult, error) {
+// refusePurge says that nothing was changed when the records (or the
+// statements they are compared through) do not verify.
+func refusePurge(err error) error {
+	var ie *IntegrityError
+	if errors.As(err, &ie) {
+		return &IntegrityError{What: "purge refused, nothing was changed: " + ie.What}
+	}
+	return err
+}
+
+// plan reads every record's metadata; seen, when given, is handed each
+// record first (the recount of the records sum).
+func (v *Vault) plan(tx *bolt.Tx, rules *Rules, upcoming *Span, seen func(k, data []byte)) (PurgeResult, error) {
 	var res PurgeResult
 	now := v.now()
 	horizon := now
@@ -123,6 +141,9 @@ func (v *Vault) plan(tx *bolt.Tx, rules *Rules, upcoming *Span) (PurgeResult, er
 	}
 	res.Plan = []PlanItem{}
 	err := tx.Bucket(bRecords).ForEach(func(k, data []byte) error {
+		if seen != nil {
+			seen(k, data)
+		}
 		m, err := decodeRecord(tx, k, data)
 		if err != nil {
 			return &IntegrityError{What: fmt.Sprintf("record %x metadata does not decode", k)}

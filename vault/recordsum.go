@@ -24,52 +24,93 @@ import (
 // RecordsVerifiable says so), or whose head has no sums yet. A mismatch is
 // an IntegrityError naming the bucket, never a value.
 func verifyRecordsSum(tx *bolt.Tx, vaultID []byte, p *verifiedPolicy, h *headBody) error {
+	r, err := startRecount(tx, vaultID, p, h)
+	if err != nil || r == nil {
+		return err
+	}
+	c := tx.Bucket(bRecords).Cursor()
+	for k, val := c.First(); k != nil; k, val = c.Next() {
+		r.add(k, val)
+	}
+	return r.finish()
+}
+
+// recount is a recount of the records sum under way: the sum the signed
+// state says, and the public elements of the records seen so far, tagged
+// on one goroutine per core (a reader hands each record as it passes it:
+// purge's plan, which reads every record anyway).
+type recount struct {
+	want  bucketSum
+	pool  *tagPool
+	count uint64
+	runs  int
+}
+
+// startRecount is the first half of verifyRecordsSum: the sum to compare
+// with, the statements verified; nil when there is nothing to compare.
+func startRecount(tx *bolt.Tx, vaultID []byte, p *verifiedPolicy, h *headBody) (*recount, error) {
 	if p == nil || h == nil || h.Buckets == nil || keyedRecordSums(tx) || legacyKeyless(tx, h) {
-		return nil
+		return nil, nil
 	}
 	pt := publicTagger()
-	want := h.Buckets.Buckets["records"]
-	runs := 0
+	r := &recount{want: h.Buckets.Buckets["records"]}
 	if h.Stmts != nil {
 		chain, err := loadChain(tx, vaultID, p, h)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if chain.base.Buckets == nil {
-			return nil
+			return nil, nil
 		}
-		want = chain.base.Buckets.Buckets["records"]
-		sums := map[string]*bucketSum{"records": &want}
+		r.want = chain.base.Buckets.Buckets["records"]
+		sums := map[string]*bucketSum{"records": &r.want}
 		for i := range chain.stmts {
 			for _, c := range chain.stmts[i].body.Changes {
 				if c.Bucket != "records" {
 					continue
 				}
 				if err := c.apply(pt, sums); err != nil {
-					return err
+					return nil, err
 				}
 			}
 			if err := chain.stmts[i].justified(); err != nil {
-				return err
+				return nil, err
 			}
-			runs++
+			r.runs++
 		}
 		if chain.base.Role == RoleShipping {
 			if err := verifyShippingBase(tx, pt, chain); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	got := sumBucketsOf(tx, pt, []string{"records"})["records"]
-	if got == want {
+	r.pool = newTagPool(pt)
+	return r, nil
+}
+
+// add counts the record k with value val, which must stay unchanged until
+// finish (a read transaction's memory).
+func (r *recount) add(k, val []byte) {
+	r.pool.add(tagJob{bucket: "records", key: k, value: val, hashValue: true})
+	r.count++
+}
+
+// finish waits for the elements and compares; it also stops the pool of
+// a recount abandoned half-way.
+func (r *recount) finish() error {
+	got := bucketSum{Count: r.count}
+	if ps := r.pool.sums()["records"]; ps != nil {
+		got.Sum = *ps
+	}
+	if got == r.want {
 		return nil
 	}
 	since := "the signed state head says"
-	if runs > 0 {
-		since = "the signed state head and the " + words.Count(runs, "statement") + " since it say"
+	if r.runs > 0 {
+		since = "the signed state head and the " + words.Count(r.runs, "statement") + " since it say"
 	}
 	what := "records were deleted or inserted"
-	if got.Count == want.Count {
+	if got.Count == r.want.Count {
 		what = "a customer's metadata was changed (for example back-dated so that the rules would erase them) or a record was put back"
 	}
 	return &IntegrityError{What: fmt.Sprintf("the records bucket is not what %s: %s from outside a signed write; shopvault check with an owner's identity names what changed; restore from a backup if it fails", since, what)}

@@ -208,7 +208,7 @@ func (v *Vault) Inventory(rules *Rules) (Inventory, error) {
 			for _, r := range rules.Rules {
 				inv.RulesToday[r.Name] = 0
 			}
-			p, err := v.plan(tx, rules, nil)
+			p, err := v.plan(tx, rules, nil, nil)
 			if err != nil {
 				return err
 			}

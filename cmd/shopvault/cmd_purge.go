@@ -42,7 +42,7 @@ func purgeRun(env *Env, g *Global, o *purgeOptions) error {
 		if ok, err := v.RecordsVerifiable(); err != nil {
 			return err
 		} else if !ok {
-			fmt.Fprintln(env.ErrOut, "shopvault: note: this vault's format cannot be verified by purge before it acts: customer metadata changed from outside is found afterwards, by check; run any command once with the owner's identity to upgrade the vault and enable that verification")
+			fmt.Fprintln(env.ErrOut, "shopvault: note: this vault's format cannot be verified by purge before it acts: customer metadata changed from outside is found afterwards, by check; run a command that writes or logs (add, show, settings …) once with the owner's identity to upgrade the vault and enable that verification")
 		}
 		var res vault.PurgeResult
 		if o.Apply {
