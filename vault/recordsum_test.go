@@ -26,8 +26,9 @@ type cronScene struct {
 
 // cronSetups are the histories keyless purge must verify from: a head an
 // owner signed, statements of an earlier purge waiting, a shipping
-// person's head, a rotation, an import.
-var cronSetups = []string{"owner head", "earlier purge waiting", "shipping head", "after rotate", "after import"}
+// person's head (alone, or as a statement in the chain after a purge), a
+// rotation, an import.
+var cronSetups = []string{"owner head", "earlier purge waiting", "shipping head", "shipping while statements wait", "after rotate", "after import"}
 
 func newCronScene(t *testing.T, kind string) *cronScene {
 	t.Helper()
@@ -44,7 +45,7 @@ func newCronScene(t *testing.T, kind string) *cronScene {
 		t.Fatal(err)
 	}
 	switch kind {
-	case "earlier purge waiting":
+	case "earlier purge waiting", "shipping while statements wait":
 		// Due two days from now: the second run has one to erase.
 		nearly := sampleCustomer(8)
 		nearly.Created = f.clock.t.AddDate(-2, 0, 1)
@@ -61,9 +62,12 @@ func newCronScene(t *testing.T, kind string) *cronScene {
 	}
 	must(t, v.Close())
 	switch kind {
-	case "earlier purge waiting":
+	case "earlier purge waiting", "shipping while statements wait":
 		if res, err := purgeAsCron(t, f, exampleRules(t), 0); err != nil || res.Erased != 1 {
 			t.Fatalf("the earlier purge: %+v %v", res, err)
+		}
+		if kind == "shipping while statements wait" {
+			shipAsHelper(t, f, helper, s.victims[1])
 		}
 		f.clock.t = f.clock.t.Add(48 * time.Hour)
 	case "shipping head":
