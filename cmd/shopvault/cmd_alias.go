@@ -4,8 +4,64 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/shopvault/shopvault/vault"
 )
+
+func newAliasCmd(env *Env, g *Global) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "alias",
+		Short: "Issue, list and revoke a customer's extra aliases",
+		Long: `Aliases are random pseudonyms (K7QM-4TXR-Z) that stand for a customer on labels
+and in courier lists. Every customer has a primary alias; issue more per
+courier or per shipment, let them expire, revoke them when done.`,
+		Example: `  shopvault alias issue K7QM-4TXR-Z --courier gig --expires 30d --json
+  shopvault alias list K7QM-4TXR-Z
+  shopvault alias revoke M3JD-8QWE-4`,
+	}
+	var o aliasIssueOptions
+	issue := &cobra.Command{
+		Use:   "issue ALIAS",
+		Short: "Issue an extra alias for a customer",
+		Long: `Mint a new random alias for the customer of ALIAS, optionally tied to a
+courier and with an expiry (a length like 30d, or a date). Needs the identity
+of an owner or support person (not shipping): the access log names who issued it.`,
+		Example: `  shopvault alias issue K7QM-4TXR-Z --courier gig --expires 30d --json
+  shopvault alias issue K7QM-4TXR-Z --note "order 1042"`,
+		Args:              exactArgs(1, "ALIAS"),
+		ValidArgsFunction: completeAliases(env, g),
+		RunE: func(c *cobra.Command, args []string) error {
+			return aliasIssueRun(env, g, &o, args[0])
+		},
+	}
+	issue.Flags().StringVar(&o.Courier, "courier", "", "courier this alias is for")
+	issue.Flags().StringVar(&o.Expires, "expires", "", "expiry: a length (30d, 2w, 6m) or a date (YYYY-MM-DD)")
+	issue.Flags().StringVar(&o.Note, "note", "", "what the alias is for (metadata; do not put personal data here)")
+	list := &cobra.Command{
+		Use:               "list ALIAS",
+		Short:             "List every alias of a customer",
+		Long:              "List the aliases of the customer of ALIAS with courier, created, expires and revoked dates.",
+		Example:           "  shopvault alias list K7QM-4TXR-Z\n  shopvault alias list K7QM-4TXR-Z --json",
+		Args:              exactArgs(1, "ALIAS"),
+		ValidArgsFunction: completeAliases(env, g),
+		RunE: func(c *cobra.Command, args []string) error {
+			return aliasListRun(env, g, args[0])
+		},
+	}
+	revoke := &cobra.Command{
+		Use:     "revoke ALIAS",
+		Short:   "Stop an alias from resolving",
+		Long:    "Revoke an extra alias: afterwards it no longer resolves (exit 6, \"revoked\"). The primary alias cannot be revoked. Needs an owner's or support person's identity: the change is signed as theirs.",
+		Example: "  shopvault alias revoke M3JD-8QWE-4",
+		Args:    exactArgs(1, "ALIAS"),
+		RunE: func(c *cobra.Command, args []string) error {
+			return aliasRevokeRun(env, g, args[0])
+		},
+	}
+	c.AddCommand(issue, list, revoke)
+	return c
+}
 
 // aliasIssueOptions are alias issue's flags.
 type aliasIssueOptions struct {
@@ -70,4 +126,11 @@ func aliasRevokeRun(env *Env, g *Global, alias string) error {
 		fmt.Fprintf(env.Out, "revoked %s\n", alias)
 		return nil
 	})
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }

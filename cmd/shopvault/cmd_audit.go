@@ -4,10 +4,65 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/shopvault/shopvault/crypto"
 	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
+
+func newAuditCmd(env *Env, g *Global) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "audit",
+		Short: "Read and verify the access log",
+		Long: `Every read of personal data, export, label, write, purge, erasure, rotation and
+recipient change is logged: time, actor, action, aliases; never personal data.
+Entries are hash-chained and the head is authenticated with the owner's audit
+key, so editing, dropping or reordering entries is detected by audit verify.`,
+		Example: `  shopvault audit list --since 2026-11-01 --actor packing-desk
+  shopvault audit verify
+  shopvault audit report --since 2026-10-01`,
+	}
+	var lo auditListOptions
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List access-log entries",
+		Long:    "List entries, optionally since a date, by one actor, or about one alias (no key needed).",
+		Example: "  shopvault audit list --since 2026-11-01\n  shopvault audit list --alias K7QM-4TXR-Z --json",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return auditListRun(env, g, &lo)
+		},
+	}
+	list.Flags().StringVar(&lo.Since, "since", "", "entries on or after this date")
+	list.Flags().StringVar(&lo.Actor, "actor", "", "entries by this recipient label (or cron)")
+	list.Flags().StringVar(&lo.Alias, "alias", "", "entries about this alias")
+	verify := &cobra.Command{
+		Use:     "verify",
+		Short:   "Check the access log has not been edited",
+		Long:    "Recompute the hash chain and check the owner-authenticated head; exit 7 naming the first bad entry. Needs the owner identity.",
+		Example: "  shopvault audit verify",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return auditVerifyRun(env, g)
+		},
+	}
+	var ro auditReportOptions
+	report := &cobra.Command{
+		Use:   "report --since DATE",
+		Short: "Summarise who read or exported which customers' data",
+		Long: `What an owner needs after a suspected breach: for each actor, which customers'
+data they read, printed or exported since DATE, and when.`,
+		Example: "  shopvault audit report --since 2026-10-01\n  shopvault audit report --since 2026-10-01 --json",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return auditReportRun(env, g, &ro)
+		},
+	}
+	report.Flags().StringVar(&ro.Since, "since", "", "start date")
+	c.AddCommand(list, verify, report)
+	return c
+}
 
 // auditListOptions are audit list's flags.
 type auditListOptions struct {

@@ -4,9 +4,37 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
+
+func newPurgeCmd(env *Env, g *Global) *cobra.Command {
+	var o purgeOptions
+	c := &cobra.Command{
+		Use:   "purge",
+		Short: "Apply retention rules (a dry run unless --apply)",
+		Long: `Work out what the retention rules take today and print the plan; change
+nothing unless --apply. purge needs no identity and no passphrase: it works
+from metadata (dates, flags), so cron holds no secret. After an apply that
+deleted anything the file is compacted, so deleted ciphertext does not stay
+in free pages. Quiet for cron: one summary line unless --verbose; exit 0
+whether or not anything was purged.`,
+		Example: `  shopvault purge
+  shopvault purge --apply
+  shopvault purge --upcoming 7d --json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return purgeRun(env, g, &o)
+		},
+	}
+	c.Flags().StringVar(&o.Rules, "rules", "", "rules file (default $XDG_CONFIG_HOME/shopvault/retention.toml)")
+	c.Flags().BoolVar(&o.Apply, "apply", false, "carry out the plan")
+	c.Flags().StringVar(&o.Upcoming, "upcoming", "", "list what the rules will take in the coming span (7d, 2w)")
+	c.Flags().BoolVar(&o.Verbose, "verbose", false, "with --apply, also print each action")
+	return c
+}
 
 // purgeOptions are purge's flags.
 type purgeOptions struct {

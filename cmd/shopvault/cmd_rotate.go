@@ -6,11 +6,48 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/shopvault/shopvault/crypto"
 	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 	"github.com/shopvault/shopvault/vault/atomicfile"
 )
+
+func newRotateCmd(env *Env, g *Global) *cobra.Command {
+	var o rotateOptions
+	c := &cobra.Command{
+		Use:   "rotate",
+		Short: "Replace keys and re-seal the data under them",
+		Long: `Make new keys for a group (shipping, contact, notes, index, audit or all),
+re-seal every affected field under them, recompute blind indexes for index,
+re-wrap to the current recipients, destroy the old key versions and compact.
+Owner only. It works in batches and records its progress: if it is
+interrupted, every record still reads, and the next rotate (or any write by
+an owner) finishes the job. Ctrl-C stops it cleanly after the batch in hand,
+says how far it got and exits 130.
+
+With --identity-out NEW, the owner's own identity is replaced: a new key is
+written to NEW (0600), the old one is removed from the vault, and every key
+is rotated, so the old identity file opens nothing in the vault. Backups made
+before are encrypted to the old identity: keep the old file to restore them
+(restore OLD-BACKUP --identity old.txt --identity NEW). When the old identity
+was the default identity file ($XDG_CONFIG_HOME/shopvault/identity.txt,
+used because no --identity was given), that file is replaced by the new
+identity and the old one is kept beside it as identity-replaced-DATE.txt.`,
+		Example: `  shopvault rotate --group all
+  shopvault rotate --group contact
+  shopvault rotate --identity-out ~/.config/shopvault/identity-2027.txt`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return rotateRun(env, g, &o)
+		},
+	}
+	c.Flags().StringVar(&o.Group, "group", "all", "shipping, contact, notes, index, audit or all")
+	c.Flags().StringVar(&o.IdentityOut, "identity-out", "", "replace your own owner identity with a new one written to this file")
+	c.Flags().BoolVar(&o.PQ, "pq", false, "with --identity-out: make the new identity post-quantum")
+	return c
+}
 
 // rotateOptions are rotate's flags.
 type rotateOptions struct {
