@@ -129,7 +129,7 @@ func TestKeylessOpenLeavesTheTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, k.Close())
-	if after, _ := os.ReadFile(f.path); !bytes.Equal(before, after) {
+	if after := mustRead(t, f.path); !bytes.Equal(before, after) {
 		t.Fatal("a keyless open changed the file")
 	}
 	v := f.open(t)

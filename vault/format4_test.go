@@ -124,13 +124,13 @@ func TestBackdatedBeforeKeylessPurgeOfFormat4(t *testing.T) {
 	if err != nil || verifiable || res.Erased != 2 {
 		t.Fatalf("cron on format 4: %+v verifiable=%v %v, want 2 erased, not verifiable", res, verifiable, err)
 	}
-	before, _ := os.ReadFile(f.path)
+	before := mustRead(t, f.path)
 	_, err = Open(f.path, f.opts(ids("owner.txt")))
 	wantIntegrity(t, err, "the owner's upgrade")
 	if !strings.Contains(err.Error(), "purge statement") || !strings.Contains(err.Error(), "3 customers erased") || !strings.Contains(err.Error(), "nothing was changed") {
 		t.Errorf("the refusal does not name the purge runs: %v", err)
 	}
-	if after, _ := os.ReadFile(f.path); string(before) != string(after) {
+	if after := mustRead(t, f.path); string(before) != string(after) {
 		t.Fatal("the refused upgrade changed the file")
 	}
 }

@@ -154,7 +154,7 @@ func TestKeylessPurgeVerifiesRecords(t *testing.T) {
 					t.Errorf("keyless check --metadata-only: %+v %v", res.Problems, err)
 				}
 				must(t, k.Close())
-				if after, _ := os.ReadFile(s.f.path); !bytes.Equal(before, after) {
+				if after := mustRead(t, s.f.path); !bytes.Equal(before, after) {
 					t.Fatal("the refused purge changed the file")
 				}
 			})

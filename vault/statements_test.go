@@ -298,7 +298,7 @@ func TestKeylessWindowIsClosed(t *testing.T) {
 					appendLogEntry(t, tx, action)
 					return nil
 				})
-				before, _ := os.ReadFile(s.f.path)
+				before := mustRead(t, s.f.path)
 				for who, ids := range map[string][]age.Identity{"owner": {s.f.owner}, "shipping helper": s.helper} {
 					v, err := Open(s.f.path, s.f.opts(ids))
 					if err == nil {
@@ -310,7 +310,7 @@ func TestKeylessWindowIsClosed(t *testing.T) {
 					}
 					wantIntegrity(t, err, who+"'s open")
 				}
-				if after, _ := os.ReadFile(s.f.path); !bytes.Equal(before, after) {
+				if after := mustRead(t, s.f.path); !bytes.Equal(before, after) {
 					t.Fatal("the file changed")
 				}
 			})
@@ -321,7 +321,7 @@ func TestKeylessWindowIsClosed(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.f.tamper(t, func(tx *bolt.Tx) error { attack(t, s, tx); return nil })
-			before, _ := os.ReadFile(s.f.path)
+			before := mustRead(t, s.f.path)
 			h, err := Open(s.f.path, s.f.opts(s.helper))
 			if err != nil {
 				t.Fatal(err)
@@ -338,7 +338,7 @@ func TestKeylessWindowIsClosed(t *testing.T) {
 			_, err = v.Check(false)
 			wantIntegrity(t, err, "check")
 			must(t, v.Close())
-			if after, _ := os.ReadFile(s.f.path); !bytes.Equal(before, after) {
+			if after := mustRead(t, s.f.path); !bytes.Equal(before, after) {
 				t.Fatal("the file changed")
 			}
 		})
@@ -358,13 +358,13 @@ func TestBackdatedMetadataBeforeKeylessPurge(t *testing.T) {
 	mustAdd(t, v, sampleCustomer(2))
 	must(t, v.Close())
 	f.tamper(t, func(tx *bolt.Tx) error { backdate(t, tx, victim); return nil })
-	before, _ := os.ReadFile(f.path)
+	before := mustRead(t, f.path)
 	res, err := purgeAsCron(t, f, exampleRules(t), 0)
 	wantIntegrity(t, err, "keyless purge")
 	if res.Erased != 0 || !strings.Contains(err.Error(), "records bucket") || !strings.Contains(err.Error(), "back-dated") {
 		t.Fatalf("purge: %+v %v", res, err)
 	}
-	if after, _ := os.ReadFile(f.path); !bytes.Equal(before, after) {
+	if after := mustRead(t, f.path); !bytes.Equal(before, after) {
 		t.Fatal("the refused purge changed the file")
 	}
 	v = f.open(t)
@@ -479,7 +479,7 @@ func TestStatementTampering(t *testing.T) {
 			f, earlier := setup(t)
 			f.purgeKey = purgeKeyOf(t, f)
 			f.tamper(t, func(tx *bolt.Tx) error { attack(t, f, earlier, tx); return nil })
-			before, _ := os.ReadFile(f.path)
+			before := mustRead(t, f.path)
 			// Keyless check and audit verify see it too (signatures,
 			// links and justification need no key).
 			if k, err := Open(f.path, f.opts(nil)); err == nil {
@@ -502,7 +502,7 @@ func TestStatementTampering(t *testing.T) {
 			if name == "re-signed with the purge key over other rules" && !strings.Contains(err.Error(), "do not justify") {
 				t.Errorf("the refusal does not say the rules do not justify the purge: %v", err)
 			}
-			if after, _ := os.ReadFile(f.path); !bytes.Equal(before, after) {
+			if after := mustRead(t, f.path); !bytes.Equal(before, after) {
 				t.Fatal("the file changed")
 			}
 		})
@@ -534,15 +534,15 @@ func TestPurgeWithoutThePurgeKey(t *testing.T) {
 	if len(keyFile) != 1 {
 		t.Fatalf("purge key files: %v", keyFile)
 	}
-	saved, _ := os.ReadFile(keyFile[0])
+	saved := mustRead(t, keyFile[0])
 	must(t, os.Remove(keyFile[0]))
-	before, _ := os.ReadFile(f.path)
+	before := mustRead(t, f.path)
 	_, err := purgeAsCron(t, f, exampleRules(t), 0)
 	var te *TrustError
 	if !errors.As(err, &te) || te.Reason != TrustNoPurgeKey || !strings.Contains(te.What, keyFile[0]) {
 		t.Fatalf("purge without the key: %v, want a TrustError (exit 3) naming the file", err)
 	}
-	if after, _ := os.ReadFile(f.path); !bytes.Equal(before, after) {
+	if after := mustRead(t, f.path); !bytes.Equal(before, after) {
 		t.Fatal("a refused purge changed the file")
 	}
 	v = f.open(t)
@@ -586,7 +586,7 @@ func TestOpensVaultPurgedBeforeStatements(t *testing.T) {
 	f, ids := committedFixture(t, "testdata/format3-purge")
 	keys, _ := filepath.Glob("testdata/format3-purge/purge-*.key")
 	for _, k := range keys {
-		data, _ := os.ReadFile(k)
+		data := mustRead(t, k)
 		must(t, os.WriteFile(filepath.Join(f.state, filepath.Base(k)), data, 0o600))
 	}
 	var te *TrustError

@@ -30,7 +30,7 @@ func TestNoPlaintextAtRest(t *testing.T) {
 		mustAdd(t, v, sampleCustomer(i))
 	}
 	must(t, v.Close())
-	data, _ := os.ReadFile(f.path)
+	data := mustRead(t, f.path)
 	for _, s := range []string{"Ngozi", "Okafor", "Awolowo", "Ikoyi", "blue gate", "example.ng", "8035550001"} {
 		if bytes.Contains(data, []byte(s)) {
 			t.Errorf("vault file contains %q", s)
@@ -217,7 +217,7 @@ func TestRolesAndRemoval(t *testing.T) {
 	}
 	must(t, h.Close())
 	// the removed key opens no wrapped key left in the file
-	data, _ := os.ReadFile(f.path)
+	data := mustRead(t, f.path)
 	db, _ := bolt.Open(f.path+".copy", 0o600, nil)
 	must(t, db.Close())
 	must(t, os.WriteFile(f.path+".copy", data, 0o600))

@@ -181,7 +181,7 @@ func TestWitnessCatchesWholeFileRollback(t *testing.T) {
 	if err != nil || w == nil || w.Counter != counter {
 		t.Fatalf("witness after writes: %+v %v, want counter %d", w, err, counter)
 	}
-	newer, _ := os.ReadFile(f.path)
+	newer := mustRead(t, f.path)
 	must(t, v.Close())
 
 	must(t, os.WriteFile(f.path, old, 0o600))
@@ -228,7 +228,7 @@ func TestDowngradeRefused(t *testing.T) {
 	v := f.open(t)
 	mustAdd(t, v, sampleCustomer(1))
 	must(t, v.Close())
-	good, _ := os.ReadFile(f.path)
+	good := mustRead(t, f.path)
 	edits := map[string]func(tx *bolt.Tx) error{
 		"format entry says 2": func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(mFormat, []byte(format2)) },
 		"signed state stripped": func(tx *bolt.Tx) error {
@@ -301,7 +301,7 @@ func TestWitnessWrittenInPlace(t *testing.T) {
 	if err != nil || w.Counter != v.head.Counter || slot != 0 {
 		t.Fatalf("after a JSON witness: %+v slot %d %v, want counter %d in slot 0", w, slot, err, v.head.Counter)
 	}
-	if data, _ := os.ReadFile(v.legacyWitnessPath()); string(data) != legacy {
+	if data := mustRead(t, v.legacyWitnessPath()); string(data) != legacy {
 		t.Errorf("the JSON witness an older shopvault reads was changed: %q", data)
 	}
 	// and a JSON witness still catches a rollback
@@ -339,7 +339,7 @@ func TestWitnessSlotNotWrittenThroughALink(t *testing.T) {
 	if err := writeWitnessSlot(link, 1, next); err == nil {
 		t.Error("a slot was written through a link")
 	}
-	if after, _ := os.ReadFile(target); string(after) != string(data) {
+	if after := mustRead(t, target); string(after) != string(data) {
 		t.Error("the link's target changed")
 	}
 	if err := writeWitnessSlot(target, 1, next); err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -70,7 +69,7 @@ func TestKeylessWindowAttacksExit7(t *testing.T) {
 				other := s.alias(s.ok(s.owner, "add", "--name", "Bo Bell", "--line1", "2 Kings Road", "--city", "Leeds", "--country", "GB", "--json"))
 				attack(s)
 				s.edit(func(tx *bolt.Tx) error { appendUnsigned(t, tx, action); return nil })
-				before, _ := os.ReadFile(s.vault)
+				before := mustRead(t, s.vault)
 				for _, c := range []struct {
 					who  string
 					args []string
@@ -89,7 +88,7 @@ func TestKeylessWindowAttacksExit7(t *testing.T) {
 						}
 					}
 				}
-				if after, _ := os.ReadFile(s.vault); !bytes.Equal(before, after) {
+				if after := mustRead(t, s.vault); !bytes.Equal(before, after) {
 					t.Fatal("the vault file changed")
 				}
 			})
@@ -120,7 +119,7 @@ func TestBackdatedThenPurgedExit7(t *testing.T) {
 	}
 	for _, victims := range [][]string{{s.customer}, {s.customer, second}} {
 		backdate(victims...)
-		before, _ := os.ReadFile(s.vault)
+		before := mustRead(t, s.vault)
 		for _, args := range [][]string{{"purge", "--apply", "--rules", s.rules}, {"purge", "--rules", s.rules}, {"check", "--metadata-only"}} {
 			code, out, errs := s.run("", args...)
 			if code != exitIntegrity || !strings.Contains(errs, "records bucket") || !strings.Contains(errs, "back-dated") || !strings.Contains(errs, "hint:") {
@@ -133,7 +132,7 @@ func TestBackdatedThenPurgedExit7(t *testing.T) {
 				t.Fatalf("%v shows customer data: %s", args, errs)
 			}
 		}
-		if after, _ := os.ReadFile(s.vault); !bytes.Equal(before, after) {
+		if after := mustRead(t, s.vault); !bytes.Equal(before, after) {
 			t.Fatal("the vault file changed")
 		}
 	}
