@@ -77,8 +77,8 @@ func TestEditDuringInterruptedRotation(t *testing.T) {
 
 	v := f.open(t) // the owner's open finishes the rotation
 	defer func() { must(t, v.Close()) }()
-	if p, _ := v.pendingRotation(); p != nil {
-		t.Fatalf("rotation still pending after an owner open: %+v", p)
+	if p, err := v.pendingRotation(); err != nil || p != nil {
+		t.Fatalf("rotation still pending after an owner open: %+v %v", p, err)
 	}
 	wantEmails(v, "after the rotation")
 	if res, err := v.Check(false); err != nil || len(res.Problems) != 0 || res.IndexEntries != 3*n {

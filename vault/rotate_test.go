@@ -55,8 +55,8 @@ func TestRotationResumesAfterCrash(t *testing.T) {
 
 	// any owner write finishes it; every record reads after
 	v = f.open(t)
-	if p, _ := v.pendingRotation(); p != nil {
-		t.Fatalf("rotation still pending after an owner open: %+v", p)
+	if p, err := v.pendingRotation(); err != nil || p != nil {
+		t.Fatalf("rotation still pending after an owner open: %+v %v", p, err)
 	}
 	for i, a := range []string{aliases[0], aliases[n/2], aliases[n-1]} {
 		c, err := v.Show(a, nil)
@@ -115,8 +115,8 @@ func TestRotationStopsWhenAsked(t *testing.T) {
 	if _, err := v.Rotate([]Group{GroupShipping}); err != nil {
 		t.Fatalf("next rotation: %v", err)
 	}
-	if p, _ := v.pendingRotation(); p != nil {
-		t.Fatalf("rotation still pending: %+v", p)
+	if p, err := v.pendingRotation(); err != nil || p != nil {
+		t.Fatalf("rotation still pending: %+v %v", p, err)
 	}
 }
 
@@ -156,8 +156,8 @@ func TestRotationResumesDuringIndexWrite(t *testing.T) {
 
 	v = f.open(t)
 	defer func() { must(t, v.Close()) }()
-	if p, _ := v.pendingRotation(); p != nil {
-		t.Fatalf("rotation still pending after an owner open: %+v", p)
+	if p, err := v.pendingRotation(); err != nil || p != nil {
+		t.Fatalf("rotation still pending after an owner open: %+v %v", p, err)
 	}
 	for _, i := range []int{0, n / 2, n - 1} {
 		got, err := v.Find(FindQuery{Email: "ngozi" + strconv.Itoa(i) + "@example.ng"})

@@ -110,7 +110,8 @@ func writeString(s string) func(io.Writer) error {
 // the target (or nothing).
 func assertOnly(t *testing.T, dir string, target bool) {
 	t.Helper()
-	entries, _ := os.ReadDir(dir)
+	entries, err := os.ReadDir(dir)
+	must(t, err)
 	want := 0
 	if target {
 		want = 1

@@ -44,7 +44,8 @@ func TestUnnamedWhileWriting(t *testing.T) {
 			if !errors.Is(err, tc.fillErr) {
 				t.Fatalf("Write: %v", err)
 			}
-			entries, _ := os.ReadDir(dir)
+			entries, err := os.ReadDir(dir)
+			must(t, err)
 			for _, e := range entries {
 				if e.Name() != "customers.csv" {
 					t.Errorf("after writing, the folder holds %s", e.Name())
