@@ -3,9 +3,49 @@ package main
 import (
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
+
+func newCheckCmd(env *Env, g *Global) *cobra.Command {
+	var o checkOptions
+	c := &cobra.Command{
+		Use:   "check",
+		Short: "Verify the whole vault",
+		Long: `Verify the vault: the database structure, every sealed value opening under its
+key version, blind indexes matching records, the alias table, shipments and
+the audit chain. Exit 7 naming what is wrong. --metadata-only needs no key.
+
+--sensitive reads every field and lists the values the sensitive-data guard
+would refuse today (stored before it knew them): alias, field, category and
+the edit command that removes each; exit 5 when it finds any.
+--drop-sensitive drops all of them at once and logs each drop.`,
+		Example: "  shopvault check\n  shopvault check --metadata-only --json\n  shopvault check --sensitive",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return checkRun(env, g, &o)
+		},
+	}
+	c.Flags().BoolVar(&o.MetadataOnly, "metadata-only", false, "check only what needs no key")
+	c.Flags().BoolVar(&o.Sensitive, "sensitive", false, "list stored values the sensitive-data guard refuses today (needs a key that reads every field)")
+	c.Flags().BoolVar(&o.DropSensitive, "drop-sensitive", false, "with --sensitive: drop those fields (logged, without the value)")
+	return c
+}
+
+// unfinishedHints words what check found half done, naming the command
+// that finishes it.
+func unfinishedHints(res vault.CheckResult) []string {
+	var out []string
+	if res.Rotating {
+		out = append(out, "a key rotation is in progress; run shopvault rotate to finish it")
+	}
+	if res.Unindexed > 0 {
+		out = append(out, fmt.Sprintf("an interrupted import left %s without index and alias entries; any command that writes (e.g. shopvault check without --metadata-only) writes them from their metadata", words.Count(res.Unindexed, "customer")))
+	}
+	return out
+}
 
 // checkOptions are check's flags.
 type checkOptions struct {

@@ -10,10 +10,57 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/spf13/cobra"
+
 	"github.com/shopvault/shopvault/export"
 	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
+
+func newImportCmd(env *Env, g *Global) *cobra.Command {
+	o := importOptions{Report: outputTarget{flag: "--report"}}
+	c := &cobra.Command{
+		Use:   "import FILE|-",
+		Short: "Import customers from contacts (vCard, Google, Outlook), Excel or shop exports",
+		Long: `Import customers from the files shops have, recognised from their content:
+a phone's or a mail program's contacts (.vcf, vCard 2.1/3.0/4.0), a Google
+Contacts or Outlook CSV, a Shopify customers or orders export, a WooCommerce
+customers or orders export, or a CSV with shopvault's own columns
+(name,email,phone,line1,line2,city,region,postcode,country,note,consent,created).
+CSV may be comma, semicolon or tab separated, in UTF-8, UTF-16 (Excel's
+"Unicode Text") or Windows-1252. Order exports give one customer per buyer
+(the shipping address preferred). A header it does not recognise is refused,
+with the mapping it would use: pass that as --map col=field,… to confirm.
+--dry-run shows the mapping and the first rows as they would be stored.
+How to export from each program: docs/import.md.
+
+Every row is checked like add; a bad row is skipped and reported (--report
+FILE writes row, field, reason — never the refused value; an existing FILE
+is replaced only with --force). Duplicates (same
+email, or same phone and name) are skipped, or with --merge fill the empty
+fields of the existing customer. Rows go in batches of transactions: an
+interrupted import keeps what was committed, and running it again skips those
+rows. Phones without +CC and addresses without a country use the default
+country (settings --country). Exit 0 when every row went in, 8 when some
+rows were refused and the others written, 5 when the file was refused and
+nothing was written.`,
+		Example: `  shopvault import customers.csv --report refused.csv
+  shopvault import shopify-orders.csv --dry-run
+  shopvault import contacts.vcf
+  shopvault import old.csv --map "Full Name=name,Mobile=phone,Town=city,Land=country"`,
+		Args: exactArgs(1, "FILE or -"),
+		RunE: func(c *cobra.Command, args []string) error {
+			return importRun(env, g, &o, args[0])
+		},
+	}
+	c.Flags().StringVar(&o.Format, "format", "", joinNames(vault.ImportFormats, ", ")+" (default: recognised from the content)")
+	c.Flags().StringVar(&o.Map, "map", "", "column mapping for other CSVs: col=field,…")
+	c.Flags().StringVar(&o.Report.Path, "report", "", "write refused and skipped rows as CSV (row, field, reason)")
+	c.Flags().BoolVar(&o.Report.Force, "force", false, "replace the --report file if it exists")
+	c.Flags().BoolVar(&o.DryRun, "dry-run", false, "show the column mapping and the first rows as they would be stored; check every row; write nothing")
+	c.Flags().BoolVar(&o.Merge, "merge", false, "fill empty fields of an existing customer instead of skipping duplicates")
+	return c
+}
 
 // previewRows is how many rows import --dry-run shows as they would be stored.
 const previewRows = 5

@@ -8,9 +8,82 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
+
+func newRestoreCmd(env *Env, g *Global) *cobra.Command {
+	var o restoreOptions
+	c := &cobra.Command{
+		Use:   "restore FILE.age|-",
+		Short: "Replace the vault with a backup, keeping what happened since",
+		Long: `Replace the vault with a backup made by shopvault backup. Owner only: the
+backup must be a copy of this vault, signed by its owners, whose access log
+agrees with the vault's own, and must list the identity restoring it as an
+owner; a copy someone else changed and encrypted to the owner's public key is
+refused (exit 7) before anything changes. A file older than this machine has
+seen (put back by someone) is replaced too: restore is the deliberate way back.
+
+Restoring keeps what the present knows: every customer erased since is erased
+again, people removed since stay removed (the keys they held are rotated), keys
+rotated since are rotated again, owners keep the identities they use now, the
+settings and the purge key stay as they are now, and the access log keeps every
+entry written since the backup; the restore is logged with the owner's name.
+A backup is encrypted to the owners' identities of the day it was made: after
+rotate --identity-out, pass the old identity file beside the new one
+(--identity old.txt --identity new.txt). Before replacing
+anything it says what the backup holds and what would be lost (its date, its
+customer count, customers added since) and asks on a terminal; --yes for
+scripts; without a terminal and without --yes it refuses (exit 2) and changes
+nothing. The current vault is kept as VAULT.before-restore until the restored
+one is in place; restore refuses to write through a link or over anything in
+that place. A file that is not a shopvault backup is refused (exit 5).
+With - the backup is read from standard input (as backup -o - writes it);
+replacing a vault then needs --yes, since standard input is not the person.
+
+With no vault at --vault (a new machine), the backup is restored as it is, if
+the identity given is an owner it lists.`,
+		Example: `  shopvault restore /media/usb/shopvault-2026-11-01.age
+  shopvault restore backup.age --yes --vault new-laptop.db
+  ssh shop-pc 'shopvault backup -o -' | shopvault restore - --yes`,
+		Args: exactArgs(1, "FILE.age|-"),
+		RunE: func(c *cobra.Command, args []string) error {
+			return restoreRun(env, g, &o, args[0])
+		},
+	}
+	c.Flags().BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
+	return c
+}
+
+// printRestoreSummary says what a backup holds and what restoring it loses.
+func printRestoreSummary(w io.Writer, s vault.RestoreSummary) {
+	fmt.Fprintf(w, "backup: the vault as of %s, %s (the vault has %d now)\n", s.StateAsOf.Local().Format("2006-01-02 15:04"), words.Count(s.Customers, "customer"), s.CurrentCustomers)
+	fmt.Fprintf(w, "would be lost: %s added since the backup, and every change made since to the others\n", words.Count(s.AddedSince, "customer"))
+	if len(s.LostRecipients) > 0 {
+		fmt.Fprintf(w, "would be lost: people added since (add them again with recipients add): %s\n", strings.Join(s.LostRecipients, ", "))
+	}
+	fmt.Fprintf(w, "kept: %s re-applied, %s written since the backup\n", words.Count(s.ErasuresToReapply, "erasure"), words.Count(s.LogEntriesSince, "access-log entry"))
+	if len(s.KeptRemoved) > 0 {
+		fmt.Fprintf(w, "kept: people removed since stay removed: %s\n", strings.Join(s.KeptRemoved, ", "))
+	}
+	if len(s.KeptOwners) > 0 {
+		fmt.Fprintf(w, "kept: owners as they are now, with the identities they use now: %s\n", strings.Join(s.KeptOwners, ", "))
+	}
+	if len(s.ReplacedOwners) > 0 {
+		fmt.Fprintf(w, "kept: identities replaced since stay out: the old identity of %s\n", strings.Join(s.ReplacedOwners, ", "))
+	}
+	if s.KeptSettings {
+		fmt.Fprintln(w, "kept: the settings as they are now (the backup's differ)")
+	}
+	if s.KeptPurgeKey {
+		fmt.Fprintln(w, "kept: the purge key as it is now (cron's purge key file keeps working)")
+	}
+	if len(s.RotateGroups) > 0 {
+		fmt.Fprintf(w, "keys rotated again after the restore: %s\n", joinNames(s.RotateGroups, ", "))
+	}
+}
 
 // restoreOptions are restore's flags.
 type restoreOptions struct {
