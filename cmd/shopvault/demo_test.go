@@ -1,6 +1,10 @@
 package main
 
 import (
+	"errors"
+	"io"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/shopvault/shopvault/vault"
@@ -57,6 +61,57 @@ func TestParseDemoCustomers(t *testing.T) {
 				if len(got[0].Consent) != len(tc.consent) {
 					t.Errorf("consent %v, want %v", got[0].Consent, tc.consent)
 				}
+			}
+		})
+	}
+}
+
+// failingReader is randomness that has run out.
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("no randomness") }
+
+// The demo removes its folder however it ends: at the end, after an error
+// and after Ctrl-C; with --keep it stays, and Ctrl-C says where it is.
+func TestDemoRemovesItsFolder(t *testing.T) {
+	ctrlC := func(io.Writer) (<-chan struct{}, func()) {
+		stop := make(chan struct{})
+		close(stop) // Ctrl-C as soon as it starts
+		return stop, func() {}
+	}
+	tests := []struct {
+		name     string
+		keep     bool
+		setup    func(env *Env)
+		code     int
+		stderr   string
+		leftover int
+	}{
+		{"success", false, func(*Env) {}, exitOK, "", 0},
+		{"success, kept", true, func(*Env) {}, exitOK, "", 1},
+		{"an error", false, func(env *Env) { env.Rand = failingReader{} }, exitOther, "no randomness", 0},
+		{"Ctrl-C", false, func(env *Env) { env.Interrupts = ctrlC }, exitInterrupted, "demo stopped by Ctrl-C; its folder was removed", 0},
+		{"Ctrl-C, kept", true, func(env *Env) { env.Interrupts = ctrlC }, exitInterrupted, "its folder is kept: ", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, _, errOut := testEnv(t, "")
+			tt.setup(env)
+			parent := t.TempDir()
+			args := []string{"demo", "--dir", parent}
+			if tt.keep {
+				args = append(args, "--keep")
+			}
+			if code := run(args, env); code != tt.code || !strings.Contains(errOut.String(), tt.stderr) {
+				t.Fatalf("demo exited %d (%s), want %d and %q", code, errOut, tt.code, tt.stderr)
+			}
+			left, err := os.ReadDir(parent)
+			if err != nil || len(left) != tt.leftover {
+				t.Fatalf("left in the parent folder: %v (%v), want %d entries", left, err, tt.leftover)
+			}
+			// nor does a removed demo leave its owner pinned on this machine
+			if _, err := os.Stat(env.stateDir()); !tt.keep && !os.IsNotExist(err) {
+				t.Errorf("a removed demo left this machine's state folder %s (%v)", env.stateDir(), err)
 			}
 		})
 	}
