@@ -25,9 +25,8 @@ func TestRedTeamHonestLifecycleNoFalseAlarm(t *testing.T) {
 	if _, err := v.Import(rows, ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	var old []string
 	for i := 1; i <= 3; i++ {
-		old = append(old, mustAdd(t, v, oldCustomer(f, i)))
+		mustAdd(t, v, oldCustomer(f, i))
 	}
 	kept := mustAdd(t, v, sampleCustomer(7))
 	nearly := sampleCustomer(8)
