@@ -266,15 +266,21 @@ func (v *Vault) dropFields(tx *bolt.Tx, id recordID, m *recordMeta, fields []str
 		drop[fieldCode[f]] = true
 		delete(keep, f)
 		n++
-		if kind := fieldKind[f]; kind != 0 && vb != nil {
+		if kind := fieldKind[f]; kind != 0 {
 			if tokHex, ok := m.Index[kindNames[kind]]; ok {
 				tok, err := hex.DecodeString(tokHex)
 				if err != nil {
 					return n, &IntegrityError{What: fmt.Sprintf("record %s has a bad index token", id)}
 				}
-				if err := vb.Delete(indexKey(kind, tok, id)); err != nil {
-					return n, err
+				if vb != nil {
+					if err := vb.Delete(indexKey(kind, tok, id)); err != nil {
+						return n, err
+					}
 				}
+				// The token goes even when its version has no bucket yet
+				// (a record re-indexed by an unfinished rotation): the
+				// rotation writes that bucket from the tokens in the
+				// metadata, and would index the dropped value again.
 				delete(m.Index, kindNames[kind])
 			}
 		}
