@@ -23,9 +23,14 @@ func acquireLock(vaultPath string, exclusive bool, wait time.Duration) (*fileLoc
 	if st, err := os.Stat(vaultPath); err == nil {
 		mode = st.Mode().Perm() & 0o660
 	}
-	f, err := os.OpenFile(vaultPath+".lock", os.O_RDWR|os.O_CREATE, mode)
+	// O_NOFOLLOW: whoever can write the vault's folder could plant a link
+	// there, and the open would create a file where it points, as us.
+	f, err := os.OpenFile(vaultPath+".lock", os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, mode)
 	if errors.Is(err, fs.ErrPermission) {
-		f, err = os.Open(vaultPath + ".lock")
+		f, err = os.OpenFile(vaultPath+".lock", os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	}
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("the lock file %s.lock is a symbolic link, which shopvault never makes: someone who can write the vault's folder put it there; delete it and run the command again", vaultPath)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
