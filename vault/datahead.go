@@ -179,6 +179,18 @@ func verifyShipped(tx *bolt.Tx, tg *tagger, h, d *headBody) error {
 	if h.Buckets == nil || d.Buckets == nil {
 		return nil
 	}
+	moved, err := verifyShippedRecords(tx, tg, h, d)
+	if err != nil {
+		return err
+	}
+	return verifyShippedParcels(tx, tg, h, d, moved)
+}
+
+// verifyShippedRecords is verifyShipped's records half, which needs no
+// key in format 5 (the records' elements are public): keyless purge runs
+// it before it starts from a shipping head (recordsum.go). It gives the
+// last shipment dates the head moved, by hex record id.
+func verifyShippedRecords(tx *bolt.Tx, tg *tagger, h, d *headBody) (map[string]time.Time, error) {
 	want := d.Buckets.Buckets["records"]
 	seen := map[string]bool{}
 	moved := map[string]time.Time{}
@@ -187,15 +199,15 @@ func verifyShipped(tx *bolt.Tx, tg *tagger, h, d *headBody) error {
 		id, err1 := hex.DecodeString(e.ID)
 		old, err2 := hex.DecodeString(e.Old)
 		if err1 != nil || err2 != nil || seen[e.ID] || len(old) == 0 {
-			return &IntegrityError{What: "the shipped records listed by the state head do not decode"}
+			return nil, &IntegrityError{What: "the shipped records listed by the state head do not decode"}
 		}
 		seen[e.ID] = true
 		cur := rb.Get(id)
 		if cur == nil {
-			return &IntegrityError{What: "a record a shipping person shipped to is missing"}
+			return nil, &IntegrityError{What: "a record a shipping person shipped to is missing"}
 		}
 		if !onlyShipmentDate(old, cur) {
-			return &IntegrityError{What: "a record a shipping person shipped to changed in more than its last shipment date"}
+			return nil, &IntegrityError{What: "a record a shipping person shipped to changed in more than its last shipment date"}
 		}
 		if at := movedShipmentDate(old, cur); at != nil {
 			moved[e.ID] = *at
@@ -212,9 +224,9 @@ func verifyShipped(tx *bolt.Tx, tg *tagger, h, d *headBody) error {
 		want.add(tg.tag("records", id, cur))
 	}
 	if want != h.Buckets.Buckets["records"] {
-		return &IntegrityError{What: fmt.Sprintf("the state head signed by shipping person %q changes customer records beyond the last shipment dates of those it shipped to, which only an owner or support person may sign: records were changed from outside", h.Signer)}
+		return nil, &IntegrityError{What: fmt.Sprintf("the state head signed by shipping person %q changes customer records beyond the last shipment dates of those it shipped to, which only an owner or support person may sign: records were changed from outside", h.Signer)}
 	}
-	return verifyShippedParcels(tx, tg, h, d, moved)
+	return moved, nil
 }
 
 // movedShipmentDate is cur's last shipment date when it differs from

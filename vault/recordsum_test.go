@@ -140,7 +140,7 @@ func TestKeylessPurgeVerifiesRecords(t *testing.T) {
 				}
 				res, err := purgeAsCron(t, s.f, exampleRules(t), 0)
 				wantIntegrity(t, err, "keyless purge")
-				if res.Erased != 0 || !strings.Contains(err.Error(), "records bucket") || !strings.Contains(err.Error(), "nothing was changed") {
+				if res.Erased != 0 || !namesRecords(err.Error()) || !strings.Contains(err.Error(), "nothing was changed") {
 					t.Errorf("purge: %+v %v", res, err)
 				}
 				k, err := Open(s.f.path, s.f.opts(nil))
@@ -150,7 +150,7 @@ func TestKeylessPurgeVerifiesRecords(t *testing.T) {
 				if _, err := k.Plan(exampleRules(t), nil); err == nil {
 					t.Error("the dry run planned from changed records")
 				}
-				if res, err := k.Check(true); !namesProblem(res, "records bucket") {
+				if res, err := k.Check(true); !namesProblem(res, "records bucket") && !namesProblem(res, "shipping person") {
 					t.Errorf("keyless check --metadata-only: %+v %v", res.Problems, err)
 				}
 				must(t, k.Close())
@@ -160,6 +160,12 @@ func TestKeylessPurgeVerifiesRecords(t *testing.T) {
 			})
 		}
 	}
+}
+
+// namesRecords: a refusal names the records bucket, or, when cron starts
+// from a shipping person's head, the records that head lists.
+func namesRecords(msg string) bool {
+	return strings.Contains(msg, "records bucket") || strings.Contains(msg, "shipping person")
 }
 
 func namesProblem(res CheckResult, what string) bool {

@@ -634,10 +634,10 @@ func TestOpensVaultPurgedBeforeStatements(t *testing.T) {
 }
 
 // A shipping person who back-dates a record and re-signs their own head
-// just before cron's purge erases that customer: the chain starts from
-// their head, whose records are compared again with the data head's (as
-// check would have before the purge), so the owner's next write and check
-// exit 7.
+// just before cron's purge: cron compares that head's records with the
+// data head's before it starts from it (the records' elements need no
+// key in format 5) and refuses, exit 7 naming the shipping person, with
+// nothing erased; the owner's next write and check exit 7 too.
 func TestDoctoredShippingHeadBeforePurge(t *testing.T) {
 	f, helper, _, a2 := shippingSetup(t)
 	key, tg := helperKeys(t, f, helper)
@@ -646,12 +646,18 @@ func TestDoctoredShippingHeadBeforePurge(t *testing.T) {
 		resignAsHelper(t, tx, key, tg)
 		return nil
 	})
-	if res, err := purgeAsCron(t, f, exampleRules(t), 0); err != nil || res.Erased != 1 {
-		t.Fatalf("purge: %+v %v", res, err)
+	before, _ := os.ReadFile(f.path)
+	res, err := purgeAsCron(t, f, exampleRules(t), 0)
+	wantDataIntegrity(t, err, "cron's purge")
+	if res.Erased != 0 {
+		t.Fatalf("cron erased %d from a doctored shipping head", res.Erased)
+	}
+	if after, _ := os.ReadFile(f.path); !bytes.Equal(before, after) {
+		t.Fatal("the refused purge changed the file")
 	}
 	v := f.open(t)
 	defer func() { must(t, v.Close()) }()
-	_, err := v.Add(sampleCustomer(3))
+	_, err = v.Add(sampleCustomer(3))
 	wantIntegrity(t, err, "the owner's write")
 	if !strings.Contains(err.Error(), "shipping person") {
 		t.Errorf("the refusal does not name the shipping person's head: %v", err)
