@@ -65,10 +65,10 @@ func errNoOrderLines() error {
 func batchLineError(l orderLine, err error) *exitError {
 	var nf *vault.NotFoundError
 	if errors.As(err, &nf) && nf.Reason == vault.NotFoundMalformed {
-		return &exitError{code: exitNotFound, msg: fmt.Sprintf("line %d: not an alias (aliases look like K7QM-4TXR-Z, then a tab, comma or space and the order number)", l.Line)}
+		return &exitError{code: exitNotFound, line: l.Line, msg: fmt.Sprintf("line %d: not an alias (aliases look like K7QM-4TXR-Z, then a tab, comma or space and the order number)", l.Line)}
 	}
 	e := classify(err)
-	return &exitError{code: e.code, msg: fmt.Sprintf("line %d: %s", l.Line, e.msg), hint: e.hint}
+	return &exitError{code: e.code, line: l.Line, msg: fmt.Sprintf("line %d: %s", l.Line, e.msg), hint: e.hint}
 }
 
 // batchResult reports a batch's bad lines on stderr, one each, and returns
