@@ -32,8 +32,7 @@ func (p proc) cmd(args ...string) *exec.Cmd {
 	if vault == "" {
 		vault, id = "v.db", "id.txt"
 	}
-	c.Env = append(os.Environ(), "SHOPVAULT_TEST_AS_BINARY=1", "HOME="+p.dir, "XDG_DATA_HOME="+p.dir, "XDG_CONFIG_HOME="+p.dir,
-		"SHOPVAULT_VAULT="+filepath.Join(p.dir, vault), "SHOPVAULT_IDENTITY="+filepath.Join(p.dir, id))
+	c.Env = childEnv(p.dir, "SHOPVAULT_VAULT="+filepath.Join(p.dir, vault), "SHOPVAULT_IDENTITY="+filepath.Join(p.dir, id))
 	return c
 }
 

@@ -43,6 +43,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("HOME", home)
 			e.Setenv("XDG_DATA_HOME", filepath.Join(home, ".local", "share"))
 			e.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+			e.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
 			e.Setenv("NO_COLOR", "1")
 			return copyFile(filepath.Join("..", "..", "testdata", "customers-sample.csv"), filepath.Join(e.WorkDir, "customers-sample.csv"))
 		},

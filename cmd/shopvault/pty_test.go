@@ -47,7 +47,7 @@ func startOnPty(t *testing.T, dir string, args ...string) *ptySession {
 	}
 	c := exec.Command(os.Args[0], args...)
 	c.Dir = dir
-	c.Env = append(os.Environ(), "SHOPVAULT_TEST_AS_BINARY=1", "HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir)
+	c.Env = childEnv(dir)
 	c.Stdin, c.Stdout, c.Stderr = tty, tty, tty
 	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	if err := c.Start(); err != nil {
@@ -193,8 +193,11 @@ func TestPassphraseThreeTries(t *testing.T) {
 	// the same places startOnPty gives the process
 	env, _, errOut := testEnv(t, "")
 	env.Getenv = func(k string) string {
-		if k == "HOME" || k == "XDG_DATA_HOME" || k == "XDG_CONFIG_HOME" {
+		switch k {
+		case "HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME":
 			return dir
+		case "XDG_STATE_HOME":
+			return filepath.Join(dir, ".local", "state")
 		}
 		return ""
 	}
