@@ -128,3 +128,64 @@ func TestRedTeamHonestLifecycleNoFalseAlarm(t *testing.T) {
 	step("helper ships after restore")
 	purge("last purge", 0)
 }
+
+// Red team, honest side: owners change the policy (approve rules, add or
+// remove a person, issue a new purge key, replace their own identity)
+// while cron's statements and a shipping person's wait; cron purges
+// after each, and nothing raises an alarm.
+func TestRedTeamPolicyChangesWhileStatementsWait(t *testing.T) {
+	changes := map[string]func(t *testing.T, f *fixture, v *Vault, helper *age.X25519Identity){
+		"rules approved": func(t *testing.T, f *fixture, v *Vault, _ *age.X25519Identity) {
+			if _, err := v.ApproveRules(exampleRules(t)); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"a person added": func(t *testing.T, f *fixture, v *Vault, _ *age.X25519Identity) {
+			addHelper(t, v, RoleSupport, "front-desk")
+		},
+		"the shipping person removed": func(t *testing.T, f *fixture, v *Vault, helper *age.X25519Identity) {
+			if _, _, err := v.RemoveRecipient(helper.Recipient().String()); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"a new purge key": func(t *testing.T, f *fixture, v *Vault, _ *age.X25519Identity) {
+			if _, err := v.NewPurgeKey(); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"the owner's identity replaced": func(t *testing.T, f *fixture, v *Vault, _ *age.X25519Identity) {
+			id, err := age.GenerateX25519Identity()
+			must(t, err)
+			if _, _, err := v.RotateOwnerIdentity(id.Recipient().String(), id); err != nil {
+				t.Fatal(err)
+			}
+			f.owner = id
+		},
+	}
+	for name, change := range changes {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			v := f.open(t)
+			helper := addHelper(t, v, RoleShipping, "packing-desk")
+			mustAdd(t, v, oldCustomer(f, 1))
+			kept := mustAdd(t, v, sampleCustomer(2))
+			later := sampleCustomer(3)
+			later.Created = f.clock.t.AddDate(-2, 0, 2) // due in two days
+			mustAdd(t, v, later)
+			must(t, v.Close())
+			if res, err := purgeAsCron(t, f, exampleRules(t), 0); err != nil || res.Erased != 1 {
+				t.Fatalf("first purge: %+v %v", res, err)
+			}
+			shipAsHelper(t, f, helper, kept)
+			v = f.open(t)
+			change(t, f, v, helper)
+			must(t, v.Close())
+			wantCheckOK(t, f, "after the change")
+			f.clock.t = f.clock.t.Add(72 * time.Hour)
+			if res, err := purgeAsCron(t, f, exampleRules(t), 0); err != nil || res.Erased != 1 {
+				t.Fatalf("purge after the change: %+v %v", res, err)
+			}
+			wantCheckOK(t, f, "after the purge")
+		})
+	}
+}
