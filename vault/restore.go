@@ -70,6 +70,10 @@ type RestorePlan struct {
 	carried map[string]recipientInfo
 	// actor is the owner restoring, as the vault knows them.
 	actor actorInfo
+	// keepChain: the backup's signed policy chain is the beginning of the
+	// vault's, so the restored file keeps the vault's whole chain and
+	// extends it.
+	keepChain bool
 }
 
 // Discard deletes the decrypted backup.
@@ -141,9 +145,11 @@ func (v *Vault) PrepareRestore(src io.Reader) (*RestorePlan, error) {
 	defer func() { _ = tv.Close() }() // opened read only: closing loses nothing
 	err = v.view(func(cur *bolt.Tx) error {
 		return tv.view(func(bak *bolt.Tx) error {
-			if err := backupBelongs(cur, bak, owner); err != nil {
+			newer, err := backupBelongs(cur, bak, owner)
+			if err != nil {
 				return err
 			}
+			p.keepChain = !newer
 			return p.summarise(cur, bak)
 		})
 	})
@@ -214,24 +220,24 @@ func (tv *Vault) checkAsBackup() error {
 // older copy: then the backup is the newer one, and the person restoring
 // must be one of its owners too. A backup made before format 3 has no
 // chain: the person restoring must be an owner it lists.
-func backupBelongs(cur, bak *bolt.Tx, owner *actorInfo) error {
+func backupBelongs(cur, bak *bolt.Tx, owner *actorInfo) (backupNewer bool, err error) {
 	if !bytes.Equal(cur.Bucket(bMeta).Get(mVaultID), bak.Bucket(bMeta).Get(mVaultID)) {
-		return &InputError{Field: "backup", Reason: "is a backup of another vault"}
+		return false, &InputError{Field: "backup", Reason: "is a backup of another vault"}
 	}
 	newer, err := policyPrefix(cur.Bucket(bPolicy), bak.Bucket(bPolicy))
 	if err != nil {
-		return err
+		return false, err
 	}
 	if newer {
 		var info recipientInfo
 		if ok, err := getJSON(bak.Bucket(bRecipients), []byte(owner.ID), &info); err != nil {
-			return err
+			return false, err
 		} else if !ok || info.Role != RoleOwner {
-			return &IntegrityError{What: "the backup does not list " + owner.Label + " as an owner: it was not made from this vault by its owners"}
+			return false, &IntegrityError{What: "the backup does not list " + owner.Label + " as an owner: it was not made from this vault by its owners"}
 		}
 	}
 	cb := cur.Bucket(bAudit)
-	return bak.Bucket(bAudit).ForEach(func(k, data []byte) error {
+	return newer, bak.Bucket(bAudit).ForEach(func(k, data []byte) error {
 		want := cb.Get(k)
 		if want == nil {
 			return nil
@@ -415,12 +421,18 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 	var log []([2][]byte)
 	var auditHead []byte
 	var present presentState
+	var chain *presentChain
 	if err := v.view(func(tx *bolt.Tx) error {
 		var err error
 		if stones, err = v.tombstones(tx); err != nil {
 			return err
 		}
 		present = readPresent(tx, p.carried)
+		if p.keepChain {
+			if chain, err = v.readPresentChain(tx); err != nil {
+				return err
+			}
+		}
 		auditHead = bytes.Clone(tx.Bucket(bMeta).Get(mAuditHead))
 		return tx.Bucket(bAudit).ForEach(func(k, data []byte) error {
 			log = append(log, [2][]byte{bytes.Clone(k), bytes.Clone(data)})
@@ -444,6 +456,11 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 	err = tv.update(func(tx *bolt.Tx) error {
 		if _, err := tv.keys.whoAmI(tx); err != nil {
 			return err
+		}
+		if chain != nil {
+			if err := tv.keepPresentChain(tx, chain); err != nil {
+				return err
+			}
 		}
 		// The two logs agree as far as both go (PrepareRestore checked):
 		// the longer one is kept, so nothing written since is lost.

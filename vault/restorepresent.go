@@ -74,3 +74,56 @@ func (tv *Vault) keepPresent(tx *bolt.Tx, p *RestorePlan, ps *presentState) erro
 	}
 	return nil
 }
+
+// presentChain is the vault's signed policy chain just before a restore.
+type presentChain struct {
+	versions [][2][]byte // key, stored value
+	latest   verifiedPolicy
+}
+
+// readPresentChain reads the vault's whole policy chain, whose newest
+// version is the one this session verified at open.
+func (v *Vault) readPresentChain(tx *bolt.Tx) (*presentChain, error) {
+	pb := tx.Bucket(bPolicy)
+	if pb == nil || v.policy == nil {
+		return nil, nil
+	}
+	c := &presentChain{latest: *v.policy}
+	err := pb.ForEach(func(k, stored []byte) error {
+		c.versions = append(c.versions, [2][]byte{bytes.Clone(k), bytes.Clone(stored)})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if n := len(c.versions); n == 0 || sha256Hex(c.versions[n-1][1]) != v.policy.hash {
+		return nil, &IntegrityError{What: "the vault's newest policy version changed while it was open"}
+	}
+	return c, nil
+}
+
+// keepPresentChain puts the vault's policy chain, verbatim, in place of the
+// backup's (its beginning, as PrepareRestore checked), so that what the
+// restore changes is signed as versions after the vault's newest: every
+// machine that verified the vault before the restore walks on to the
+// restored file as to any owner's change, and a copy from before the
+// restore put back from outside is older than what they verified.
+func (tv *Vault) keepPresentChain(tx *bolt.Tx, c *presentChain) error {
+	if tx.Bucket(bPolicy) != nil {
+		if err := tx.DeleteBucket(bPolicy); err != nil {
+			return err
+		}
+	}
+	pb, err := tx.CreateBucket(bPolicy)
+	if err != nil {
+		return err
+	}
+	for _, e := range c.versions {
+		if err := pb.Put(e[0], e[1]); err != nil {
+			return err
+		}
+	}
+	latest := c.latest
+	tv.policy = &latest
+	return nil
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// onMachine runs fn with the harness's state directory set to a machine
+// of its own (its trust file and rollback witness), then puts it back.
+func (s *keyringScene) onMachine(state string, fn func()) {
+	saved := s.vars["XDG_STATE_HOME"]
+	s.vars["XDG_STATE_HOME"] = state
+	defer func() { s.vars["XDG_STATE_HOME"] = saved }()
+	fn()
+}
+
+// H2: a helper's machine that verified the vault before an owner's
+// restore accepts the restored vault as a normal step forward (no second
+// trust add), and still refuses a vault file put back from outside.
+func TestHelperMachineAcceptsARestore(t *testing.T) {
+	s := newKeyringScene(t)
+	fp := strings.TrimSpace(s.ok("", "trust", "show"))
+	helperMachine := filepath.Join(s.dir, "helper-machine")
+	s.onMachine(helperMachine, func() {
+		s.ok("", "trust", "add", fp)
+		s.ok(s.helper, "label", s.customer, "--format", "text")
+	})
+	backup := filepath.Join(s.dir, "b.age")
+	s.ok(s.owner, "backup", "-o", backup)
+	s.ok(s.owner, "rotate", "--group", "shipping")
+	s.onMachine(helperMachine, func() {
+		s.ok(s.helper, "label", s.customer, "--format", "text")
+	})
+	beforeRestore, err := os.ReadFile(s.vault)
+	must(t, err)
+	s.ok(s.owner, "restore", backup, "--yes")
+	s.onMachine(helperMachine, func() {
+		if code, _, errs := s.run(s.helper, "label", s.customer, "--format", "text"); code != 0 {
+			t.Fatalf("helper's label after the owner's restore: exit %d: %s", code, errs)
+		}
+		if out := s.ok(s.helper, "check", "--metadata-only"); !strings.Contains(out, "ok") {
+			t.Fatalf("helper's check after the owner's restore: %q", out)
+		}
+		// the owner's machine goes on writing; the helper keeps up
+		s.ok("", "list")
+	})
+	s.ok(s.owner, "edit", s.customer, "--line1", "2 Marina")
+	s.onMachine(helperMachine, func() {
+		s.ok(s.helper, "label", s.customer, "--format", "text")
+	})
+	// The vault as it was before the restore, put back from outside: a
+	// rollback on the helper's machine, and on the owner's.
+	must(t, os.WriteFile(s.vault, beforeRestore, 0o600))
+	s.onMachine(helperMachine, func() {
+		code, _, errs := s.run(s.helper, "label", s.customer, "--format", "text")
+		if code != exitIntegrity || !strings.Contains(errs, "rolled back") {
+			t.Fatalf("helper's label on the pre-restore file put back: exit %d %q, want 7: rolled back", code, errs)
+		}
+	})
+	if code, _, errs := s.run(s.owner, "list"); code != exitIntegrity {
+		t.Fatalf("owner's list on the pre-restore file put back: exit %d %q, want 7", code, errs)
+	}
+}
