@@ -78,6 +78,14 @@ func TestUpgradeFromFormat4Sums(t *testing.T) {
 		t.Fatalf("a read-only owner check of format 4: %+v %v", res, err)
 	}
 	must(t, r.Close())
+	k, err := Open(f.path, cron)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := k.Check(true); err != nil || len(res.Problems) != 0 || len(res.Hints) != 1 || !strings.Contains(res.Hints[0], "not recounted") {
+		t.Errorf("a keyless check of format 4 says it did not recount the records: %+v %v", res, err)
+	}
+	must(t, k.Close())
 	if format, width := rawFormat(t, f); format != format4 || width != crypto.TagSumSize {
 		t.Fatalf("before the owner's writable open: format %q, %d-byte sums", format, width)
 	}
