@@ -170,7 +170,10 @@ func (k *keyring) derivedKeys() []ed25519.PrivateKey {
 	if ids == nil {
 		ids = k.v.opts.Identities
 	}
-	if k.derived != nil && len(k.derivedFrom) == len(ids) {
+	// The open derives from the identity files before a passphrase may
+	// unlock the vault's own identity (k.ids): a cache of the same length
+	// would sign with a file that is nobody in this vault.
+	if k.derived != nil && sameIdentities(k.derivedFrom, ids) {
 		return k.derived
 	}
 	var out []ed25519.PrivateKey
@@ -181,6 +184,12 @@ func (k *keyring) derivedKeys() []ed25519.PrivateKey {
 	}
 	k.derived, k.derivedFrom = out, ids
 	return out
+}
+
+// sameIdentities tells whether a and b are the same slice (not merely equal
+// in length): identities need not be comparable values.
+func sameIdentities(a, b []age.Identity) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // signingKeyFor returns r's signing key when this session holds it (nil
@@ -331,13 +340,18 @@ func (v *Vault) sealTx(tx *bolt.Tx) (*txSeal, error) {
 		}
 		return out, nil
 	}
+	// A person's write that is left unsigned reads as tampering to every
+	// later check and keyless purge: refuse it (the transaction rolls back).
 	r := out.policy.recipient(actor.ID)
 	if r == nil {
-		return out, nil
+		return nil, &IntegrityError{What: fmt.Sprintf("%q is not in the vault's signed policy, so this change could not be signed; nothing was written", actor.Label)}
 	}
 	priv, err := v.signingKeyFor(tx, r)
-	if err != nil || priv == nil {
-		return out, err
+	if err != nil {
+		return nil, err
+	}
+	if priv == nil {
+		return nil, &IntegrityError{What: fmt.Sprintf("this session does not hold the signing key the signed policy lists for %q, so this change could not be signed; nothing was written", r.Label)}
 	}
 	sums, err := v.endTags(tx)
 	if err != nil {
