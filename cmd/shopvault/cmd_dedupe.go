@@ -17,7 +17,14 @@ func newDedupeCmd(env *Env, g *Global) *cobra.Command {
 		Long: `Find likely duplicates (same email, or same phone and name) and, with
 --apply, merge each into the older record: empty fields filled, aliases of
 both keep resolving, shipments and consents kept. Without --apply it only
-lists them (from metadata, no key needed).`,
+lists them (from metadata, no key needed).
+
+A pair that holds different values in a field both have (another name, city,
+street, …, compared after the same normalisation as the duplicate rule) is
+two people sharing an email or a phone, such as a family added with
+add --allow-duplicate: it is never merged, only listed with the fields
+that differ, for you to check and forget or edit by hand. Without --apply
+only a different name is known (the other fields need the key).`,
 		Example: "  shopvault dedupe\n  shopvault dedupe --apply --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -53,18 +60,43 @@ func dedupeRun(env *Env, g *Global, o *dedupeOptions) error {
 			}
 			return printJSON(env.Out, pairs)
 		}
-		t := newTable(env, "KEEP", "MERGE", "WHY")
+		t := newTable(env, "KEEP", "MERGE", "WHY", "RESULT")
+		mergeable, apart := 0, 0
 		for _, p := range pairs {
-			t.add(p.Keep, p.Merge, p.Reason)
+			t.add(p.Keep, p.Merge, p.Reason, dedupeResult(p, o.Apply))
+			if len(p.Differ) > 0 {
+				apart++
+			} else {
+				mergeable++
+			}
 		}
 		if err := t.flush(); err != nil {
 			return err
 		}
 		if o.Apply {
-			fmt.Fprintf(env.Out, "merged %s\n", words.Count(len(pairs), "duplicate"))
+			fmt.Fprintf(env.Out, "merged %s\n", words.Count(mergeable, "duplicate"))
 		} else {
-			fmt.Fprintf(env.Out, "%s; run dedupe --apply to merge them\n", words.Count(len(pairs), "likely duplicate"))
+			fmt.Fprintf(env.Out, "%s; run dedupe --apply to merge them\n", words.Count(mergeable, "likely duplicate"))
+		}
+		if apart > 0 {
+			share, differ := "share", "differ"
+			if apart == 1 {
+				share, differ = "shares", "differs"
+			}
+			fmt.Fprintf(env.Out, "not merged: %s %s an email or phone but %s in the fields named above, so may be two people (a family); check them with shopvault show: if one person, edit one to match (or forget it) and run dedupe --apply again\n",
+				words.Count(apart, "pair"), share, differ)
 		}
 		return nil
 	})
+}
+
+// dedupeResult says what dedupe did, or will do, with a pair.
+func dedupeResult(p vault.DuplicatePair, apply bool) string {
+	switch {
+	case len(p.Differ) > 0:
+		return "not merged: differ in " + words.Join(p.Differ, "and")
+	case apply:
+		return "merged"
+	}
+	return "to merge"
 }
