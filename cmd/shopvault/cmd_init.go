@@ -87,6 +87,7 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 	}
 	create.OwnerIdentity = ownerIDs[0]
 	var idPath string
+	var generated *string // the --generate-passphrase passphrase
 	switch {
 	case o.Passphrase || o.GeneratePassphrase:
 		var pass string
@@ -106,8 +107,15 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 		create.PassphraseIdentity = blob
 		create.OwnerLabel = "owner (passphrase)"
 		if o.GeneratePassphrase {
-			fmt.Fprintf(env.Out, "%s\n", pass)
-			fmt.Fprintln(env.ErrOut, "shopvault: this is your vault passphrase; write it down now, it is shown only once")
+			generated = &pass
+			// With --json the passphrase is a key of the one JSON object
+			// on stdout, so a script gets nothing else to parse.
+			if g.JSON {
+				fmt.Fprintln(env.ErrOut, "shopvault: your vault passphrase is \"passphrase\" in the JSON; write it down now, it is shown only once")
+			} else {
+				fmt.Fprintf(env.Out, "%s\n", pass)
+				fmt.Fprintln(env.ErrOut, "shopvault: this is your vault passphrase; write it down now, it is shown only once")
+			}
 		}
 	default:
 		idPath = o.IdentityOut
@@ -143,7 +151,7 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 		return err
 	}
 	if g.JSON {
-		return printJSON(env.Out, map[string]string{"vault": path, "identity": idPath, "recipient": recipient})
+		return printJSON(env.Out, initSummary{Vault: path, Identity: idPath, Recipient: recipient, Passphrase: generated})
 	}
 	if env.StdinIsTTY {
 		return initGuide(env, path, idPath, identity, recipient, o.RecoverySheet != "")
@@ -239,4 +247,13 @@ func newPassphrase(env *Env, g *Global, context []string) (string, error) {
 		}
 	}
 	return "", last
+}
+
+// initSummary is what init --json prints (docs/json.md); Passphrase is
+// null unless init made it (--generate-passphrase).
+type initSummary struct {
+	Vault      string  `json:"vault"`
+	Identity   string  `json:"identity"`
+	Recipient  string  `json:"recipient"`
+	Passphrase *string `json:"passphrase"`
 }
