@@ -79,11 +79,11 @@ func (v *Vault) resolve(tx *bolt.Tx, text string) (recordID, *recordMeta, string
 type AliasInfo struct {
 	Alias   string     `json:"alias"`
 	Primary bool       `json:"primary"`
-	Courier string     `json:"courier,omitempty"`
-	Note    string     `json:"note,omitempty"`
+	Courier string     `json:"courier"` // "" when none
+	Note    string     `json:"note"`
 	Created time.Time  `json:"created"`
-	Expires *time.Time `json:"expires,omitempty"`
-	Revoked *time.Time `json:"revoked,omitempty"`
+	Expires *time.Time `json:"expires"` // null when it never expires
+	Revoked *time.Time `json:"revoked"`
 	Live    bool       `json:"live"`
 }
 
@@ -144,7 +144,7 @@ func (v *Vault) aliasesOf(tx *bolt.Tx, id recordID) ([]AliasInfo, error) {
 		}
 		live := e.Revoked == nil && e.Erased == nil && (e.Expires == nil || now.Before(*e.Expires))
 		out = append(out, AliasInfo{Alias: crypto.FormatAlias(canon), Primary: e.Primary, Courier: e.Courier, Note: e.Note,
-			Created: e.Created, Expires: e.Expires, Revoked: e.Revoked, Live: live})
+			Created: e.Created, Expires: wholeSeconds(e.Expires), Revoked: wholeSeconds(e.Revoked), Live: live})
 	}
 	return out, nil
 }
@@ -204,4 +204,14 @@ func (v *Vault) Aliases() ([]string, error) {
 		})
 	})
 	return out, err
+}
+
+// wholeSeconds shows a time as every other time is shown (RFC 3339,
+// seconds): an expiry stored by an older binary kept its nanoseconds.
+func wholeSeconds(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	s := t.Truncate(time.Second)
+	return &s
 }

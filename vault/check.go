@@ -17,7 +17,7 @@ import (
 // CheckProblem is one thing check found wrong; Record is the record id when
 // the problem belongs to one (restic's checker style: errors carry ids).
 type CheckProblem struct {
-	Record string `json:"record,omitempty"`
+	Record string `json:"record"` // "" when the problem is not one record's
 	What   string `json:"what"`
 }
 
@@ -30,13 +30,13 @@ type CheckResult struct {
 	AuditEntries int            `json:"audit_entries"`
 	MetadataOnly bool           `json:"metadata_only"`
 	Problems     []CheckProblem `json:"problems"`
-	Hints        []string       `json:"hints,omitempty"`
+	Hints        []string       `json:"hints"`
 	// Rotating: a key rotation is in progress; an owner's next rotate (or
 	// any owner write) finishes it.
-	Rotating bool `json:"rotating,omitempty"`
+	Rotating bool `json:"rotating"`
 	// Unindexed counts customers an interrupted import left without
 	// index and alias entries; any write writes them from their metadata.
-	Unindexed int `json:"unindexed,omitempty"`
+	Unindexed int `json:"unindexed"`
 }
 
 // Check verifies the whole vault, one concern at a time (checker has a
@@ -49,7 +49,7 @@ type CheckResult struct {
 // IntegrityError (exit 7) naming the first one.
 func (v *Vault) Check(metadataOnly bool) (CheckResult, error) {
 	c := &checker{v: v, metadataOnly: metadataOnly, metas: map[recordID]*recordMeta{},
-		res: CheckResult{MetadataOnly: metadataOnly, Problems: []CheckProblem{}}}
+		res: CheckResult{MetadataOnly: metadataOnly, Problems: []CheckProblem{}, Hints: []string{}}}
 	err := v.view(func(tx *bolt.Tx) error {
 		c.tx = tx
 		c.database()

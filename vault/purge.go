@@ -17,7 +17,7 @@ type PlanItem struct {
 	Rule   string     `json:"rule"`
 	Alias  string     `json:"alias"`
 	Action RuleAction `json:"action"`
-	Fields []string   `json:"fields,omitempty"`
+	Fields []string   `json:"fields"` // null for erase
 	Due    time.Time  `json:"due"`
 	id     recordID
 }

@@ -152,13 +152,13 @@ type Inventory struct {
 	Customers   int            `json:"customers"`
 	FieldsHeld  map[string]int `json:"fields_held"`
 	Consents    map[string]int `json:"consents_granted"`
-	Oldest      *time.Time     `json:"oldest_record,omitempty"`
+	Oldest      *time.Time     `json:"oldest_record"` // null in an empty vault
 	OnHold      int            `json:"on_hold"`
 	Erasures    int            `json:"erasures"`
 	Shipments   int            `json:"shipments"`
 	Recipients  map[Role]int   `json:"recipients_by_role"`
-	RulesToday  map[string]int `json:"rules_due_today,omitempty"`
-	LastPurge   *time.Time     `json:"last_purge,omitempty"`
+	RulesToday  map[string]int `json:"rules_due_today"` // null without rules
+	LastPurge   *time.Time     `json:"last_purge"` // null before the first
 	VaultBytes  int64          `json:"vault_bytes"`
 	AuditEvents int            `json:"audit_entries"`
 }

@@ -74,7 +74,7 @@ type aliasIssueOptions struct {
 func aliasIssueRun(env *Env, g *Global, o *aliasIssueOptions, alias string) error {
 	var exp *time.Time
 	if o.Expires != "" {
-		t, err := vault.ParseDateOrSpan(o.Expires, env.Now().UTC())
+		t, err := vault.ParseDateOrSpan(o.Expires, env.Now().UTC().Truncate(time.Second))
 		if err != nil {
 			return usageErr("--expires: %v", err)
 		}

@@ -103,10 +103,7 @@ func auditListRun(env *Env, g *Global, o *auditListOptions) error {
 			return err
 		}
 		if g.JSON {
-			if es == nil {
-				es = []vault.AuditEntry{}
-			}
-			return printJSON(env.Out, es)
+			return printJSON(env.Out, auditEntriesJSON(es))
 		}
 		t := newTable(env, "SEQ", "TIME", "ACTOR", "ACTION", "ALIASES", "REASON")
 		for _, e := range es {

@@ -111,13 +111,20 @@ func rulesCheckRun(env *Env, g *Global, o *rulesOptions) error {
 		}
 	}
 	if g.JSON {
+		// Fields shadows the rule's own (left out when empty, as the
+		// signed rules statement stores it) so every row has the key.
 		type explained struct {
 			vault.Rule
-			Explanation string `json:"explanation"`
+			Fields      []string `json:"fields"`
+			Explanation string   `json:"explanation"`
 		}
 		out := []explained{}
 		for _, r := range rs.Rules {
-			out = append(out, explained{r, r.Explain()})
+			fields := r.Fields
+			if fields == nil {
+				fields = []string{}
+			}
+			out = append(out, explained{r, fields, r.Explain()})
 		}
 		return printJSON(env.Out, out)
 	}

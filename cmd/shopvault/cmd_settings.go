@@ -75,7 +75,7 @@ func settingsRun(env *Env, g *Global, o *settingsOptions) error {
 			}
 		}
 		if g.JSON {
-			return printJSON(env.Out, st)
+			return printJSON(env.Out, newSettingsJSON(st))
 		}
 		fmt.Fprintf(env.Out, "shop name: %s\nshop contact: %s\nreason required for support reads: %s\ndefault country: %s\n", st.ShopName, st.ShopContact, yesNo(st.ReasonRequiredSupport), orNone(st.Country))
 		return nil

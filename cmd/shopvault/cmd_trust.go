@@ -64,6 +64,9 @@ func trustShowRun(env *Env, g *Global) error {
 	return g.withVault(env, readKeyless, func(v *vault.Vault) error {
 		fps := v.OwnerFingerprints()
 		if g.JSON {
+			if fps == nil {
+				fps = []string{}
+			}
 			return printJSON(env.Out, map[string][]string{"owners": fps})
 		}
 		for _, fp := range fps {
