@@ -158,7 +158,7 @@ type Inventory struct {
 	Shipments   int            `json:"shipments"`
 	Recipients  map[Role]int   `json:"recipients_by_role"`
 	RulesToday  map[string]int `json:"rules_due_today"` // null without rules
-	LastPurge   *time.Time     `json:"last_purge"` // null before the first
+	LastPurge   *time.Time     `json:"last_purge"`      // null before the first
 	VaultBytes  int64          `json:"vault_bytes"`
 	AuditEvents int            `json:"audit_entries"`
 }
