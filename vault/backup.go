@@ -168,7 +168,23 @@ func RestoreFresh(path string, src io.Reader, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("preparing the backup (nothing was restored): %w", err)
 	}
-	return atomicfile.Replace(tmp, path)
+	if err := atomicfile.Replace(tmp, path); err != nil {
+		return err
+	}
+	return pinRestoredOwner(path, opts)
+}
+
+// pinRestoredOwner opens the restored vault once with the restoring
+// owner's identities, as any owner command does: the chain they verified
+// with their own identity pins them on this machine, with the policy and
+// head it saw, so later commands here (cron's keyless ones too) trust it.
+func pinRestoredOwner(path string, opts Options) error {
+	opts.ReadOnly, opts.Progress = true, nil
+	v, err := Open(path, opts)
+	if err != nil {
+		return fmt.Errorf("the backup was restored to %s, but this machine could not record its owner (%w): run shopvault trust add FINGERPRINT with the owner's fingerprint", path, err)
+	}
+	return v.Close()
 }
 
 // decryptBackup decrypts a backup into a new 0600 file at tmp and checks

@@ -474,7 +474,10 @@ func listRun(env *Env, g *Global, o *listOptions) error {
 	if err != nil {
 		return err
 	}
-	return g.withVault(env, vaultAccess{keys: len(fields) > 0, readOnly: len(fields) == 0}, func(v *vault.Vault) error {
+	// An identity named for list verifies the vault as that person: an
+	// owner's pins them on this machine, as any owner command does.
+	keys := len(fields) > 0 || g.identityNamed(env)
+	return g.withVault(env, vaultAccess{keys: keys, readOnly: len(fields) == 0}, func(v *vault.Vault) error {
 		cs, err := v.List(vault.ListFilter{Consent: strings.ToLower(o.Consent), Fields: fields})
 		if err != nil {
 			return err

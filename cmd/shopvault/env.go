@@ -168,6 +168,14 @@ func (g *Global) identityFiles(env *Env) []string {
 	return nil
 }
 
+// identityNamed tells whether the person named an identity for this
+// command (--identity, SHOPVAULT_IDENTITY or --passphrase-file) rather than
+// leaving one at the default path, which a keyless command never reads
+// (cron may run where the owner's passphrase-protected key file is).
+func (g *Global) identityNamed(env *Env) bool {
+	return len(g.Identities) > 0 || env.Getenv("SHOPVAULT_IDENTITY") != "" || g.PassphraseFile != ""
+}
+
 // identitySource says where identities come from when no --identity was
 // given: "the default identity file" or "SHOPVAULT_IDENTITY"; "" for flags
 // or none.

@@ -44,7 +44,7 @@ const exitCodeHelp = `Exit codes:
 
 // trustHints say what to do about each vault.TrustReason.
 var trustHints = map[vault.TrustReason]string{
-	vault.TrustUnpinned:       "run a command once with the owner's identity, or pin the owner's fingerprint (printed by recipients add and on the recovery sheet): shopvault trust add FINGERPRINT",
+	vault.TrustUnpinned:       "run a command once with the owner's identity (for example shopvault list --identity FILE), or pin the owner's fingerprint (printed by recipients add and on the recovery sheet): shopvault trust add FINGERPRINT",
 	vault.TrustNotUpgraded:    "run any command once with the owner's identity to upgrade",
 	vault.TrustFileUnreadable: "restore it from a backup of this machine, or delete it and pin the owner again with shopvault trust add FINGERPRINT",
 	vault.TrustNoPurgeKey:     "put the purge key file back from a copy, or have an owner issue a new one there: shopvault purge-key",

@@ -63,3 +63,38 @@ func TestHelperMachineAcceptsARestore(t *testing.T) {
 		t.Fatalf("owner's list on the pre-restore file put back: exit %d %q, want 7", code, errs)
 	}
 }
+
+// Issue 15: a restore onto a new machine by an owner pins that owner there
+// (they verified the chain with their own identity), and list with the
+// owner's identity pins as other owner commands do, so the hint to run a
+// command with the owner's identity does not loop.
+func TestNewMachinePinsTheRestoringOwner(t *testing.T) {
+	s := newKeyringScene(t)
+	backup := filepath.Join(s.dir, "b.age")
+	s.ok(s.owner, "backup", "-o", backup)
+	laptop := filepath.Join(s.dir, "laptop-state")
+	s.vault = filepath.Join(s.dir, "laptop.db")
+	s.onMachine(laptop, func() {
+		s.ok(s.owner, "restore", backup, "--yes")
+		if out := s.ok("", "list"); !strings.Contains(out, s.customer) {
+			t.Fatalf("keyless list after the restore on a new machine: %q", out)
+		}
+		s.ok(s.helper, "label", s.customer, "--format", "text")
+	})
+	// The file copied to a machine that has pinned no one: list with the
+	// owner's identity pins the owner, and keyless commands work after.
+	copied := filepath.Join(s.dir, "copied-state")
+	s.onMachine(copied, func() {
+		code, _, errs := s.run("", "list")
+		if code != exitKey || !strings.Contains(errs, "list --identity") {
+			t.Fatalf("keyless list on an unpinned machine: exit %d %q, want 3 naming list --identity", code, errs)
+		}
+		if code, _, errs := s.run(s.helper, "list"); code != exitKey {
+			t.Fatalf("a helper's identity pinned nobody: exit %d %q, want 3", code, errs)
+		}
+		s.ok(s.owner, "list")
+		if out := s.ok("", "list"); !strings.Contains(out, s.customer) {
+			t.Fatalf("keyless list after list --identity OWNER: %q", out)
+		}
+	})
+}
