@@ -2,7 +2,6 @@ package vault
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -32,10 +31,6 @@ type Shipment struct {
 // head's shipments are held to the same (verifyShippedParcels).
 const shipFutureTolerance = 24 * time.Hour
 
-// errShipRecorded rolls back Ship's transaction when the parcel is
-// recorded already: a skipped line writes nothing, not even a head.
-var errShipRecorded = errors.New("shipment already recorded")
-
 // Ship records a shipment (metadata only), in the name of a current
 // recipient of one of ShipRoles. date may be in the past for
 // back-entry; it updates last_shipment but not last_activity, so recording
@@ -45,81 +40,17 @@ var errShipRecorded = errors.New("shipment already recorded")
 // a partial failure: a parcel with the same alias, courier and order ref is
 // not recorded twice; the earlier shipment is returned with AlreadyRecorded
 // set. Without a ref nothing tells two parcels apart: each is recorded.
+// It is ShipBatch for one parcel, except that an alias naming no customer
+// is the error.
 func (v *Vault) Ship(alias, courier, ref string, date time.Time) (Shipment, error) {
-	var out Shipment
 	if err := checkCustomerMetadata("courier", courier, "ref", ref); err != nil {
-		return out, err
+		return Shipment{}, err
 	}
-	err := v.update(func(tx *bolt.Tx) error {
-		if err := v.requireActor(tx, "record shipments", ShipRoles...); err != nil {
-			return err
-		}
-		id, m, canon, err := v.resolve(tx, alias)
-		if err != nil {
-			return err
-		}
-		now := v.now()
-		if date.IsZero() {
-			date = now
-		}
-		if date.After(now.Add(shipFutureTolerance)) {
-			return &InputError{Field: "date", Reason: "is in the future"}
-		}
-		if ref != "" {
-			earlier, found, err := findShipment(tx, canon, courier, ref)
-			if err != nil {
-				return err
-			}
-			if found {
-				out = earlier
-				return errShipRecorded
-			}
-		}
-		sid, err := v.ids.next(now)
-		if err != nil {
-			return err
-		}
-		s := shipment{Record: id.String(), Alias: canon, Date: date.UTC(), Courier: courier, Ref: ref, Created: now}
-		if err := v.putTaggedJSON(tx, "shipments", sid[:], s); err != nil {
-			return err
-		}
-		if m.LastShipment == nil || date.After(*m.LastShipment) {
-			d := date.UTC()
-			m.LastShipment = &d
-		}
-		if err := v.putMeta(tx, id, m); err != nil {
-			return err
-		}
-		out = Shipment{ID: sid.String(), Alias: crypto.FormatAlias(canon), Date: s.Date, Courier: courier, Ref: ref}
-		return v.appendAudit(tx, AuditEntry{Action: "ship", Aliases: []string{canon}, Detail: courier})
-	})
-	if errors.Is(err, errShipRecorded) {
-		return out, nil
+	out, _, err := v.ship([]ShipRequest{{Alias: alias, Ref: ref}}, courier, date, true)
+	if err != nil {
+		return Shipment{}, err
 	}
-	return out, err
-}
-
-// findShipment looks for the parcel Ship is asked to record: the same
-// alias, courier and order ref.
-func findShipment(tx *bolt.Tx, canon, courier, ref string) (Shipment, bool, error) {
-	var out Shipment
-	found := false
-	err := tx.Bucket(bShipments).ForEach(func(k, data []byte) error {
-		if found {
-			return nil
-		}
-		var s shipment
-		if err := json.Unmarshal(data, &s); err != nil {
-			return &IntegrityError{What: fmt.Sprintf("shipment %x does not decode", k)}
-		}
-		if s.Alias != canon || s.Courier != courier || s.Ref != ref {
-			return nil
-		}
-		found = true
-		out = Shipment{ID: fmt.Sprintf("%x", k), Alias: crypto.FormatAlias(s.Alias), Date: s.Date, Courier: s.Courier, Ref: s.Ref, AlreadyRecorded: true}
-		return nil
-	})
-	return out, found, err
+	return out[0], nil
 }
 
 // ManifestQuery selects shipments for a courier manifest.

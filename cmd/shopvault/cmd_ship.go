@@ -28,9 +28,13 @@ owner, support or shipping person: the access log names who recorded it.
 With "-", a batch is read from stdin: one alias per line, optionally followed
 by a tab, a comma or spaces and the order reference (the orders.txt that
 label - reads). --courier and --date apply to every line; a line's own
-reference replaces --ref. Good lines are recorded; each bad line is named by
-its number on stderr, and the command exits 8 (partly done), or 6 when no
-line named a customer. An empty stdin is "nothing to ship" (exit 0).
+reference replaces --ref. The batch is recorded at once (one write, one
+access-log entry). Lines whose alias names no customer are named by number
+on stderr and the others are recorded: exit 8 (partly done), or 6 when no
+line named a customer. A reference that holds a customer's details (a
+phone, an email, a card number) refuses the whole batch: each such line is
+named, nothing is recorded, exit 5. An empty stdin is "nothing to ship"
+(exit 0).
 
 An order is recorded once: a line with the same alias, courier and order
 reference as a recorded shipment is skipped and named on stderr, so running
@@ -77,26 +81,49 @@ func shipRun(env *Env, g *Global, o *shipOptions, alias string) error {
 			return nil
 		}
 	}
+	reqs := make([]vault.ShipRequest, len(lines))
+	for i, l := range lines {
+		reqs[i] = vault.ShipRequest{Alias: l.Alias, Ref: l.Ref}
+		if l.Ref == "" {
+			reqs[i].Ref = o.Ref
+		}
+	}
 	return g.withVault(env, writeWithKeys, func(v *vault.Vault) error {
-		shipped := []vault.Shipment{}
-		var bad []*exitError
-		skipped := 0
-		for _, l := range lines {
-			ref := l.Ref
-			if ref == "" {
-				ref = o.Ref
+		var shipped []vault.Shipment
+		var problems []vault.ShipProblem
+		if batch {
+			var err error
+			shipped, problems, err = v.ShipBatch(reqs, o.Courier, d)
+			var refused *vault.ShipRefusedError
+			if errors.As(err, &refused) {
+				return refusedBatch(env, lines, refused)
 			}
-			s, err := v.Ship(l.Alias, o.Courier, ref, d)
 			if err != nil {
-				var nf *vault.NotFoundError
-				var in *vault.InputError
-				if !batch || !errors.As(err, &nf) && !errors.As(err, &in) {
-					return err
-				}
-				bad = append(bad, batchLineError(l, err))
+				return err
+			}
+		} else {
+			s, err := v.Ship(reqs[0].Alias, o.Courier, reqs[0].Ref, d)
+			if err != nil {
+				return err
+			}
+			shipped = []vault.Shipment{s}
+		}
+		if shipped == nil {
+			shipped = []vault.Shipment{} // --json prints [], not null
+		}
+		var bad []*exitError
+		for _, p := range problems {
+			bad = append(bad, batchLineError(lines[p.Index], p.Err))
+		}
+		skipped := 0
+		next := 0 // the next line's shipment; problems have none
+		for i, l := range lines {
+			if len(problems) > 0 && problems[0].Index == i {
+				problems = problems[1:]
 				continue
 			}
-			shipped = append(shipped, s)
+			s := shipped[next]
+			next++
 			if s.AlreadyRecorded {
 				skipped++
 				fmt.Fprintf(env.ErrOut, "shopvault: %s%s already recorded on %s (shipment %s), skipped\n", lineLabel(batch, l), s.Alias, day(s.Date), s.ID)
@@ -126,6 +153,23 @@ func shipRun(env *Env, g *Global, o *shipOptions, alias string) error {
 		}
 		return batchResult(env, bad, len(lines), done)
 	})
+}
+
+// refusedBatch names each line whose order reference was refused (by
+// number and field, never the value) and ends the command with the first
+// one's exit code: nothing was recorded.
+func refusedBatch(env *Env, lines []orderLine, refused *vault.ShipRefusedError) error {
+	var first *exitError
+	for _, p := range refused.Problems {
+		e := batchLineError(lines[p.Index], p.Err)
+		if first == nil {
+			first = e
+		}
+		fmt.Fprintf(env.ErrOut, "shopvault: %s\n", e.msg)
+	}
+	return &exitError{code: first.code,
+		msg:  fmt.Sprintf("%d of %d lines refused (named above); nothing was recorded", len(refused.Problems), len(lines)),
+		hint: "fix those lines (an order reference must not hold the customer's details) and run the whole batch again"}
 }
 
 // lineLabel names a batch line for a message ("line 3: "); a single
