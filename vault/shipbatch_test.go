@@ -88,8 +88,8 @@ func TestShipBatch(t *testing.T) {
 			date: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), field: "date",
 		},
 		{
-			name: "only repeats write nothing",
-			reqs: func(a, b string) []ShipRequest { return []ShipRequest{{a, "ORD-1"}, {a, "ORD-1"}} },
+			name:    "only repeats write nothing",
+			reqs:    func(a, b string) []ShipRequest { return []ShipRequest{{a, "ORD-1"}, {a, "ORD-1"}} },
 			already: []bool{true, true},
 		},
 	}
