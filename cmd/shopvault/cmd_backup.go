@@ -24,8 +24,8 @@ without an identity it is logged as cron; with one (--identity, SHOPVAULT_IDENTI
 the default identity file or --passphrase-file) it is logged as that person,
 and an identity that is not a recipient of the vault is refused, except the
 default identity file when nobody named it: that one is skipped with a
-warning (it is the old key after rotate --identity-out) and the backup runs
-as cron.`,
+warning (the old key after rotate --identity-out, or another vault's key)
+and the backup runs as cron. It never asks for a passphrase.`,
 		Example: `  shopvault backup -o /media/usb/shopvault-$(date +%F).age
   age -d -i ~/.config/shopvault/identity.txt backup.age > copy.db`,
 		Args: cobra.NoArgs,
@@ -64,12 +64,15 @@ func backupRun(env *Env, g *Global, out *outputTarget) error {
 		}
 		return nil
 	}
-	err := g.withVault(env, vaultAccess{keys: identified}, backup)
-	// A default identity file nobody named that the vault no longer
-	// knows (replaced by rotate --identity-out) must not stop
-	// cron's nightly backup: it runs keyless, as without the file.
+	// An identity file only names who ran it: the backup needs no key, so
+	// it never asks for a passphrase vault's passphrase (cron has no
+	// terminal, and a person without --passphrase-file is logged as cron).
+	err := g.withVault(env, vaultAccess{keys: identified, noPrompt: true}, backup)
+	// A default identity file nobody named that the vault does not know
+	// (replaced by rotate --identity-out, or another vault's key) must not
+	// stop cron's nightly backup: it runs keyless, as without the file.
 	if src := g.identitySource(env); errors.Is(err, vault.ErrWrongIdentity) && src == "the default identity file" && g.PassphraseFile == "" {
-		fmt.Fprintf(env.ErrOut, "shopvault: warning: %s %s is not a recipient of this vault (replaced by rotate --identity-out?); backing up without it, logged as cron\n", src, strings.Join(g.identityFiles(env), ", "))
+		fmt.Fprintf(env.ErrOut, "shopvault: warning: %s %s is not a recipient of this vault (another vault's key, or replaced by rotate --identity-out?); backing up without it, logged as cron\n", src, strings.Join(g.identityFiles(env), ", "))
 		return g.withVault(env, writeKeyless, backup)
 	}
 	return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -60,7 +61,7 @@ func checkRun(env *Env, g *Global, o *checkOptions) error {
 	if o.Sensitive || o.DropSensitive {
 		return checkSensitiveRun(env, g, o.DropSensitive)
 	}
-	return g.withVault(env, vaultAccess{keys: !o.MetadataOnly, readOnly: true}, func(v *vault.Vault) error {
+	err := g.withVault(env, vaultAccess{keys: !o.MetadataOnly, readOnly: true}, func(v *vault.Vault) error {
 		res, err := v.Check(o.MetadataOnly)
 		res.Hints = append(res.Hints, unfinishedHints(res)...)
 		if g.JSON {
@@ -84,4 +85,17 @@ func checkRun(env *Env, g *Global, o *checkOptions) error {
 		}
 		return err
 	})
+	if !o.MetadataOnly && lacksKey(err) {
+		// Without the owner's key there is still a check to run.
+		e := classify(err)
+		return &exitError{code: e.code, msg: e.msg, hint: e.hint + "; or run shopvault check --metadata-only, which needs no key (it checks the signatures, the customers' metadata and the access log, not the sealed values)"}
+	}
+	return err
+}
+
+// lacksKey tells whether err says the session holds no key that opens what
+// was asked (none given, a wrong one, nobody to type the passphrase).
+func lacksKey(err error) bool {
+	var nr *vault.NeedRoleError
+	return errors.As(err, &nr) || errors.Is(err, vault.ErrNoIdentity) || errors.Is(err, vault.ErrWrongIdentity) || isNoTerminal(err)
 }

@@ -225,6 +225,10 @@ func newPassphrase(env *Env, g *Global, context []string) (string, error) {
 	var last error
 	for try := 1; try <= passphraseTries; try++ {
 		pass, err := readSecret(env, "new vault passphrase")
+		if isNoTerminal(err) {
+			// --identity means nothing to init: it writes the identity.
+			return "", &exitError{code: exitKey, msg: msgNoTerminal, hint: "pass --passphrase-file FILE holding the new passphrase, or drop --passphrase and init writes an identity file instead; nothing was created"}
+		}
 		if err != nil {
 			return "", err
 		}

@@ -306,10 +306,19 @@ func (g *Global) vaultPassphrase(env *Env) (ask func() (string, error), first bo
 	}, false, promptTries
 }
 
+// msgNoTerminal is readSecret's error when nobody can type a passphrase;
+// a command whose way out differs rewords the hint (isNoTerminal).
+const msgNoTerminal = "a passphrase is needed and there is no terminal to ask on"
+
+func isNoTerminal(err error) bool {
+	var ee *exitError
+	return errors.As(err, &ee) && ee.msg == msgNoTerminal
+}
+
 func readSecret(env *Env, prompt string) (string, error) {
 	tty, err := env.OpenTTY()
 	if err != nil {
-		return "", &exitError{code: 3, msg: "a passphrase is needed and there is no terminal to ask on", hint: "pass --passphrase-file FILE, or use an identity file (--identity)"}
+		return "", &exitError{code: exitKey, msg: msgNoTerminal, hint: "pass --passphrase-file FILE, or use an identity file (--identity)"}
 	}
 	defer func() { _ = tty.Close() }() // the terminal: nothing of ours to lose
 	// Ctrl-C while echo is off must not leave the terminal silent: restore
@@ -399,7 +408,13 @@ func readTTYLine(r io.Reader) ([]byte, error) {
 // and never read identities (cron holds no secret).
 // vaultAccess is how a command opens the vault: whether it unlocks keys
 // (identities, passphrase) and whether it may write.
-type vaultAccess struct{ keys, readOnly bool }
+type vaultAccess struct {
+	keys, readOnly bool
+	// noPrompt: identity files only, never the passphrase prompt (a
+	// --passphrase-file still counts): for commands that need no key and
+	// only name who ran them.
+	noPrompt bool
+}
 
 // The usual ways in; a command whose flags decide builds its own.
 var (
@@ -422,7 +437,9 @@ func (g *Global) openVault(env *Env, access vaultAccess) (*vault.Vault, error) {
 			return nil, err
 		}
 		opts.Identities = ids
-		opts.Passphrase, opts.PassphraseFirst, opts.PassphraseTries = g.vaultPassphrase(env)
+		if !access.noPrompt || g.PassphraseFile != "" {
+			opts.Passphrase, opts.PassphraseFirst, opts.PassphraseTries = g.vaultPassphrase(env)
+		}
 	}
 	if env.StderrIsTTY {
 		label := g.progressLabel
