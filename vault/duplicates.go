@@ -43,6 +43,13 @@ func (e *DuplicateError) Unwrap() error { return ErrDuplicate }
 // same name. pre, when not nil, is the customer sealed ahead (its tokens
 // are reused); hh, when not nil, is an import's cache of households.
 func (v *Vault) duplicateOf(tx *bolt.Tx, norm func() map[string]string, pre *sealedRecord, hh *households) (*recordID, DuplicateRule, error) {
+	return v.duplicateOfOther(tx, norm, pre, hh, nil)
+}
+
+// duplicateOfOther is duplicateOf passing over the record self (an edited
+// customer matches their own index entries).
+func (v *Vault) duplicateOfOther(tx *bolt.Tx, norm func() map[string]string, pre *sealedRecord, hh *households, self *recordID) (*recordID, DuplicateRule, error) {
+	other := func(id recordID) bool { return self == nil || id != *self }
 	// The normalised index values are computed only when a token must be
 	// (the row was not sealed ahead, or an older index version exists).
 	var vals map[byte]string
@@ -66,7 +73,9 @@ func (v *Vault) duplicateOf(tx *bolt.Tx, norm func() map[string]string, pre *sea
 			return nil, "", err
 		}
 		for id := range ids {
-			return &id, DuplicateEmail, nil
+			if other(id) {
+				return &id, DuplicateEmail, nil
+			}
 		}
 	}
 	if !has(kindPhone) || !has(kindName) {
@@ -89,6 +98,9 @@ func (v *Vault) duplicateOf(tx *bolt.Tx, norm func() map[string]string, pre *sea
 	// name, so each phone match is checked for the name's entry rather
 	// than listing everyone with the name.
 	for id := range byPhone {
+		if !other(id) {
+			continue
+		}
 		found, err := v.hasIndexEntry(tx, kindName, value(kindName), pre, id)
 		if err != nil {
 			return nil, "", err
@@ -103,7 +115,12 @@ func (v *Vault) duplicateOf(tx *bolt.Tx, norm func() map[string]string, pre *sea
 // refuseDuplicate returns a DuplicateError naming the existing customer
 // when norm matches one by the duplicate rule.
 func (v *Vault) refuseDuplicate(tx *bolt.Tx, norm map[string]string, entry int) error {
-	id, rule, err := v.duplicateOf(tx, func() map[string]string { return norm }, nil, nil)
+	return v.refuseDuplicateOf(tx, norm, entry, nil)
+}
+
+// refuseDuplicateOf is refuseDuplicate passing over the record self.
+func (v *Vault) refuseDuplicateOf(tx *bolt.Tx, norm map[string]string, entry int, self *recordID) error {
+	id, rule, err := v.duplicateOfOther(tx, func() map[string]string { return norm }, nil, nil, self)
 	if err != nil || id == nil {
 		return err
 	}
@@ -113,4 +130,22 @@ func (v *Vault) refuseDuplicate(tx *bolt.Tx, norm map[string]string, entry int) 
 	}
 	dup := &DuplicateError{Alias: crypto.FormatAlias(m.Alias), Rule: rule, Entry: entry}
 	return &InputError{Reason: dup.Error(), Err: dup}
+}
+
+// editedDuplicateKeys is the part of an edited customer that the duplicate
+// rule must check: the email when the edit changes it; the phone and name
+// when the edit changes either (and both are held). A part the edit leaves
+// alone was allowed before and is not checked again.
+func editedDuplicateKeys(before, after map[string]string) map[string]string {
+	changed := func(f string) bool {
+		return after[f] != "" && comparableValue(f, after[f]) != comparableValue(f, before[f])
+	}
+	out := map[string]string{}
+	if changed("email") {
+		out["email"] = after["email"]
+	}
+	if (changed("phone") || changed("name")) && after["phone"] != "" && after["name"] != "" {
+		out["phone"], out["name"] = after["phone"], after["name"]
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -82,5 +83,72 @@ func TestAddAllRefusesDuplicatesInTheBatch(t *testing.T) {
 	batch[2].AllowDuplicate = true
 	if aliases, err := v.AddAll(batch); err != nil || len(aliases) != 3 {
 		t.Fatalf("AddAll with the duplicate allowed: %v %v", aliases, err)
+	}
+}
+
+// Edit applies the same duplicate rule to what it changes: an email, or a
+// phone and name, another customer already has is refused with that
+// customer's alias (never the value) and nothing is changed;
+// AllowDuplicate changes it anyway. The customer's own values, and a part
+// of the rule the edit leaves alone, are not matches.
+func TestEditRefusesDuplicates(t *testing.T) {
+	ngozi := map[string]string{"name": "Ngozi Okafor", "email": "ngozi@example.ng", "phone": "+234 803 555 0101", "country": "NG"}
+	chinedu := map[string]string{"name": "Chinedu Eze", "email": "chinedu@example.ng", "phone": "+234 803 555 0202", "country": "NG"}
+	emeka := map[string]string{"name": "Emeka Okafor", "email": "ngozi@example.ng", "country": "NG"} // a family sharing ngozi's email
+	tests := []struct {
+		name  string
+		who   string // chinedu, ngozi or emeka
+		set   map[string]string
+		allow bool
+		rule  DuplicateRule // "" when changed
+	}{
+		{"another's email written differently", "chinedu", map[string]string{"email": " NGOZI@Example.NG "}, false, DuplicateEmail},
+		{"another's email allowed (a family)", "chinedu", map[string]string{"email": "ngozi@example.ng"}, true, ""},
+		{"another's phone and name", "chinedu", map[string]string{"phone": "0803 555 0101", "name": "NGOZI  okafor"}, false, DuplicatePhoneName},
+		{"another's name, own phone", "chinedu", map[string]string{"name": "Ngozi Okafor"}, false, ""},
+		{"another's phone (a household)", "chinedu", map[string]string{"phone": "+234 803 555 0101"}, false, ""},
+		{"own email in capitals", "ngozi", map[string]string{"email": "NGOZI@EXAMPLE.NG", "city": "Enugu"}, false, ""},
+		{"own email set again", "ngozi", map[string]string{"email": "ngozi@example.ng"}, false, ""},
+		{"a family member's city (email left alone)", "emeka", map[string]string{"city": "Onitsha"}, false, ""},
+		{"a family member's own email set again", "emeka", map[string]string{"email": "ngozi@example.ng"}, false, ""},
+		{"a family member takes ngozi's phone, another name", "emeka", map[string]string{"phone": "+234 803 555 0101"}, false, ""},
+		{"ngozi's name then matches ngozi's phone", "emeka", map[string]string{"phone": "+234 803 555 0101", "name": "Ngozi Okafor"}, false, DuplicatePhoneName},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			v := f.open(t)
+			defer func() { must(t, v.Close()) }()
+			aliases := map[string]string{
+				"ngozi":   mustAdd(t, v, NewCustomer{Fields: ngozi}),
+				"chinedu": mustAdd(t, v, NewCustomer{Fields: chinedu}),
+				"emeka":   mustAdd(t, v, NewCustomer{Fields: emeka, AllowDuplicate: true}),
+			}
+			before, err := v.Show(aliases[tt.who], nil)
+			must(t, err)
+			_, err = v.EditWith(aliases[tt.who], tt.set, EditOptions{AllowDuplicate: tt.allow})
+			var dup *DuplicateError
+			switch {
+			case tt.rule == "" && err != nil:
+				t.Fatalf("edit: %v, want changed", err)
+			case tt.rule != "" && !errors.As(err, &dup):
+				t.Fatalf("edit: %v, want a DuplicateError", err)
+			case tt.rule != "":
+				var in *InputError
+				if dup.Alias != aliases["ngozi"] || dup.Rule != tt.rule || !errors.As(err, &in) || !errors.Is(err, ErrDuplicate) {
+					t.Errorf("refusal %+v (%v), want alias %s, rule %q, an InputError", dup, err, aliases["ngozi"], tt.rule)
+				}
+				for _, val := range tt.set {
+					if strings.Contains(strings.ToLower(err.Error()), strings.ToLower(strings.TrimSpace(val))) {
+						t.Errorf("the refusal %q holds the value %q", err, val)
+					}
+				}
+				after, err := v.Show(aliases[tt.who], nil)
+				must(t, err)
+				if !reflect.DeepEqual(after.Fields, before.Fields) || !after.Updated.Equal(before.Updated) {
+					t.Errorf("a refused edit changed the customer: %v, was %v", after.Fields, before.Fields)
+				}
+			}
+		})
 	}
 }

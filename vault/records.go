@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -793,6 +794,20 @@ func (v *Vault) List(f ListFilter) ([]Customer, error) {
 // Edit changes fields of a customer: set holds new values, an empty value
 // clears the field. One transaction; it counts as customer activity.
 func (v *Vault) Edit(alias string, set map[string]string) (Customer, error) {
+	return v.EditWith(alias, set, EditOptions{})
+}
+
+// EditOptions are the choices of an edit.
+type EditOptions struct {
+	// AllowDuplicate changes the customer even when the new email, or the
+	// new phone and name, match another customer by the duplicate rule
+	// (two people sharing them). Otherwise the edit is refused with a
+	// DuplicateError, as Add refuses.
+	AllowDuplicate bool
+}
+
+// EditWith is Edit with options.
+func (v *Vault) EditWith(alias string, set map[string]string, o EditOptions) (Customer, error) {
 	var c Customer
 	for f := range set {
 		if !IsField(f) {
@@ -813,6 +828,7 @@ func (v *Vault) Edit(alias string, set map[string]string) (Customer, error) {
 		if err != nil {
 			return err
 		}
+		before := maps.Clone(cur)
 		nonEmpty := map[string]string{}
 		for f, val := range set {
 			if strings.TrimSpace(val) != "" {
@@ -840,6 +856,11 @@ func (v *Vault) Edit(alias string, set map[string]string) (Customer, error) {
 		}
 		if len(cur) == 0 {
 			return &InputError{Reason: "an edit may not clear every field; use forget to erase a customer"}
+		}
+		if !o.AllowDuplicate {
+			if err := v.refuseDuplicateOf(tx, editedDuplicateKeys(before, cur), 0, &id); err != nil {
+				return err
+			}
 		}
 		changed := keysOf(set)
 		if err := v.writeFields(tx, id, m, cur); err != nil {

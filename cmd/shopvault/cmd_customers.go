@@ -512,19 +512,24 @@ func upper(s []string) []string {
 
 func newEditCmd(env *Env, g *Global) *cobra.Command {
 	var ff fieldFlags
+	var o editOptions
 	c := &cobra.Command{
 		Use:   "edit ALIAS",
 		Short: "Change a customer's fields",
 		Long: `Change fields of a customer; an empty value (--note "") deletes that field.
-The new values are checked like add's, and the change is one transaction.`,
+The new values are checked like add's, and the change is one transaction.
+Like add, edit refuses a new email, or a new phone and name, that another
+customer already has (exit 5, naming that customer's alias): pass
+--allow-duplicate when it is another person sharing them (a family).`,
 		Example: `  shopvault edit K7QM-4TXR-Z --phone "+234 803 123 9999"
   shopvault edit K7QM-4TXR-Z --line2 "" --note "leave at the shop next door"`,
 		Args:              exactArgs(1, "ALIAS"),
 		ValidArgsFunction: completeAliases(env, g),
 		RunE: func(c *cobra.Command, args []string) error {
-			return editRun(env, g, ff.set(c), args[0])
+			return editRun(env, g, ff.set(c), args[0], o)
 		},
 	}
 	ff = addFieldFlags(c)
+	c.Flags().BoolVar(&o.AllowDuplicate, "allow-duplicate", false, "change even when another customer has the same email, or the same phone and name (a family sharing them)")
 	return c
 }

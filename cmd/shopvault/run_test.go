@@ -151,7 +151,7 @@ func TestRunFunctionsRefuseBadFlagsFirst(t *testing.T) {
 			return recipientsAddRun(env, g, &recipientsAddOptions{Role: "boss", Name: "desk"}, "age1x")
 		}, exitRefused, "must be owner, support or shipping"},
 		{"edit nothing", func(env *Env, g *Global) error {
-			return editRun(env, g, map[string]string{}, "K7QM-4TXR-Z")
+			return editRun(env, g, map[string]string{}, "K7QM-4TXR-Z", editOptions{})
 		}, exitUsage, "nothing to change"},
 		{"add --stdin with field flags", func(env *Env, g *Global) error {
 			return addModeRun(env, g, &addOptions{Stdin: true}, map[string]string{"name": "Ada Obi"})
