@@ -154,6 +154,11 @@ type noticeOptions struct {
 // noticeRun writes the privacy notice from what the vault holds, who can
 // read it and the rules in force (no key).
 func noticeRun(env *Env, g *Global, o *noticeOptions) error {
+	// The notice is a document for people, not data for a script: a
+	// script asking for JSON would otherwise get Markdown it cannot parse.
+	if g.JSON {
+		return usageErr("notice writes a Markdown document and has no --json form; run it without --json (and -o FILE to save it)")
+	}
 	rs, _, err := loadRules(env, o.Rules, true)
 	if err != nil {
 		return err

@@ -86,8 +86,12 @@ func scanRun(env *Env, g *Global, o *scanOptions, files []string) error {
 		return &exitError{code: exitOther, msg: fmt.Sprintf("%d of %s could not be read", len(unreadable), words.Count(len(files), "file")),
 			hint: "check the file names and that each is a CSV, vCard or text file; the others were scanned"}
 	case len(findings) > 0:
+		where := "each line above names the row or line and the column"
+		if g.JSON {
+			where = "each finding names its file, row or line and column"
+		}
 		return &exitError{code: exitRefused, msg: "found " + words.Count(len(findings), "value") + " shopvault would refuse",
-			hint: "remove them from the files (or delete the files) before import; each line above names the row or line and the column"}
+			hint: "remove them from the files (or delete the files) before import; " + where}
 	}
 	if !g.JSON {
 		fmt.Fprintf(env.ErrOut, "no card numbers, bank details, ID numbers or passwords found in %s\n", words.Count(len(files), "file"))
