@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/shopvault/shopvault/crypto"
+	"github.com/shopvault/shopvault/internal/words"
 )
 
 // PlanItem is one thing the rules will do to one customer.
@@ -215,7 +216,7 @@ func (v *Vault) Purge(rules *Rules) (PurgeResult, error) {
 			if err := v.unlinkShipments(tx, erased); err != nil {
 				return err
 			}
-			return v.appendAudit(tx, AuditEntry{Action: "purge", Aliases: aliases, Count: len(aliases), Detail: fmt.Sprintf("%d erased, %d fields dropped", len(erased), len(batch)-len(erased))})
+			return v.appendAudit(tx, AuditEntry{Action: "purge", Aliases: aliases, Count: len(aliases), Detail: fmt.Sprintf("%d erased, %s dropped", len(erased), words.Count(len(batch)-len(erased), "field"))})
 		})
 		if err != nil {
 			return res, err

@@ -17,6 +17,7 @@ import (
 	"filippo.io/age"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault/atomicfile"
 )
 
@@ -519,7 +520,7 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 		sort.Strings(res.Removed)
 		res.Customers = countKeys(tx.Bucket(bRecords))
 		res.Tombstones = countKeys(tx.Bucket(bTombstones))
-		detail := fmt.Sprintf("state of %s; %d erasures re-applied", p.Summary.StateAsOf.Format(time.RFC3339), res.Reapplied)
+		detail := fmt.Sprintf("state of %s; %s re-applied", p.Summary.StateAsOf.Format(time.RFC3339), words.Count(res.Reapplied, "erasure"))
 		if len(res.Removed) > 0 {
 			detail += "; kept removed: " + strings.Join(res.Removed, ", ")
 		}

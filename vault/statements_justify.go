@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shopvault/shopvault/crypto"
+	"github.com/shopvault/shopvault/internal/words"
 )
 
 // justified re-evaluates a statement without any key: a purge's erasures
@@ -78,8 +79,8 @@ func (s *statementBody) justifiedPurge() error {
 	if len(aliases) > 0 {
 		who = " (" + strings.Join(aliases, ", ") + ")"
 	}
-	return &IntegrityError{What: fmt.Sprintf("purge run at %s (statement %d) erased or trimmed %d customer(s)%s that its rules do not justify on the metadata it acted on: the metadata was changed before the purge, or the purge key was misused; restore from a backup made before %s",
-		s.Time.Format(time.RFC3339), s.Counter, bad, who, s.Time.Format("2006-01-02 15:04"))}
+	return &IntegrityError{What: fmt.Sprintf("purge run at %s (statement %d) erased or trimmed %s%s that its rules do not justify on the metadata it acted on: the metadata was changed before the purge, or the purge key was misused; restore from a backup made before %s",
+		s.Time.Format(time.RFC3339), s.Counter, words.Count(bad, "customer"), who, s.Time.Format("2006-01-02 15:04"))}
 }
 
 // parsedRules checks the rules against their hash and parses their spans.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
 
@@ -136,7 +137,7 @@ func parseStdinLine(data []byte) (stdinLine, error) {
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.UseNumber()
 	if err := dec.Decode(&raw); err != nil {
-		return out, &vault.InputError{Reason: "is not a JSON object"}
+		return out, &vault.InputError{Reason: "the line is not a JSON object (one {\"name\": …} object per line)"}
 	}
 	out.Fields = map[string]string{}
 	for k, val := range raw {
@@ -370,7 +371,7 @@ func showRun(env *Env, g *Global, o *showOptions, alias string) error {
 func exactArgs(n int, names string) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageErr("%s needs %s (got %d arguments)", c.CommandPath(), names, len(args))
+			return usageErr("%s needs %s (got %s)", c.CommandPath(), names, words.Count(len(args), "argument"))
 		}
 		return nil
 	}

@@ -254,7 +254,7 @@ func demoRun(env *Env, g *Global, o *demoOptions) (err error) {
 		return err
 	}
 	say("")
-	say("3. Labels for this week's %d parcels (4x6 in; alias, barcode, first name, address):", parcels)
+	say("3. Labels for this week's %s (4x6 in; alias, barcode, first name, address):", words.Count(parcels, "parcel"))
 	say("   %s", file(res.Labels))
 	if err := stopped.check(); err != nil {
 		return err

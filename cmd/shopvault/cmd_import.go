@@ -118,7 +118,7 @@ func printPreview(w io.Writer, rows []previewRow, mask bool) {
 	if len(rows) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "first %d rows as they would be stored", len(rows))
+	fmt.Fprintf(w, "first %s as they would be stored", words.Count(len(rows), "row"))
 	if mask {
 		fmt.Fprint(w, " (masked on a terminal; pipe the output to see them whole)")
 	}

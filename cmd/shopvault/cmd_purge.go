@@ -97,9 +97,9 @@ func purgeRun(env *Env, g *Global, o *purgeOptions) error {
 		case o.Apply:
 			fmt.Fprintf(env.Out, "purge: %s erased, %s dropped, %d held back\n", words.Count(res.Erased, "customer"), words.Count(res.Dropped, "field"), res.Held)
 		case span != nil:
-			fmt.Fprintf(env.Out, "purge: %d actions coming in the next %s (nothing changed)\n", len(res.Plan), o.Upcoming)
+			fmt.Fprintf(env.Out, "purge: %s coming in the next %s (nothing changed)\n", words.Count(len(res.Plan), "action"), o.Upcoming)
 		default:
-			fmt.Fprintf(env.Out, "purge (dry run): %d actions planned, %d held back; run with --apply to carry them out\n", len(res.Plan), res.Held)
+			fmt.Fprintf(env.Out, "purge (dry run): %s planned, %d held back; run with --apply to carry them out\n", words.Count(len(res.Plan), "action"), res.Held)
 		}
 		return nil
 	})

@@ -53,7 +53,7 @@ func TestPurgeRun(t *testing.T) {
 		{"upcoming not a span", purgeOptions{Rules: h.rules, Upcoming: "soon"}, exitUsage, "--upcoming:", "", true},
 		{"no rules file", purgeOptions{Rules: filepath.Join(h.dir, "missing.toml")}, exitOther, "cannot read rules file", "", true},
 		{"rules file refused", purgeOptions{Rules: badRules}, exitRefused, "", "", true},
-		{"dry run", purgeOptions{Rules: h.rules}, exitOK, "", "purge (dry run): 1 actions planned, 0 held back", true},
+		{"dry run", purgeOptions{Rules: h.rules}, exitOK, "", "purge (dry run): 1 action planned, 0 held back", true},
 		{"upcoming", purgeOptions{Rules: h.rules, Upcoming: "30d"}, exitOK, "", "purge: 0 actions coming in the next 30d (nothing changed)", true},
 		{"apply", purgeOptions{Rules: h.rules, Apply: true}, exitOK, "", "purge: 1 customer erased, 0 fields dropped, 0 held back", false},
 	} {
