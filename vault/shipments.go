@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -82,7 +83,8 @@ func (v *Vault) Manifest(q ManifestQuery) ([]Shipment, error) {
 			if err := json.Unmarshal(data, &s); err != nil {
 				return &IntegrityError{What: fmt.Sprintf("shipment %x does not decode", k)}
 			}
-			if q.Courier != "" && s.Courier != q.Courier {
+			// Folded: "GIG" finds shipments recorded as "gig".
+			if q.Courier != "" && !strings.EqualFold(s.Courier, q.Courier) {
 				return nil
 			}
 			if !q.Since.IsZero() && s.Date.Before(q.Since) {

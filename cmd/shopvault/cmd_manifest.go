@@ -27,7 +27,8 @@ func newManifestCmd(env *Env, g *Global) *cobra.Command {
 location only (city, region, postcode area, country). --with-address adds the
 name and street lines; never email, phone or notes. CSV output is RFC 4180
 and safe to open in a spreadsheet (formula-looking values are neutralised).
-One line on stderr says how many shipments were written where. -o never
+--courier matches the name whatever its case (GIG finds gig). One line on
+stderr says how many shipments were written where. -o never
 replaces an existing file unless --force is given or you answer yes on the
 terminal.`,
 		Example: `  shopvault manifest --courier gig --since 2026-11-01 -o gig.csv
@@ -86,6 +87,9 @@ func manifestRun(env *Env, g *Global, o *manifestOptions) error {
 			return err
 		}
 		fmt.Fprintf(env.ErrOut, "shopvault: manifest of %s written to %s\n", words.Count(len(rows), "shipment"), o.Out.where())
+		if len(rows) == 0 && (o.Courier != "" || o.Since != "") {
+			fmt.Fprintln(env.ErrOut, "shopvault: note: no shipment matches --courier or --since; run shopvault manifest without them to see every courier and date recorded")
+		}
 		return nil
 	})
 }
