@@ -25,8 +25,16 @@ func (v *Vault) eraseInTx(tx *bolt.Tx, id recordID, m *recordMeta, by string) er
 	for _, a := range recordAliases(tx, id, m) {
 		alias := []byte(a)
 		var e aliasEntry
-		if _, err := getAliasEntry(ab, alias, &e); err != nil {
+		found, err := getAliasEntry(ab, alias, &e)
+		if err != nil {
 			return err
+		}
+		// The links are derived data in no sum: one put in from outside
+		// would have this erasure (keyless purge's too) mark another
+		// customer's alias erased. check calls such a link inconsistent;
+		// a primary alias's entry may be missing (an import's tail).
+		if (found && e.Record != "" && e.Record != id.String()) || (!found && a != m.Alias) {
+			return &IntegrityError{What: "an alias linked to the customer being erased does not name that customer back: the alias links were changed from outside; this change was not written; shopvault check with an owner's identity names the link"}
 		}
 		e.Erased = &now
 		e.Note = ""
