@@ -39,9 +39,11 @@ func (v *Vault) verifyTrust() error {
 		}
 	}
 	res, err := v.verifyChain(t, pin)
-	if errors.Is(err, errNoAnchor) && v.opts.Passphrase != nil && len(v.opts.Identities) == 0 {
+	if errors.Is(err, errNoAnchor) && v.opts.Passphrase != nil {
 		// The owner identity of a passphrase vault lives in the file;
-		// once unlocked it derives its anchor like any identity.
+		// once unlocked it derives its anchor like any identity. Identity
+		// files given too (a default one from another vault) are tried in
+		// the usual order, and do not stand in for the passphrase.
 		if uerr := v.view(func(tx *bolt.Tx) error { _, err := v.keys.identities(tx); return err }); uerr != nil {
 			return uerr
 		}

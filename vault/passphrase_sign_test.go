@@ -115,3 +115,31 @@ func TestPassphraseWriteSignedAsUnlockedOwner(t *testing.T) {
 		})
 	}
 }
+
+// On a machine that trusts no owner of the vault yet, the passphrase
+// unlocks the owner identity that anchors trust, whether or not an
+// unrelated identity file is given too (it used to skip the passphrase
+// then and refuse: "this machine does not trust any owner").
+func TestPassphraseAnchorsTrustBesideAStrangerIdentity(t *testing.T) {
+	for _, first := range []bool{true, false} {
+		f, _ := newPassphraseFixture(t)
+		stranger, err := age.GenerateX25519Identity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := f.opts([]age.Identity{stranger})
+		opts.StateDir = t.TempDir() // a new machine
+		opts.Passphrase, opts.PassphraseFirst = func() (string, error) { return testVaultPassphrase, nil }, first
+		v, err := Open(f.path, opts)
+		if err != nil {
+			t.Fatalf("passphrase first=%v: %v", first, err)
+		}
+		if _, err := v.Add(sampleCustomer(0)); err != nil {
+			t.Fatal(err)
+		}
+		if got := v.Actor(); got != "owner (passphrase)" {
+			t.Errorf("passphrase first=%v: wrote as %q", first, got)
+		}
+		must(t, v.Close())
+	}
+}
