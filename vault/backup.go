@@ -171,14 +171,23 @@ func RestoreFresh(path string, src io.Reader, opts Options) error {
 	if err := atomicfile.Replace(tmp, path); err != nil {
 		return err
 	}
-	return pinRestoredOwner(path, opts)
+	return tv.pinRestoredOwner(path, opts)
 }
 
 // pinRestoredOwner opens the restored vault once with the restoring
 // owner's identities, as any owner command does: the chain they verified
 // with their own identity pins them on this machine, with the policy and
 // head it saw, so later commands here (cron's keyless ones too) trust it.
-func pinRestoredOwner(path string, opts Options) error {
+// The owner chose this state deliberately, as a restore over the vault
+// does (retrust): a policy this machine verified of the vault before is
+// forgotten, and the restored chain verified from version 1.
+func (tv *Vault) pinRestoredOwner(path string, opts Options) error {
+	if t, err := tv.loadTrust(tv.vaultID); err == nil && t.Policy != nil {
+		t.Policy = nil
+		if err := tv.saveTrust(tv.vaultID, t); err != nil {
+			return err
+		}
+	}
 	opts.ReadOnly, opts.Progress = true, nil
 	v, err := Open(path, opts)
 	if err != nil {

@@ -59,7 +59,7 @@ func (v *Vault) verifyTrust() error {
 		return &TrustError{What: "this machine does not trust any owner of this vault yet", Reason: TrustUnpinned}
 	}
 	if err != nil {
-		return err
+		return v.explainFork(t, err)
 	}
 	changed := false
 	if res.anchorOwner != "" {
@@ -77,7 +77,12 @@ func (v *Vault) verifyTrust() error {
 		t.Policy, changed = point, true
 	}
 	if err := v.witnessOnOpen(); err != nil {
-		return err
+		if v.opts.AcceptRestore && pin != "" {
+			err = v.acceptRestore(t, pin, err)
+		}
+		if err != nil {
+			return v.explainFork(t, err)
+		}
 	}
 	if changed {
 		if err := v.saveTrust(v.vaultID, t); err != nil {
@@ -302,7 +307,7 @@ func (v *Vault) sealTx(tx *bolt.Tx) (*txSeal, error) {
 		return nil, err
 	}
 	out := &txSeal{policy: v.policy, head: v.head}
-	if v.policy == nil || stateDiff(&state, &v.policy.body.policyState) != "" {
+	if v.policy == nil || stateDiff(&state, &v.policy.body.policyState) != "" || v.markRestore {
 		allowed := &state
 		if v.policy != nil {
 			allowed = &v.policy.body.policyState
@@ -329,10 +334,11 @@ func (v *Vault) sealTx(tx *bolt.Tx) (*txSeal, error) {
 			}
 			return nil, nr
 		}
-		p, err := signPolicy(tx, v.vaultID, v.policy, state, signer, priv, v.now())
+		p, err := signPolicy(tx, v.vaultID, v.policy, state, signer, priv, v.now(), v.markRestore)
 		if err != nil {
 			return nil, err
 		}
+		v.markRestore = false
 		out.policy = &p
 	}
 	actor := v.keys.actor

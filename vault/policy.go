@@ -66,6 +66,9 @@ type policyBody struct {
 	Prev    string    `json:"prev"`
 	Time    time.Time `json:"time"`
 	Signer  string    `json:"signer"`
+	// Restored marks the version a restore signed: an owner chose an
+	// older state on that day, which may fork from what a machine saw.
+	Restored bool `json:"restored,omitempty"`
 	policyState
 }
 
@@ -344,8 +347,8 @@ func walkPolicy(tx *bolt.Tx, vaultID []byte, from *trustedPoint, a anchors) (cha
 
 // signPolicy appends a new policy version stating s, signed by priv
 // (which the caller checked is an owner of the previous version).
-func signPolicy(tx *bolt.Tx, vaultID []byte, prev *verifiedPolicy, s policyState, signerID string, priv ed25519.PrivateKey, now time.Time) (verifiedPolicy, error) {
-	b := policyBody{VaultID: hex.EncodeToString(vaultID), Version: 1, Time: now, Signer: signerID, policyState: s}
+func signPolicy(tx *bolt.Tx, vaultID []byte, prev *verifiedPolicy, s policyState, signerID string, priv ed25519.PrivateKey, now time.Time, restored bool) (verifiedPolicy, error) {
+	b := policyBody{VaultID: hex.EncodeToString(vaultID), Version: 1, Time: now, Signer: signerID, Restored: restored, policyState: s}
 	if prev != nil {
 		b.Version, b.Prev = prev.body.Version+1, prev.hash
 	}

@@ -463,6 +463,9 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 				return err
 			}
 		}
+		// Kept, the vault's chain continues what every machine saw; a
+		// backup newer than a vault file put back may not: mark it.
+		tv.markRestore = !p.keepChain
 		// The two logs agree as far as both go (PrepareRestore checked):
 		// the longer one is kept, so nothing written since is lost.
 		ab := tx.Bucket(bAudit)

@@ -74,6 +74,10 @@ type Options struct {
 	// older than this machine's rollback witness is not refused, since the
 	// restore replaces it deliberately and moves the witness on.
 	Restoring bool
+	// AcceptRestore, with PinOwner, accepts a vault an owner restored from
+	// a backup after this machine last saw it, although it does not
+	// continue what this machine saw (AcceptRestore in restoremark.go).
+	AcceptRestore bool
 	// crashAfterBatches, when >0, makes long operations stop as if killed
 	// after that many committed batches (tests of resumability).
 	crashAfterBatches int
@@ -87,12 +91,15 @@ type Options struct {
 // Vault is an open vault. It is not safe for concurrent use by several
 // goroutines; each process holds it for one command.
 type Vault struct {
-	db   *bolt.DB
-	path string
-	lock *fileLock
-	opts Options
-	ids  idMinter
-	keys *keyring
+	// markRestore makes the next write sign a policy version marked as a
+	// restore (restoremark.go).
+	markRestore bool
+	db          *bolt.DB
+	path        string
+	lock        *fileLock
+	opts        Options
+	ids         idMinter
+	keys        *keyring
 	// pending, during an import batch, defers random-key writes so they
 	// can be applied in key order.
 	pending *pendingPuts

@@ -346,6 +346,7 @@ func (v *Vault) recordRestore(floor uint64) error {
 		if err := v.requireActor(tx, "restore backups", RestoreRoles...); err != nil {
 			return err
 		}
+		v.markRestore = true
 		return v.appendAudit(tx, AuditEntry{Action: "restore", Count: countKeys(tx.Bucket(bRecords)), Detail: "restored onto a new file"})
 	})
 	if err != nil {

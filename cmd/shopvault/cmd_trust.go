@@ -28,13 +28,21 @@ sheet). Until then the vault is refused there (exit 3).`,
 		Short: "Trust an owner of this vault on this machine (no key needed)",
 		Long: `Pin an owner fingerprint for this vault on this machine. It is accepted only
 if that owner signed the vault's policy; compare it with the one the owner
-read out to you, never with one taken from the vault file.`,
-		Example: "  shopvault trust add 3f2a-9c1d-0b7e-55aa-81c2-7d40-e913-6b0f",
+read out to you, never with one taken from the vault file.
+
+With --after-restore, also accept a vault that an owner restored from a
+backup after this machine last saw it (a restore onto a new computer, when
+the vault file was lost): such a vault does not continue what this machine
+saw, and is refused (exit 7) with the owner's name and the day of the
+restore until this is run with that owner's fingerprint. An older copy put
+back without a restore is still refused.`,
+		Example: "  shopvault trust add 3f2a-9c1d-0b7e-55aa-81c2-7d40-e913-6b0f\n  shopvault trust add --after-restore 3f2a-9c1d-0b7e-55aa-81c2-7d40-e913-6b0f",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			return trustAddRun(env, g, args[0])
 		},
 	}
+	add.Flags().BoolVar(&g.acceptRestore, "after-restore", false, "also accept a vault this owner restored since this machine last saw it")
 	show := &cobra.Command{
 		Use:     "show",
 		Short:   "Print the fingerprints of the vault's owners (to pin on another machine)",

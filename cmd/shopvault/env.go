@@ -89,6 +89,8 @@ type Global struct {
 	bar *progressBar
 	// pinOwner is set by trust add: the fingerprint to pin at open.
 	pinOwner string
+	// acceptRestore is set by trust add --after-restore.
+	acceptRestore bool
 	// purging is set by purge --apply: the keyless run that signs with
 	// the purge key.
 	purging bool
@@ -428,7 +430,7 @@ func (g *Global) openVault(env *Env, access vaultAccess) (*vault.Vault, error) {
 	opts := vault.Options{
 		// --wait 0s means "do not wait": the vault's zero value means its default.
 		Now: env.Now, Rand: env.Rand, LockWait: max(g.Wait, time.Millisecond), ReadOnly: access.readOnly, Reason: g.Reason, Stop: g.stop,
-		StateDir: env.stateDir(), PinOwner: g.pinOwner,
+		StateDir: env.stateDir(), PinOwner: g.pinOwner, AcceptRestore: g.acceptRestore,
 		PurgeKeyDir: filepath.Join(env.configHome(), "shopvault"), Purging: g.purging, Restoring: g.restoring,
 	}
 	if access.keys {

@@ -86,6 +86,7 @@ func classify(err error) *exitError {
 	var re *vault.RoleError
 	var way *vault.ErrInTheWay
 	var rb *vault.RollbackError
+	var restored *vault.RestoredError
 	var te *vault.TrustError
 	var ur *vault.UnfinishedRotationError
 	var sf *vault.StateFileError
@@ -102,6 +103,9 @@ func classify(err error) *exitError {
 		return &exitError{code: exitKey, msg: te.What, hint: trustHints[te.Reason]}
 	case errors.As(err, &re):
 		return &exitError{code: exitKey, msg: re.Error(), hint: "run it with the identity of someone who has that role (--identity), or ask an owner"}
+	case errors.As(err, &restored):
+		return &exitError{code: exitIntegrity, msg: restored.Error(),
+			hint: fmt.Sprintf("if %s did restore it, check with them that their fingerprint is %s (shopvault trust show on their machine), then run: shopvault trust add --after-restore %s; if nobody restored it, do not write to this vault", restored.By, restored.Fingerprint, restored.Fingerprint)}
 	case errors.As(err, &rb):
 		return &exitError{code: exitIntegrity, msg: rb.Error(), hint: "do not write to this file; if you meant to go back to an older copy, restore it deliberately with shopvault restore BACKUP, which this machine then remembers"}
 	case errors.As(err, &way):

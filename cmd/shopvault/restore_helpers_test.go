@@ -98,3 +98,51 @@ func TestNewMachinePinsTheRestoringOwner(t *testing.T) {
 		}
 	})
 }
+
+// A restore onto a new machine (the vault file lost) cannot continue what
+// a helper's machine saw since the backup: the helper is told who restored
+// it and when, and the exact command to accept it; only that owner's
+// fingerprint accepts it, and an older copy put back afterwards is still
+// a rollback.
+func TestHelperMachineAfterARestoreOntoANewMachine(t *testing.T) {
+	s := newKeyringScene(t)
+	fp := strings.TrimSpace(s.ok("", "trust", "show"))
+	helperMachine := filepath.Join(s.dir, "helper-machine")
+	s.onMachine(helperMachine, func() { s.ok("", "trust", "add", fp) })
+	backup := filepath.Join(s.dir, "b.age")
+	s.ok(s.owner, "backup", "-o", backup)
+	s.ok(s.owner, "rotate", "--group", "shipping")
+	s.onMachine(helperMachine, func() { s.ok(s.helper, "label", s.customer, "--format", "text") })
+	must(t, os.Remove(s.vault))
+	s.onMachine(filepath.Join(s.dir, "new-laptop"), func() { s.ok(s.owner, "restore", backup, "--yes") })
+	s.onMachine(helperMachine, func() {
+		code, _, errs := s.run(s.helper, "label", s.customer, "--format", "text")
+		if code != exitIntegrity || !strings.Contains(errs, "owner restored this vault from a backup on 2026-11-02") ||
+			!strings.Contains(errs, "shopvault trust add --after-restore "+fp) {
+			t.Fatalf("helper after a restore onto a new machine: exit %d %q, want 7 naming the restore and the command", code, errs)
+		}
+		if code, _, errs := s.run("", "trust", "add", fp); code != exitIntegrity {
+			t.Fatalf("plain trust add accepted the restored vault: exit %d %q, want 7", code, errs)
+		}
+		if code, _, _ := s.run("", "trust", "add", "--after-restore", "0000-0000-0000-0000-0000-0000-0000-0000"); code != exitRefused {
+			t.Fatalf("trust add --after-restore with a fingerprint that signed nothing: exit %d, want 5", code)
+		}
+		s.ok("", "trust", "add", "--after-restore", fp)
+		s.ok(s.helper, "label", s.customer, "--format", "text")
+	})
+	// An older copy put back afterwards is a rollback again, not a restore.
+	earlier, err := os.ReadFile(s.vault)
+	must(t, err)
+	s.onMachine(filepath.Join(s.dir, "new-laptop"), func() { s.ok(s.owner, "edit", s.customer, "--line1", "3 Marina") })
+	s.onMachine(helperMachine, func() {
+		s.ok(s.helper, "label", s.customer, "--format", "text")
+		must(t, os.WriteFile(s.vault, earlier, 0o600))
+		code, _, errs := s.run(s.helper, "label", s.customer, "--format", "text")
+		if code != exitIntegrity || strings.Contains(errs, "restored this vault") || strings.Contains(errs, "after-restore") {
+			t.Fatalf("an older copy put back after the accepted restore: exit %d %q, want 7 as a rollback", code, errs)
+		}
+		if code, _, errs := s.run("", "trust", "add", "--after-restore", fp); code != exitIntegrity {
+			t.Fatalf("trust add --after-restore accepted a rollback: exit %d %q, want 7", code, errs)
+		}
+	})
+}
