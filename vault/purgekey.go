@@ -114,7 +114,11 @@ func (v *Vault) noPurgeKey(what string) error {
 	if path == "" {
 		path = "purge-<vault id>.key in the shopvault config folder"
 	}
-	return &TrustError{What: what + ": keyless purge signs what it erases with it and does not run without it; the purge key belongs at " + path + " (init writes it)",
+	where := "; the purge key belongs at " + path
+	if strings.Contains(what, path) {
+		where = "" // what names the file already
+	}
+	return &TrustError{What: what + ": keyless purge signs what it erases with it and does not run without it" + where + " (init writes it)",
 		Reason: TrustNoPurgeKey}
 }
 

@@ -60,7 +60,7 @@ func initRun(env *Env, g *Global, o *initOptions) error {
 	o.Passphrase = o.Passphrase || g.PassphraseFile != ""
 	path := g.vaultPath(env)
 	if _, err := os.Stat(path); err == nil {
-		return vault.ErrExists
+		return &exitError{code: exitOther, msg: "a vault already exists at " + path + "; init never overwrites one", hint: "pass another --vault PATH, or use the existing vault"}
 	}
 	if (o.Passphrase || o.GeneratePassphrase) && o.IdentityOut != "" {
 		return usageErr("with a passphrase the identity is kept inside the vault; --identity-out is for key-file vaults (use --recovery-sheet for a printed copy)")
