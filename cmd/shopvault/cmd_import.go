@@ -340,11 +340,19 @@ func importOutcome(env *Env, g *Global, o *importOptions, file string, res vault
 	if res.Refused == 0 {
 		return nil
 	}
-	code, written := exitPartial, "the others were imported"
+	hint := "see the row messages above (or --report FILE), fix those rows and import again; rows already imported are skipped"
 	if o.DryRun {
-		code, written = exitRefused, "nothing was written (dry run)"
-	} else if res.Added+res.Merged == 0 {
+		// Exit 5, not 8: a dry run writes nothing, so nothing was partly
+		// done; the message says what the import itself would do.
+		wouldDo := "exit 8 with the others imported"
+		if res.Added+res.Merged == 0 {
+			wouldDo = "exit 5 with nothing imported"
+		}
+		return &exitError{code: exitRefused, msg: fmt.Sprintf("%d of %d rows would be refused; nothing was written (dry run); the import itself would %s", res.Refused, res.Rows, wouldDo), hint: hint}
+	}
+	code, written := exitPartial, "the others were imported"
+	if res.Added+res.Merged == 0 {
 		code, written = exitRefused, "nothing was written"
 	}
-	return &exitError{code: code, msg: fmt.Sprintf("%d of %d rows were refused; %s", res.Refused, res.Rows, written), hint: "see the row messages above (or --report FILE), fix those rows and import again; rows already imported are skipped"}
+	return &exitError{code: code, msg: fmt.Sprintf("%d of %d rows were refused; %s", res.Refused, res.Rows, written), hint: hint}
 }
