@@ -95,6 +95,11 @@ func (v *Vault) IssueAlias(alias, courier, note string, expires *time.Time) (str
 	if err := checkCustomerMetadata("courier", courier, "note", note); err != nil {
 		return out, err
 	}
+	// An alias expired when issued only fails on the label it is printed on.
+	if expires != nil && !expires.After(v.now()) {
+		return out, &InputError{Field: "expires", Reason: "is not in the future; the alias would be expired when issued",
+			Hint: "nothing was written; give a length (--expires 30d) or a later date (--expires 2027-06-30), or no --expires for an alias that does not expire"}
+	}
 	err := v.update(func(tx *bolt.Tx) error {
 		if err := v.requireActor(tx, "issue aliases", IssueAliasRoles...); err != nil {
 			return err

@@ -25,7 +25,9 @@ courier or per shipment, let them expire, revoke them when done.`,
 		Use:   "issue ALIAS",
 		Short: "Issue an extra alias for a customer",
 		Long: `Mint a new random alias for the customer of ALIAS, optionally tied to a
-courier and with an expiry (a length like 30d, or a date). Needs the identity
+courier and with an expiry (a length like 30d, or a date; one not in the
+future is refused, exit 5: the alias would be expired on the label it is
+printed on). Needs the identity
 of an owner or support person (not shipping): the access log names who issued it.`,
 		Example: `  shopvault alias issue K7QM-4TXR-Z --courier gig --expires 30d --json
   shopvault alias issue K7QM-4TXR-Z --note "order 1042"`,
