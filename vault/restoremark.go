@@ -40,7 +40,7 @@ func (e *RestoredError) Error() string {
 // the person accepts it.
 func (e *RestoredError) Unwrap() error { return ErrIntegrity }
 
-// restoredSince finds the newest restore mark signed after seen in a
+// restoredSince finds the newest restore mark signed since seen in a
 // chain that verifies from version 1 against the owners this machine
 // trusts; nil when there is none (the file stays refused as it was).
 func (v *Vault) restoredSince(t *trustFile, seen time.Time) *RestoredError {
@@ -57,7 +57,9 @@ func (v *Vault) restoredSince(t *trustFile, seen time.Time) *RestoredError {
 			if err != nil || json.Unmarshal(body, &b) != nil {
 				return nil
 			}
-			if b.Restored && b.Time.After(seen) {
+			// Times are whole seconds: a restore in the second this
+			// machine last saw the vault counts as after it.
+			if b.Restored && !b.Time.Before(seen) {
 				// the signer is an owner of the version before (verified)
 				found = &RestoredError{By: labels[b.Signer], Fingerprint: crypto.Fingerprint(signer), At: b.Time, Seen: seen}
 				if found.By == "" {

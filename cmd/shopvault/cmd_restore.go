@@ -43,8 +43,12 @@ that place. A file that is not a shopvault backup is refused (exit 5).
 With - the backup is read from standard input (as backup -o - writes it);
 replacing a vault then needs --yes, since standard input is not the person.
 
-With no vault at --vault (a new machine), the backup is restored as it is, if
-the identity given is an owner it lists.`,
+Helpers' machines accept the restored vault as they accept any change of the
+owner's. With no vault at --vault (a new machine), the backup is restored as
+it is, if the identity given is an owner it lists, and this machine then
+trusts that owner. A helper's machine that saw the vault after the backup is
+then told who restored it and when, and accepts it with
+trust add --after-restore FINGERPRINT once the owner confirmed it.`,
 		Example: `  shopvault restore /media/usb/shopvault-2026-11-01.age
   shopvault restore backup.age --yes --vault new-laptop.db
   ssh shop-pc 'shopvault backup -o -' | shopvault restore - --yes`,
