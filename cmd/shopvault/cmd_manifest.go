@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,8 +28,9 @@ func newManifestCmd(env *Env, g *Global) *cobra.Command {
 location only (city, region, postcode area, country). --with-address adds the
 name and street lines; never email, phone or notes. CSV output is RFC 4180
 and safe to open in a spreadsheet (formula-looking values are neutralised).
---courier matches the name whatever its case (GIG finds gig). One line on
-stderr says how many shipments were written where. -o never
+--courier matches the name whatever its case (GIG finds gig); when it
+matches nothing, a note names the couriers that have shipments in the
+range. One line on stderr says how many shipments were written where. -o never
 replaces an existing file unless --force is given or you answer yes on the
 terminal.`,
 		Example: `  shopvault manifest --courier gig --since 2026-11-01 -o gig.csv
@@ -87,8 +89,11 @@ func manifestRun(env *Env, g *Global, o *manifestOptions) error {
 			return err
 		}
 		fmt.Fprintf(env.ErrOut, "shopvault: manifest of %s written to %s\n", words.Count(len(rows), "shipment"), o.Out.where())
-		if len(rows) == 0 && (o.Courier != "" || o.Since != "") {
-			fmt.Fprintln(env.ErrOut, "shopvault: note: no shipment matches --courier or --since; run shopvault manifest without them to see every courier and date recorded")
+		if len(rows) == 0 && o.Courier != "" {
+			return noCourierMatchNote(env, v, o.Courier, q.Since)
+		}
+		if len(rows) == 0 && o.Since != "" {
+			fmt.Fprintln(env.ErrOut, "shopvault: note: no shipment is dated on or after --since")
 		}
 		return nil
 	})
@@ -107,4 +112,31 @@ func manifestRows(ships []vault.Shipment) []export.ManifestRow {
 		}
 	}
 	return rows
+}
+
+// noCourierMatchNote says which couriers do have shipments in the range
+// when --courier matched none (a typo, or another name for the courier).
+func noCourierMatchNote(env *Env, v *vault.Vault, courier string, since time.Time) error {
+	names, err := v.ShipmentCouriers(since)
+	if err != nil {
+		return err
+	}
+	inRange := "recorded"
+	if !since.IsZero() {
+		inRange = "since " + since.Format(time.DateOnly)
+	}
+	if len(names) == 0 {
+		fmt.Fprintf(env.ErrOut, "shopvault: note: no shipments %s for any courier\n", inRange)
+		return nil
+	}
+	fmt.Fprintf(env.ErrOut, "shopvault: note: no shipment for courier %q; shipments %s are for %s\n", sanitizeTerminal(courier), inRange, words.Join(quoteAll(names), "and"))
+	return nil
+}
+
+func quoteAll(xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = fmt.Sprintf("%q", sanitizeTerminal(x))
+	}
+	return out
 }
