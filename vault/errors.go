@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/shopvault/shopvault/internal/words"
 )
 
 // ErrExists means init found a vault already at the path.
@@ -68,7 +70,7 @@ var ErrInterrupted = errors.New("interrupted")
 type InterruptedError struct{ Done, Total int }
 
 func (e *InterruptedError) Error() string {
-	return fmt.Sprintf("interrupted after %d of %d customers", e.Done, e.Total)
+	return fmt.Sprintf("interrupted after %d of %s", e.Done, words.Count(e.Total, "customer"))
 }
 
 func (e *InterruptedError) Unwrap() error { return ErrInterrupted }

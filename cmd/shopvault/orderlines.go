@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/shopvault/shopvault/internal/words"
 	"github.com/shopvault/shopvault/vault"
 )
 
@@ -86,6 +87,6 @@ func batchResult(env *Env, bad []*exitError, total int, done string) error {
 		code = bad[0].code
 	}
 	return &exitError{code: code,
-		msg:  fmt.Sprintf("%d of %d lines not done (named above); %s", len(bad), total, done),
+		msg:  fmt.Sprintf("%d of %s not done (named above); %s", len(bad), words.Count(total, "line"), done),
 		hint: "fix those lines (compare each alias with the label, or look the customer up with shopvault find) and run just them again"}
 }
