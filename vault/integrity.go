@@ -49,6 +49,16 @@ func (v *Vault) verifyTrust() error {
 		}
 		res, err = v.verifyChain(t, pin)
 	}
+	if err != nil && v.opts.Restoring && t.Policy != nil && !errors.Is(err, errNoAnchor) {
+		// The file a restore replaces may be an older copy put back, behind
+		// the policy this machine verified: its chain is verified from
+		// version 1, as the backup's is, and this machine's point is kept.
+		fresh := *t
+		fresh.Policy = nil
+		if again, ferr := v.verifyChain(&fresh, pin); ferr == nil {
+			res, err, v.putBack = again, nil, true
+		}
+	}
 	if errors.Is(err, errNoAnchor) {
 		if pin != "" && len(t.Owners) == 0 {
 			return errUnknownFingerprint
@@ -73,7 +83,7 @@ func (v *Vault) verifyTrust() error {
 		changed = t.pin(pin) || changed
 	}
 	point := &trustedPoint{Version: res.latest.body.Version, Hash: res.latest.hash}
-	if t.Policy == nil || *t.Policy != *point {
+	if !v.putBack && (t.Policy == nil || *t.Policy != *point) {
 		t.Policy, changed = point, true
 	}
 	if err := v.witnessOnOpen(); err != nil {

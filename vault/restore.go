@@ -463,9 +463,10 @@ func (v *Vault) ApplyRestore(p *RestorePlan) (RestoreResult, error) {
 				return err
 			}
 		}
-		// Kept, the vault's chain continues what every machine saw; a
-		// backup newer than a vault file put back may not: mark it.
-		tv.markRestore = !p.keepChain
+		// Kept, the vault's chain continues what every machine saw,
+		// unless the vault file was an older copy put back (or the backup
+		// is newer than it): then mark it.
+		tv.markRestore = !p.keepChain || v.putBack
 		// The two logs agree as far as both go (PrepareRestore checked):
 		// the longer one is kept, so nothing written since is lost.
 		ab := tx.Bucket(bAudit)

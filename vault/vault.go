@@ -94,12 +94,15 @@ type Vault struct {
 	// markRestore makes the next write sign a policy version marked as a
 	// restore (restoremark.go).
 	markRestore bool
-	db          *bolt.DB
-	path        string
-	lock        *fileLock
-	opts        Options
-	ids         idMinter
-	keys        *keyring
+	// putBack: opened for a restore, the file was older than what this
+	// machine saw (an older copy put back), so the restore may fork.
+	putBack bool
+	db      *bolt.DB
+	path    string
+	lock    *fileLock
+	opts    Options
+	ids     idMinter
+	keys    *keyring
 	// pending, during an import batch, defers random-key writes so they
 	// can be applied in key order.
 	pending *pendingPuts

@@ -288,6 +288,7 @@ func (v *Vault) witnessOnOpen() error {
 	}
 	if err := w.check(counter, hash); err != nil {
 		if v.opts.Restoring {
+			v.putBack = true
 			return nil
 		}
 		return err

@@ -146,3 +146,34 @@ func TestHelperMachineAfterARestoreOntoANewMachine(t *testing.T) {
 		}
 	})
 }
+
+// The owner restores over an older copy of the vault file put back from
+// outside, behind a rotation this machine and a helper's had verified: the
+// restore goes through (it is the deliberate way back), and the helper is
+// told of it as of a restore onto a new machine.
+func TestRestoreOverAnOlderCopyPutBack(t *testing.T) {
+	s := newKeyringScene(t)
+	fp := strings.TrimSpace(s.ok("", "trust", "show"))
+	helperMachine := filepath.Join(s.dir, "helper-machine")
+	s.onMachine(helperMachine, func() { s.ok("", "trust", "add", fp) })
+	backup := filepath.Join(s.dir, "b.age")
+	s.ok(s.owner, "backup", "-o", backup)
+	old, err := os.ReadFile(s.vault)
+	must(t, err)
+	s.ok(s.owner, "rotate", "--group", "shipping")
+	s.onMachine(helperMachine, func() { s.ok(s.helper, "label", s.customer, "--format", "text") })
+	must(t, os.WriteFile(s.vault, old, 0o600))
+	if code, _, errs := s.run(s.owner, "list"); code != exitIntegrity {
+		t.Fatalf("owner's list on the older copy put back: exit %d %q, want 7", code, errs)
+	}
+	s.ok(s.owner, "restore", backup, "--yes")
+	s.ok(s.owner, "check")
+	s.onMachine(helperMachine, func() {
+		code, _, errs := s.run(s.helper, "label", s.customer, "--format", "text")
+		if code != exitIntegrity || !strings.Contains(errs, "trust add --after-restore "+fp) {
+			t.Fatalf("helper after a restore over a put-back file: exit %d %q, want 7 naming the restore", code, errs)
+		}
+		s.ok("", "trust", "add", "--after-restore", fp)
+		s.ok(s.helper, "label", s.customer, "--format", "text")
+	})
+}
