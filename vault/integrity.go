@@ -546,7 +546,8 @@ func (v *Vault) OwnerFingerprints() []string {
 // its policy chain is walked from version 1 against this machine's anchors,
 // and its newest policy becomes the one this machine trusts.
 func (v *Vault) retrust() error {
-	v.policy, v.head = nil, nil
+	// the file put back is gone: the restored one is what this machine verifies
+	v.policy, v.head, v.putBack = nil, nil, false
 	err := v.view(func(tx *bolt.Tx) error {
 		v.vaultID = bytes.Clone(tx.Bucket(bMeta).Get(mVaultID))
 		return nil

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // onMachine runs fn with the harness's state directory set to a machine
@@ -167,6 +172,10 @@ func TestRestoreOverAnOlderCopyPutBack(t *testing.T) {
 		t.Fatalf("owner's list on the older copy put back: exit %d %q, want 7", code, errs)
 	}
 	s.ok(s.owner, "restore", backup, "--yes")
+	// the restore leaves this machine trusting the restored chain
+	if got := s.trustedPolicyVersion(s.vars["XDG_STATE_HOME"]); got == 0 {
+		t.Fatal("after the restore over a put-back file this machine trusts no policy version")
+	}
 	s.ok(s.owner, "check")
 	s.onMachine(helperMachine, func() {
 		code, _, errs := s.run(s.helper, "label", s.customer, "--format", "text")
@@ -176,4 +185,26 @@ func TestRestoreOverAnOlderCopyPutBack(t *testing.T) {
 		s.ok("", "trust", "add", "--after-restore", fp)
 		s.ok(s.helper, "label", s.customer, "--format", "text")
 	})
+}
+
+// trustedPolicyVersion is the policy version this machine's trust file for
+// the scene's vault says it verified (0 for none).
+func (s *keyringScene) trustedPolicyVersion(state string) uint64 {
+	t := s.t
+	t.Helper()
+	var id []byte
+	s.edit(func(tx *bolt.Tx) error {
+		id = bytes.Clone(tx.Bucket([]byte("meta")).Get([]byte("vault_id")))
+		return nil
+	})
+	data, err := os.ReadFile(filepath.Join(state, "shopvault", "trust", hex.EncodeToString(id)+".json"))
+	must(t, err)
+	var tf struct {
+		Policy *struct{ Version uint64 } `json:"policy"`
+	}
+	must(t, json.Unmarshal(data, &tf))
+	if tf.Policy == nil {
+		return 0
+	}
+	return tf.Policy.Version
 }
